@@ -1,0 +1,14 @@
+#pragma once
+#include "arch/arch.h"
+
+namespace sysfence::arch {
+
+/// AArch64 (little endian, LP64).
+class AArch64Backend : public Backend {
+ public:
+  std::string_view name() const override { return "aarch64"; }
+  std::vector<std::string> multiarch_triplets() const override { return {"aarch64-linux-gnu"}; }
+  std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
+};
+
+}  // namespace sysfence::arch

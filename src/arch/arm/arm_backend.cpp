@@ -1,0 +1,68 @@
+#include "arch/arm/arm_backend.h"
+
+#include <bit>
+
+#include "arch/plt_scan.h"
+
+namespace sysfence::arch {
+namespace {
+
+constexpr uint32_t kThumbBxPcNop = 0x46c04778;  // `bx pc; nop`: Thumb entry to an ARM stub
+
+/// The value of an ARM data-processing "modified immediate" (imm8 rotated right by 2*rot).
+uint32_t arm_immediate(uint32_t w) { return std::rotr(w & 0xff, static_cast<int>(((w >> 8) & 0xf) * 2)); }
+
+bool is_add_ip_pc(uint32_t w) { return (w & 0xfffff000) == 0xe28fc000; }
+bool is_add_ip_ip(uint32_t w) { return (w & 0xfffff000) == 0xe28cc000; }
+bool is_ldr_pc_ip_writeback(uint32_t w) { return (w & 0xfffff000) == 0xe5bcf000; }
+constexpr uint32_t kLdrIpPc4 = 0xe59fc004;  // long form: ldr ip, [pc, #4]
+constexpr uint32_t kAddIpIpPc = 0xe08cc00f;  // add ip, ip, pc
+constexpr uint32_t kLdrPcIp = 0xe59cf000;    // ldr pc, [ip]
+
+/// The GOT slot an ARM-mode PLT entry starting at word `i` jumps through, if it is one.
+std::optional<uint64_t> entry_slot(const CodeWords& code, size_t i) {
+  const auto& w = code.words;
+  const uint64_t pc = code.address + 4 * i;
+  if (is_add_ip_pc(w[i])) {
+    // Short form: add ip, pc, #a; add ip, ip, #b; [add ip, ip, #c;] ldr pc, [ip, #d]!
+    uint64_t slot = pc + 8 + arm_immediate(w[i]);
+    for (size_t j = i + 1; j < w.size() && j <= i + 3; ++j) {
+      if (is_add_ip_ip(w[j])) {
+        slot += arm_immediate(w[j]);
+      } else if (is_ldr_pc_ip_writeback(w[j])) {
+        return (slot + (w[j] & 0xfff)) & 0xffffffff;
+      } else {
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+  if (w[i] == kLdrIpPc4 && i + 3 < w.size() && w[i + 1] == kAddIpIpPc && w[i + 2] == kLdrPcIp) {
+    // Long form: the slot's offset from the `add`'s pc+8 is the literal word after it.
+    return (pc + 4 + 8 + w[i + 3]) & 0xffffffff;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<PltStub> ArmBackend::plt_stubs(const elf::ElfFile& file,
+                                           const std::vector<GotSlot>& slots) const {
+  const SlotIndex index(slots);
+  std::vector<PltStub> stubs;
+  for (const CodeWords& code : code_words(file, {".plt"})) {
+    for (size_t i = 0; i < code.words.size(); ++i) {
+      auto slot = entry_slot(code, i);
+      if (!slot) continue;
+      auto symbol = index.symbol_at(*slot);
+      if (!symbol) continue;  // PLT0 or a non-import slot
+      uint64_t start = code.address + 4 * i;
+      stubs.push_back({start, *symbol});
+      // Thumb callers enter 4 bytes earlier, through `bx pc; nop`.
+      if (i > 0 && code.words[i - 1] == kThumbBxPcNop) stubs.push_back({start - 4, *symbol});
+    }
+  }
+  return stubs;
+}
+
+}  // namespace sysfence::arch

@@ -1,0 +1,16 @@
+#pragma once
+#include "arch/arch.h"
+
+namespace sysfence::arch {
+
+/// 32-bit ARM, EABI5 (ARM and Thumb-2 code), little endian.
+class ArmBackend : public Backend {
+ public:
+  std::string_view name() const override { return "arm"; }
+  std::vector<std::string> multiarch_triplets() const override {
+    return {"arm-linux-gnueabihf", "arm-linux-gnueabi"};
+  }
+  std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
+};
+
+}  // namespace sysfence::arch

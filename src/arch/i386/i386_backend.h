@@ -1,0 +1,18 @@
+#pragma once
+#include "arch/arch.h"
+
+namespace sysfence::arch {
+
+/// i386 is recognised (so `info` can describe such files and the user gets a precise
+/// message) but not analysed: none of the supported device families ships it.
+class I386Backend : public Backend {
+ public:
+  std::string_view name() const override { return "x86"; }
+  bool analysable() const override { return false; }
+  std::vector<std::string> multiarch_triplets() const override { return {"i386-linux-gnu"}; }
+  std::vector<PltStub> plt_stubs(const elf::ElfFile&, const std::vector<GotSlot>&) const override {
+    return {};
+  }
+};
+
+}  // namespace sysfence::arch

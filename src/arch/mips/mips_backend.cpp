@@ -1,0 +1,74 @@
+#include "arch/mips/mips_backend.h"
+
+#include <elf.h>
+
+#include <algorithm>
+
+#include "arch/plt_scan.h"
+
+namespace sysfence::arch {
+namespace {
+
+bool is_lw_t9_gp(uint32_t w) { return (w & 0xffff0000) == 0x8f990000; }    // lw t9, off(gp)
+bool is_lui_t7(uint32_t w) { return (w & 0xffff0000) == 0x3c0f0000; }      // lui t7, hi
+bool is_lw_t9_t7(uint32_t w) { return (w & 0xffff0000) == 0x8df90000; }    // lw t9, lo(t7)
+bool is_li_t8(uint32_t w) { return (w & 0xffff0000) == 0x24180000 || (w & 0xffff0000) == 0x34180000; }
+bool is_lui_t8(uint32_t w) { return (w & 0xffff0000) == 0x3c180000; }      // lui t8, hi
+bool is_ori_t8_t8(uint32_t w) { return (w & 0xffff0000) == 0x37180000; }   // ori t8, t8, lo
+
+/// The dynamic symbol index a .MIPS.stubs entry at word `i` loads into t8 before
+/// jumping to the lazy resolver (`lw t9,…(gp); move t7,ra; jalr t9; li t8,index`).
+std::optional<uint32_t> stub_symbol(const std::vector<uint32_t>& w, size_t i) {
+  std::optional<uint32_t> high;
+  for (size_t j = i + 1; j < w.size() && j <= i + 5; ++j) {
+    if (is_lw_t9_gp(w[j])) return std::nullopt;  // next stub
+    if (is_li_t8(w[j])) return w[j] & 0xffff;
+    if (is_lui_t8(w[j])) high = (w[j] & 0xffff) << 16;
+    if (is_ori_t8_t8(w[j]) && high) return *high | (w[j] & 0xffff);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Two kinds of stubs: .MIPS.stubs (PIC lazy binding; the stub names its symbol in t8)
+// and the .plt of non-PIC executables (`lui t7,%hi(slot); lw t9,%lo(slot)(t7); …`).
+std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
+                                            const std::vector<GotSlot>& slots) const {
+  const SlotIndex index(slots);
+  std::vector<PltStub> stubs;
+  for (const CodeWords& code : code_words(file, {".MIPS.stubs"})) {
+    for (size_t i = 0; i < code.words.size(); ++i) {
+      if (!is_lw_t9_gp(code.words[i])) continue;
+      if (auto symbol = stub_symbol(code.words, i)) stubs.push_back({code.address + 4 * i, *symbol});
+    }
+  }
+  for (const CodeWords& code : code_words(file, {".plt"})) {
+    for (size_t i = 0; i + 1 < code.words.size(); ++i) {
+      if (!is_lui_t7(code.words[i]) || !is_lw_t9_t7(code.words[i + 1])) continue;
+      uint32_t high = (code.words[i] & 0xffff) << 16;
+      int32_t low = static_cast<int16_t>(code.words[i + 1] & 0xffff);
+      if (auto symbol = index.symbol_at(static_cast<uint32_t>(high + low))) {
+        stubs.push_back({code.address + 4 * i, *symbol});
+      }
+    }
+  }
+  return stubs;
+}
+
+// The MIPS ABI binds the global part of the GOT without relocations: entry
+// local_gotno + k holds the address of dynamic symbol gotsym + k.
+std::vector<GotSlot> MipsBackend::implicit_got_slots(const elf::ElfFile& file) const {
+  const elf::DynamicInfo& d = file.dynamic();
+  if (!d.pltgot || !d.mips_local_gotno || !d.mips_gotsym) return {};
+  // DT_MIPS_SYMTABNO comes from the file: never trust it beyond the table we read.
+  const uint64_t symbols = std::min<uint64_t>(d.mips_symtabno.value_or(UINT64_MAX),
+                                              file.dynamic_symbols().size());
+  std::vector<GotSlot> slots;
+  for (uint64_t k = 0; *d.mips_gotsym + k < symbols; ++k) {
+    slots.push_back({*d.pltgot + 4 * (*d.mips_local_gotno + k), static_cast<uint32_t>(*d.mips_gotsym + k)});
+  }
+  return slots;
+}
+
+}  // namespace sysfence::arch

@@ -1,0 +1,21 @@
+#pragma once
+#include "arch/arch.h"
+
+namespace sysfence::arch {
+
+/// MIPS o32, little (mipsel) or big (mips) endian.
+class MipsBackend : public Backend {
+ public:
+  explicit MipsBackend(bool little_endian) : little_(little_endian) {}
+  std::string_view name() const override { return little_ ? "mipsel" : "mips"; }
+  std::vector<std::string> multiarch_triplets() const override {
+    return {little_ ? "mipsel-linux-gnu" : "mips-linux-gnu"};
+  }
+  std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
+  std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
+
+ private:
+  bool little_;
+};
+
+}  // namespace sysfence::arch

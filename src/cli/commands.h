@@ -1,0 +1,13 @@
+#pragma once
+/// Subcommands of the `sysfence` executable. Each `add_*_command` registers a
+/// subcommand whose callback stores the process exit status in `status`
+/// (0 ok, 1 a check failed, 2 usage or input error).
+
+#include <CLI/CLI.hpp>
+
+namespace sysfence::cli {
+
+/// `sysfence info BINARY [--sysroot DIR]`: the loaded program model as JSON.
+void add_info_command(CLI::App& app, int& status);
+
+}  // namespace sysfence::cli

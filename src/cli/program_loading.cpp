@@ -1,0 +1,34 @@
+#include "cli/program_loading.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+namespace sysfence::cli {
+
+void add_program_options(CLI::App& command, ProgramOptions& options) {
+  command.add_option("BINARY", options.binary, "The program: a path inside the sysroot, or a host path under it")
+      ->required();
+  command.add_option("--sysroot", options.sysroot, "The firmware root filesystem the program runs in")
+      ->capture_default_str();
+}
+
+std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.sysroot, ec)) {
+    std::cerr << fmt::format("sysfence: {}: sysroot is not a directory\n", options.sysroot);
+    return std::nullopt;
+  }
+  program::Sysroot root(options.sysroot);
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, options.binary, diagnostics);
+  for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
+  if (!program) {
+    std::cerr << "sysfence: " << program.error().message << "\n";
+    return std::nullopt;
+  }
+  return LoadedProgram{std::move(root), std::move(*program)};
+}
+
+}  // namespace sysfence::cli

@@ -1,0 +1,30 @@
+#pragma once
+/// The options every subcommand that reads a program shares (BINARY, --sysroot), and
+/// loading the program with warnings and errors reported on stderr.
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "program/program.h"
+
+namespace sysfence::cli {
+
+struct ProgramOptions {
+  std::string binary;
+  std::string sysroot = "/";
+};
+
+/// Adds BINARY and --sysroot to `command`.
+void add_program_options(CLI::App& command, ProgramOptions& options);
+
+struct LoadedProgram {
+  program::Sysroot root;
+  program::Program program;
+};
+
+/// Loads the program; prints warnings, and on failure the error, on stderr.
+std::optional<LoadedProgram> load_program(const ProgramOptions& options);
+
+}  // namespace sysfence::cli

@@ -1,0 +1,149 @@
+#include "program/program.h"
+
+#include <elf.h>
+
+#include <fmt/format.h>
+
+#include "program/library_search.h"
+#include "program/symbol_binding.h"
+
+namespace sysfence::program {
+
+Result<LoadedFile> load_file(const std::string& host_path, const std::string& display_name) {
+  auto file = MappedFile::open(host_path);
+  if (!file) {
+    // MappedFile names the host path; the user knows the file by its sysroot path.
+    std::string message = file.error().message;
+    if (message.rfind(host_path, 0) == 0) message = display_name + message.substr(host_path.size());
+    return Error{message};
+  }
+  auto elf = elf::ElfFile::parse(file->bytes(), display_name);
+  if (!elf) return elf.error();
+  return LoadedFile{std::move(*file), std::move(*elf)};
+}
+
+namespace {
+
+Module make_module(std::string path, std::string requested_as, LoadedFile loaded) {
+  Module module{std::move(path), std::move(requested_as), std::move(loaded)};
+  return module;
+}
+
+void report_warnings(const elf::ElfFile& elf, Diagnostics& diagnostics) {
+  for (const auto& warning : elf.warnings()) diagnostics.warn(warning);
+}
+
+}  // namespace
+
+Result<Program> Program::load(const Sysroot& root, std::string_view binary, Diagnostics& diagnostics) {
+  std::string inside = root.inside_path_of(std::string(binary)).value_or(std::string(binary));
+  auto canonical = root.resolve(inside);
+  if (!canonical) {
+    return Error{fmt::format("{}: no such file inside sysroot {}", binary, root.host_root().string())};
+  }
+  auto loaded = load_file(root.host_path(*canonical).string(), *canonical);
+  if (!loaded) return loaded.error();
+  auto backend = arch::backend_for(loaded->elf);
+  if (!backend) return backend.error();
+  const auto type = loaded->elf.header().type;
+  if (type != elf::FileType::Executable && type != elf::FileType::SharedObject) {
+    return Error{fmt::format("{}: not an executable or shared object (ELF type is relocatable or core)", *canonical)};
+  }
+  Program program;
+  program.backend_ = std::move(*backend);
+  report_warnings(loaded->elf, diagnostics);
+  program.modules_.push_back(make_module(*canonical, std::string(binary), std::move(*loaded)));
+  program.loaded_by_.push_back(-1);
+  program.load_closure(root, diagnostics);
+  program.load_interpreter(root, diagnostics);
+  bind_imports(program.modules_);
+  program.map_stubs();
+  return program;
+}
+
+int Program::find_loaded(std::string_view name, const std::string& canonical_path) const {
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    const Module& m = modules_[i];
+    if (m.path == canonical_path || (!name.empty() && m.elf().dynamic().soname == name)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+std::vector<SearchScope> Program::scope_chain(uint32_t module) const {
+  std::vector<SearchScope> chain;
+  for (int m = static_cast<int>(module); m >= 0; m = loaded_by_[m]) {
+    const auto& d = modules_[m].elf().dynamic();
+    chain.push_back({modules_[m].path, d.rpath, d.runpath});
+  }
+  return chain;
+}
+
+void Program::load_closure(const Sysroot& root, Diagnostics& diagnostics) {
+  const LibrarySearch search(root, *backend_, modules_[0].elf().header());
+  // Breadth-first, as the loader maps them: the vector grows while we walk it.
+  for (uint32_t m = 0; m < modules_.size(); ++m) {
+    const std::vector<std::string> needed = modules_[m].elf().dynamic().needed;
+    for (const std::string& name : needed) {
+      int existing = find_loaded(name, "");
+      if (existing < 0) {
+        auto chain = scope_chain(m);
+        auto found = search.find(name, chain);
+        if (!found) {
+          missing_.push_back({name, modules_[m].path});
+          diagnostics.warn(fmt::format("{}: needed library {} not found in the sysroot", modules_[m].path, name));
+          continue;
+        }
+        existing = find_loaded("", found->path);
+        if (existing < 0) {
+          report_warnings(found->loaded.elf, diagnostics);
+          existing = static_cast<int>(modules_.size());
+          modules_.push_back(make_module(found->path, name, std::move(found->loaded)));
+          loaded_by_.push_back(static_cast<int>(m));
+        }
+      }
+      modules_[m].needed.push_back(static_cast<uint32_t>(existing));
+    }
+  }
+}
+
+void Program::load_interpreter(const Sysroot& root, Diagnostics& diagnostics) {
+  const auto& interp = modules_[0].elf().interpreter();
+  if (!interp) return;
+  auto canonical = root.resolve(*interp);
+  int existing = canonical ? find_loaded("", *canonical) : -1;
+  if (existing < 0 && canonical) {
+    auto loaded = load_file(root.host_path(*canonical).string(), *canonical);
+    if (loaded && arch::same_abi(loaded->elf.header(), modules_[0].elf().header())) {
+      report_warnings(loaded->elf, diagnostics);
+      existing = static_cast<int>(modules_.size());
+      modules_.push_back(make_module(*canonical, *interp, std::move(*loaded)));
+      loaded_by_.push_back(0);
+    } else if (!loaded) {
+      diagnostics.warn(loaded.error().message);
+    }
+  }
+  if (existing < 0) {
+    missing_.push_back({*interp, modules_[0].path});
+    diagnostics.warn(fmt::format("{}: interpreter {} not found in the sysroot", modules_[0].path, *interp));
+    return;
+  }
+  interpreter_ = existing;
+  modules_[existing].is_interpreter = true;
+}
+
+void Program::map_stubs() {
+  for (Module& module : modules_) {
+    const elf::ElfFile& elf = module.elf();
+    for (const elf::Relocation& rel : elf.relocations()) {
+      if (rel.symbol != 0 && rel.symbol < elf.dynamic_symbols().size()) {
+        module.got_slots.push_back({rel.offset, rel.symbol});
+      }
+    }
+    for (const arch::GotSlot& slot : backend_->implicit_got_slots(elf)) module.got_slots.push_back(slot);
+    module.plt_stubs = backend_->plt_stubs(elf, module.got_slots);
+  }
+}
+
+}  // namespace sysfence::program
