@@ -3,7 +3,6 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -564,11 +563,12 @@ class Parser {
     if (count > kMaxVersionEntries) return warn("absurd DT_VERDEFNUM; versions ignored"), false;
     auto base = offset_of(*dyn_verdef_, sizeof(Elf32_Verdef));
     if (!base) return warn("DT_VERDEF is not inside a loaded segment; versions ignored"), false;
+    // vd_next/vn_next are unsigned offsets forward, so a chain cannot loop; the count
+    // bound above keeps a long chain from running away.
     uint64_t at = *base;
-    std::set<uint64_t> seen;
     for (uint64_t i = 0; i < count; ++i) {
-      if (!r_.contains(at, sizeof(Elf32_Verdef)) || !seen.insert(at).second) {
-        return warn("version definition chain leaves the file or loops; versions ignored"), false;
+      if (!r_.contains(at, sizeof(Elf32_Verdef))) {
+        return warn("version definition chain leaves the file; versions ignored"), false;
       }
       uint16_t flags = r_.read_unchecked<uint16_t>(at + 2);
       uint16_t index = r_.read_unchecked<uint16_t>(at + 4);
@@ -591,10 +591,9 @@ class Parser {
     auto base = offset_of(*dyn_verneed_, sizeof(Elf32_Verneed));
     if (!base) return warn("DT_VERNEED is not inside a loaded segment; versions ignored"), false;
     uint64_t at = *base;
-    std::set<uint64_t> seen;
     for (uint64_t i = 0; i < count; ++i) {
-      if (!r_.contains(at, sizeof(Elf32_Verneed)) || !seen.insert(at).second) {
-        return warn("version requirement chain leaves the file or loops; versions ignored"), false;
+      if (!r_.contains(at, sizeof(Elf32_Verneed))) {
+        return warn("version requirement chain leaves the file; versions ignored"), false;
       }
       uint16_t aux_count = r_.read_unchecked<uint16_t>(at + 2);
       auto file = string_in(strtab_offset_, dyn_strsz_, r_.read_unchecked<uint32_t>(at + 4));
@@ -602,8 +601,8 @@ class Parser {
       uint64_t aux = at + r_.read_unchecked<uint32_t>(at + 8);
       uint32_t next = r_.read_unchecked<uint32_t>(at + 12);
       for (uint16_t j = 0; j < aux_count; ++j) {
-        if (!r_.contains(aux, sizeof(Elf32_Vernaux)) || !seen.insert(aux).second) {
-          return warn("version requirement entry leaves the file or loops; versions ignored"), false;
+        if (!r_.contains(aux, sizeof(Elf32_Vernaux))) {
+          return warn("version requirement entry leaves the file; versions ignored"), false;
         }
         uint16_t index = r_.read_unchecked<uint16_t>(aux + 6) & 0x7fff;
         auto name = string_in(strtab_offset_, dyn_strsz_, r_.read_unchecked<uint32_t>(aux + 8));

@@ -1,0 +1,87 @@
+// The command-line contract: exit 2 and one message naming the file for bad input.
+#include <elf.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/elf_builder.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace sysfence {
+namespace {
+
+using testing::run_command;
+
+testing::CommandResult info(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {SYSFENCE_BINARY, "info"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
+void expect_input_error(const testing::CommandResult& r, const std::string& file, const std::string& what) {
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "nothing half-written on stdout: " << r.out;
+  EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+}
+
+TEST(Cli, MalformedInputsExitTwoNamingTheFile) {
+  testing::TempDir dir;
+  const std::string root = dir.str();
+  testing::write_file(root, "empty", {});
+  testing::write_file(root, "script", {'#', '!', '/', 'b', 'i', 'n', '/', 's', 'h', '\n'});
+  auto valid = testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).needed("libc.so.6").build();
+  testing::write_file(root, "truncated", std::vector<uint8_t>(valid.begin(), valid.begin() + 200));
+  testing::write_file(root, "riscv", testing::ElfBuilder(64, ByteOrder::Little, EM_RISCV).build());
+  std::filesystem::create_directories(dir.path() / "adir");
+
+  expect_input_error(info({root + "/empty"}), "empty", "empty file");
+  expect_input_error(info({root + "/script"}), "script", "not an ELF file");
+  expect_input_error(info({root + "/truncated"}), "truncated", "past end of file");
+  expect_input_error(info({root + "/riscv"}), "riscv", "unsupported architecture");
+  expect_input_error(info({root + "/adir"}), "adir", "is a directory");
+  expect_input_error(info({root + "/nonexistent"}), "nonexistent", "no such file");
+  expect_input_error(info({"/bin/true", "--sysroot", root + "/empty"}), "empty", "sysroot is not a directory");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_command({SYSFENCE_BINARY}).status, 2);
+  EXPECT_EQ(info({}).status, 2);
+  EXPECT_EQ(info({"/bin/true", "--no-such-option"}).status, 2);
+  auto help = run_command({SYSFENCE_BINARY, "--help"});
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("info"), std::string::npos);
+}
+
+TEST(Cli, InfoDescribesAProgramInASysroot) {
+  testing::TempDir dir;
+  const std::string root = dir.str();
+  testing::ElfBuilder exe(32, ByteOrder::Big, EM_MIPS);
+  exe.interpreter("/lib/ld.so.1").needed("libc.so.6").build_id({0xab, 0xcd});
+  exe.symbol({.name = "puts", .defined = false, .version = "GLIBC_2.0", .version_file = "libc.so.6"});
+  exe.symbol({.name = "nowhere", .defined = false});
+  testing::write_file(root, "usr/bin/tool", exe.build());
+  testing::ElfBuilder libc(32, ByteOrder::Big, EM_MIPS);
+  libc.soname("libc.so.6").symbol({.name = "puts", .defined = true, .version = "GLIBC_2.0"});
+  testing::write_file(root, "lib/mips-linux-gnu/libc.so.6", libc.build());
+
+  auto r = info({"usr/bin/tool", "--sysroot", root});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["arch"], "mips");
+  EXPECT_EQ(json["class"], 32);
+  EXPECT_EQ(json["endian"], "big");
+  EXPECT_EQ(json["binary"], "/usr/bin/tool");
+  EXPECT_EQ(json["interpreter"], "/lib/ld.so.1");
+  ASSERT_EQ(json["modules"].size(), 2u);
+  EXPECT_EQ(json["modules"][0]["build_id"], "abcd");
+  EXPECT_EQ(json["modules"][0]["imports"]["bound"], 1);
+  EXPECT_EQ(json["modules"][0]["imports"]["unbound_names"], nlohmann::json::array({"nowhere"}));
+  EXPECT_EQ(json["modules"][1]["soname"], "libc.so.6");
+  ASSERT_EQ(json["missing"].size(), 1u);
+  EXPECT_EQ(json["missing"][0]["name"], "/lib/ld.so.1");
+  EXPECT_NE(r.err.find("interpreter /lib/ld.so.1 not found"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sysfence
