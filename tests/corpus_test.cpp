@@ -1,1 +1,143 @@
-// placeholder replaced below
+// End-to-end on Debian's own binary packages (scripts/fetch-corpus): the program model
+// must be complete for real daemons on every supported architecture.
+#include <elf.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "program/program.h"
+#include "support/objdump_plt.h"
+
+namespace sysfence {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kArches[] = {"amd64", "armhf", "arm64", "mipsel"};
+const char* const kPrograms[] = {"/usr/sbin/mosquitto", "/bin/busybox",     "/usr/sbin/dropbear",
+                                 "/usr/sbin/lighttpd",  "/usr/sbin/dnsmasq", "/usr/bin/iperf3"};
+
+fs::path corpus_root(const std::string& arch) {
+  return fs::path(SYSFENCE_CACHE_DIR) / "corpus" / arch / "root";
+}
+
+class CorpusTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+ protected:
+  std::optional<program::Program> load() {
+    auto [arch, binary] = GetParam();
+    const fs::path root_dir = corpus_root(arch);
+    if (!fs::exists(root_dir / fs::path(binary).relative_path())) {
+      ADD_FAILURE() << root_dir << " lacks " << binary << ": run scripts/fetch-corpus --arch " << arch
+                    << " --set default";
+      return std::nullopt;
+    }
+    root_.emplace(root_dir);
+    auto loaded = program::Program::load(*root_, binary, diagnostics_);
+    if (!loaded) {
+      ADD_FAILURE() << loaded.error().message;
+      return std::nullopt;
+    }
+    return std::move(*loaded);
+  }
+
+  std::optional<program::Sysroot> root_;
+  Diagnostics diagnostics_;
+};
+
+TEST_P(CorpusTest, ClosureIsCompleteAndEveryStrongImportIsBound) {
+  auto program = load();
+  ASSERT_TRUE(program);
+  EXPECT_TRUE(program->missing().empty()) << program->missing()[0].name;
+  EXPECT_GE(program->interpreter_index(), 1);
+  for (const auto& module : program->modules()) {
+    for (const auto& import : module.imports) {
+      const auto& symbol = module.elf().dynamic_symbols()[import.symbol];
+      if (symbol.binding == STB_WEAK) continue;
+      EXPECT_TRUE(import.definition) << module.path << ": " << symbol.name << "@" << symbol.version;
+    }
+  }
+}
+
+// objdump (binutils) labels each PLT entry <name@plt>; the backends must agree on
+// every one. MIPS has no such labels: there the ABI itself is the oracle, as an
+// executable's undefined function symbol carries the address of its lazy stub.
+TEST_P(CorpusTest, PltStubsAgreeWithAnIndependentOracle) {
+  auto program = load();
+  ASSERT_TRUE(program);
+  const std::string arch(program->backend().name());
+  for (const auto& module : program->modules()) {
+    const auto& symbols = module.elf().dynamic_symbols();
+    // objdump names an ifunc entry after its resolver: "*ABS*+0x31c20".
+    std::map<uint64_t, std::string> ours;
+    for (const auto& stub : module.plt_stubs) {
+      ours[stub.address] = stub.resolver ? fmt::format("*ABS*+{:#x}", *stub.resolver) : symbols[stub.symbol].name;
+    }
+    if (arch == "mips" || arch == "mipsel") {
+      if (module.elf().header().type != elf::FileType::Executable && &module != &program->modules()[0]) continue;
+      for (uint32_t i = 1; i < symbols.size(); ++i) {
+        if (!symbols[i].is_undefined() || symbols[i].value == 0 || symbols[i].type != STT_FUNC) continue;
+        EXPECT_EQ(ours[symbols[i].value], symbols[i].name) << module.path;
+      }
+      continue;
+    }
+    auto labels = testing::objdump_plt_labels(arch, root_->host_path(module.path).string());
+    size_t matched = 0;
+    // A bare "*ABS*" label is the AArch64 TLS-descriptor trampoline, not an import.
+    std::erase_if(labels, [](const auto& label) { return label.second == "*ABS*"; });
+    for (const auto& [address, name] : labels) {
+      auto it = ours.find(address);
+      if (it == ours.end()) {
+        ADD_FAILURE() << module.path << ": no stub at " << std::hex << address << " (" << name << ")";
+        continue;
+      }
+      EXPECT_EQ(it->second, name.substr(0, name.find('@'))) << module.path << " at " << std::hex << address;
+      ++matched;
+    }
+    EXPECT_EQ(matched, labels.size()) << module.path;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Debian12, CorpusTest,
+                         ::testing::Combine(::testing::ValuesIn(kArches), ::testing::ValuesIn(kPrograms)),
+                         [](const auto& info) {
+                           std::string name = std::string(std::get<0>(info.param)) + "_" +
+                                              fs::path(std::get<1>(info.param)).filename().string();
+                           return name;
+                         });
+
+std::set<std::string> armhf_sonames(const std::string& binary) {
+  program::Sysroot root(corpus_root("armhf"));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, binary, diagnostics);
+  if (!program) {
+    ADD_FAILURE() << program.error().message << " (run scripts/fetch-corpus --arch armhf --set default)";
+    return {};
+  }
+  EXPECT_EQ(program->backend().name(), "arm");
+  std::set<std::string> sonames;
+  for (const auto& module : program->modules()) sonames.insert(module.elf().dynamic().soname);
+  return sonames;
+}
+
+// Debian 12's broker does not link cJSON (its DT_NEEDED list, checked with readelf);
+// mosquitto_ctrl from the same package does. Both closures are checked, transitively.
+TEST(CorpusArmhf, MosquittoLoadsItsWholeLibraryClosure) {
+  auto broker = armhf_sonames("/usr/sbin/mosquitto");
+  for (const char* soname : {"libc.so.6", "libssl.so.3", "libcrypto.so.3", "ld-linux-armhf.so.3", "libwrap.so.0",
+                             "libsystemd.so.0", "libdlt.so.2", "libcap.so.2", "libm.so.6",
+                             // only through libsystemd / libwrap:
+                             "libzstd.so.1", "liblz4.so.1", "libgcrypt.so.20", "libnsl.so.2", "libtirpc.so.3"}) {
+    EXPECT_TRUE(broker.count(soname)) << soname;
+  }
+  EXPECT_EQ(broker.size(), 24u);
+  auto ctrl = armhf_sonames("/usr/bin/mosquitto_ctrl");
+  for (const char* soname : {"libmosquitto.so.1", "libcjson.so.1", "libcrypto.so.3", "libc.so.6"}) {
+    EXPECT_TRUE(ctrl.count(soname)) << soname;
+  }
+}
+
+}  // namespace
+}  // namespace sysfence

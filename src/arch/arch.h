@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,17 +14,23 @@
 
 namespace sysfence::arch {
 
-/// A PLT (or MIPS lazy-binding) stub: calling `address` reaches the import that the
-/// dynamic symbol `symbol` names.
-struct PltStub {
-  uint64_t address = 0;
-  uint32_t symbol = 0;
-};
-
-/// A GOT entry the loader fills with the address of a dynamic symbol.
+/// A GOT entry the loader fills: with the address of dynamic symbol `symbol`, or, for
+/// an IRELATIVE relocation (GNU ifunc), with what the module's own function at
+/// `resolver` returns (then `symbol` is 0).
 struct GotSlot {
   uint64_t address = 0;
   uint32_t symbol = 0;
+  std::optional<uint64_t> resolver;
+};
+
+/// A PLT (or MIPS lazy-binding) stub: calling `address` reaches the import that the
+/// dynamic symbol `symbol` names, or the ifunc whose resolver is `resolver`.
+struct PltStub {
+  uint64_t address = 0;
+  uint32_t symbol = 0;
+  std::optional<uint64_t> resolver;
+
+  static PltStub through(uint64_t address, const GotSlot& slot) { return {address, slot.symbol, slot.resolver}; }
 };
 
 class Backend {
@@ -39,6 +46,8 @@ class Backend {
   /// `slots` are the file's GOT entries (from relocations and implicit_got_slots).
   virtual std::vector<PltStub> plt_stubs(const elf::ElfFile& file,
                                          const std::vector<GotSlot>& slots) const = 0;
+  /// Whether relocation `type` is this architecture's IRELATIVE (ifunc) relocation.
+  virtual bool is_irelative(uint32_t type) const = 0;
   /// GOT entries bound without a relocation (MIPS global GOT); empty elsewhere.
   virtual std::vector<GotSlot> implicit_got_slots(const elf::ElfFile&) const { return {}; }
 };

@@ -13,20 +13,20 @@
 
 namespace sysfence::arch {
 
-/// GOT slot address → dynamic symbol index.
+/// GOT slot address → the slot's binding.
 class SlotIndex {
  public:
   explicit SlotIndex(const std::vector<GotSlot>& slots) {
-    for (const GotSlot& slot : slots) symbol_at_.emplace(slot.address, slot.symbol);
+    for (const GotSlot& slot : slots) slot_at_.emplace(slot.address, &slot);
   }
-  std::optional<uint32_t> symbol_at(uint64_t address) const {
-    auto it = symbol_at_.find(address);
-    if (it == symbol_at_.end()) return std::nullopt;
-    return it->second;
+  /// The slot at `address`, or null when no relocation fills it.
+  const GotSlot* slot_at(uint64_t address) const {
+    auto it = slot_at_.find(address);
+    return it == slot_at_.end() ? nullptr : it->second;
   }
 
  private:
-  std::unordered_map<uint64_t, uint32_t> symbol_at_;
+  std::unordered_map<uint64_t, const GotSlot*> slot_at_;
 };
 
 /// A section's contents as 32-bit instruction words in the file's byte order.

@@ -703,6 +703,14 @@ Result<std::span<const uint8_t>> ElfFile::bytes_at(uint64_t address, uint64_t si
                            name_, address, size)};
 }
 
+Result<uint64_t> ElfFile::read_address(uint64_t address) const {
+  const uint64_t width = header_.bits / 8;
+  auto bytes = bytes_at(address, width);
+  if (!bytes) return bytes.error();
+  const auto offset = static_cast<uint64_t>(bytes->data() - reader_.bytes().data());
+  return width == 8 ? reader_.read_unchecked<uint64_t>(offset) : reader_.read_unchecked<uint32_t>(offset);
+}
+
 Result<std::span<const uint8_t>> ElfFile::section_bytes(const Section& section) const {
   if (section.type == SHT_NOBITS) return std::span<const uint8_t>{};
   return reader_.slice(section.offset, section.size);

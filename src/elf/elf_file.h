@@ -128,6 +128,8 @@ class ElfFile {
   /// File bytes backing [address, address+size) of a loaded segment; an error when
   /// the range is not wholly inside one segment's file image.
   Result<std::span<const uint8_t>> bytes_at(uint64_t address, uint64_t size) const;
+  /// The pointer-sized word (4 or 8 bytes, file byte order) stored at virtual `address`.
+  Result<uint64_t> read_address(uint64_t address) const;
   /// Contents of a section (empty for SHT_NOBITS); an error when it leaves the file.
   Result<std::span<const uint8_t>> section_bytes(const Section& section) const;
   /// A reader over the whole file in its byte order.

@@ -29,6 +29,13 @@ Module make_module(std::string path, std::string requested_as, LoadedFile loaded
   return module;
 }
 
+/// The resolver an IRELATIVE relocation calls: its addend, explicit (RELA) or stored
+/// in the slot itself (REL, as on 32-bit ARM).
+Result<uint64_t> irelative_resolver(const elf::ElfFile& elf, const elf::Relocation& rel) {
+  if (rel.has_addend) return static_cast<uint64_t>(rel.addend);
+  return elf.read_address(rel.offset);
+}
+
 void report_warnings(const elf::ElfFile& elf, Diagnostics& diagnostics) {
   for (const auto& warning : elf.warnings()) diagnostics.warn(warning);
 }
@@ -57,7 +64,7 @@ Result<Program> Program::load(const Sysroot& root, std::string_view binary, Diag
   program.load_closure(root, diagnostics);
   program.load_interpreter(root, diagnostics);
   bind_imports(program.modules_);
-  program.map_stubs();
+  program.map_stubs(diagnostics);
   return program;
 }
 
@@ -133,12 +140,20 @@ void Program::load_interpreter(const Sysroot& root, Diagnostics& diagnostics) {
   modules_[existing].is_interpreter = true;
 }
 
-void Program::map_stubs() {
+void Program::map_stubs(Diagnostics& diagnostics) {
   for (Module& module : modules_) {
     const elf::ElfFile& elf = module.elf();
     for (const elf::Relocation& rel : elf.relocations()) {
       if (rel.symbol != 0 && rel.symbol < elf.dynamic_symbols().size()) {
-        module.got_slots.push_back({rel.offset, rel.symbol});
+        module.got_slots.push_back({rel.offset, rel.symbol, {}});
+      } else if (rel.symbol == 0 && backend_->is_irelative(rel.type)) {
+        auto resolver = irelative_resolver(elf, rel);
+        if (resolver) {
+          module.got_slots.push_back({rel.offset, 0, *resolver});
+        } else {
+          diagnostics.warn(fmt::format("{}: IRELATIVE slot {:#x} unreadable: {}", module.path, rel.offset,
+                                       resolver.error().message));
+        }
       }
     }
     for (const arch::GotSlot& slot : backend_->implicit_got_slots(elf)) module.got_slots.push_back(slot);

@@ -40,7 +40,7 @@ class Program {
   Program() = default;
   void load_closure(const Sysroot& root, Diagnostics& diagnostics);
   void load_interpreter(const Sysroot& root, Diagnostics& diagnostics);
-  void map_stubs();
+  void map_stubs(Diagnostics& diagnostics);
   int find_loaded(std::string_view name, const std::string& canonical_path) const;
   std::vector<SearchScope> scope_chain(uint32_t module) const;
 

@@ -29,10 +29,10 @@ std::vector<PltStub> AArch64Backend::plt_stubs(const elf::ElfFile& file,
       if (!is_adrp_x16(code.words[i]) || !is_ldr_x17_from_x16(code.words[i + 1])) continue;
       uint64_t pc = code.address + 4 * i;
       uint64_t slot = adrp_target(pc, code.words[i]) + ((code.words[i + 1] >> 10) & 0xfff) * 8;
-      auto symbol = index.symbol_at(slot);
-      if (!symbol) continue;  // PLT0 loads the resolver's slot
+      const GotSlot* bound = index.slot_at(slot);
+      if (!bound) continue;  // PLT0 loads the lazy resolver's slot
       uint64_t start = (i > 0 && code.words[i - 1] == kBtiC) ? pc - 4 : pc;
-      stubs.push_back({start, *symbol});
+      stubs.push_back(PltStub::through(start, *bound));
     }
   }
   return stubs;

@@ -8,6 +8,7 @@ class AArch64Backend : public Backend {
  public:
   std::string_view name() const override { return "aarch64"; }
   std::vector<std::string> multiarch_triplets() const override { return {"aarch64-linux-gnu"}; }
+  bool is_irelative(uint32_t type) const override { return type == 1032; }  // R_AARCH64_IRELATIVE
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 

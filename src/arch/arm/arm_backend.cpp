@@ -7,7 +7,8 @@
 namespace sysfence::arch {
 namespace {
 
-constexpr uint32_t kThumbBxPcNop = 0x46c04778;  // `bx pc; nop`: Thumb entry to an ARM stub
+/// `bx pc` followed by `nop` or `b .-2`: the Thumb entry in front of an ARM-mode stub.
+bool is_thumb_bx_pc_prefix(uint32_t w) { return (w & 0xffff) == 0x4778; }
 
 /// The value of an ARM data-processing "modified immediate" (imm8 rotated right by 2*rot).
 uint32_t arm_immediate(uint32_t w) { return std::rotr(w & 0xff, static_cast<int>(((w >> 8) & 0xf) * 2)); }
@@ -54,12 +55,12 @@ std::vector<PltStub> ArmBackend::plt_stubs(const elf::ElfFile& file,
     for (size_t i = 0; i < code.words.size(); ++i) {
       auto slot = entry_slot(code, i);
       if (!slot) continue;
-      auto symbol = index.symbol_at(*slot);
-      if (!symbol) continue;  // PLT0 or a non-import slot
+      const GotSlot* bound = index.slot_at(*slot);
+      if (!bound) continue;  // PLT0's jump to the lazy resolver
       uint64_t start = code.address + 4 * i;
-      stubs.push_back({start, *symbol});
-      // Thumb callers enter 4 bytes earlier, through `bx pc; nop`.
-      if (i > 0 && code.words[i - 1] == kThumbBxPcNop) stubs.push_back({start - 4, *symbol});
+      stubs.push_back(PltStub::through(start, *bound));
+      // Thumb callers enter 4 bytes earlier, through `bx pc`.
+      if (i > 0 && is_thumb_bx_pc_prefix(code.words[i - 1])) stubs.push_back(PltStub::through(start - 4, *bound));
     }
   }
   return stubs;

@@ -10,6 +10,7 @@ class ArmBackend : public Backend {
   std::vector<std::string> multiarch_triplets() const override {
     return {"arm-linux-gnueabihf", "arm-linux-gnueabi"};
   }
+  bool is_irelative(uint32_t type) const override { return type == 160; }  // R_ARM_IRELATIVE
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 

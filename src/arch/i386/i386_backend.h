@@ -10,6 +10,7 @@ class I386Backend : public Backend {
   std::string_view name() const override { return "x86"; }
   bool analysable() const override { return false; }
   std::vector<std::string> multiarch_triplets() const override { return {"i386-linux-gnu"}; }
+  bool is_irelative(uint32_t type) const override { return type == 42; }  // R_386_IRELATIVE
   std::vector<PltStub> plt_stubs(const elf::ElfFile&, const std::vector<GotSlot>&) const override {
     return {};
   }

@@ -40,7 +40,7 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
   for (const CodeWords& code : code_words(file, {".MIPS.stubs"})) {
     for (size_t i = 0; i < code.words.size(); ++i) {
       if (!is_lw_t9_gp(code.words[i])) continue;
-      if (auto symbol = stub_symbol(code.words, i)) stubs.push_back({code.address + 4 * i, *symbol});
+      if (auto symbol = stub_symbol(code.words, i)) stubs.push_back({code.address + 4 * i, *symbol, {}});
     }
   }
   for (const CodeWords& code : code_words(file, {".plt"})) {
@@ -48,8 +48,8 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
       if (!is_lui_t7(code.words[i]) || !is_lw_t9_t7(code.words[i + 1])) continue;
       uint32_t high = (code.words[i] & 0xffff) << 16;
       int32_t low = static_cast<int16_t>(code.words[i + 1] & 0xffff);
-      if (auto symbol = index.symbol_at(static_cast<uint32_t>(high + low))) {
-        stubs.push_back({code.address + 4 * i, *symbol});
+      if (const GotSlot* bound = index.slot_at(static_cast<uint32_t>(high + low))) {
+        stubs.push_back(PltStub::through(code.address + 4 * i, *bound));
       }
     }
   }
@@ -66,7 +66,7 @@ std::vector<GotSlot> MipsBackend::implicit_got_slots(const elf::ElfFile& file) c
                                               file.dynamic_symbols().size());
   std::vector<GotSlot> slots;
   for (uint64_t k = 0; *d.mips_gotsym + k < symbols; ++k) {
-    slots.push_back({*d.pltgot + 4 * (*d.mips_local_gotno + k), static_cast<uint32_t>(*d.mips_gotsym + k)});
+    slots.push_back({*d.pltgot + 4 * (*d.mips_local_gotno + k), static_cast<uint32_t>(*d.mips_gotsym + k), {}});
   }
   return slots;
 }

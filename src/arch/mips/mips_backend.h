@@ -11,6 +11,8 @@ class MipsBackend : public Backend {
   std::vector<std::string> multiarch_triplets() const override {
     return {little_ ? "mipsel-linux-gnu" : "mips-linux-gnu"};
   }
+  // glibc has no ifunc support on MIPS.
+  bool is_irelative(uint32_t) const override { return false; }
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
   std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
 

@@ -24,9 +24,9 @@ std::vector<PltStub> X86_64Backend::plt_stubs(const elf::ElfFile& file,
       if (b[at] != 0xff || b[at + 1] != 0x25) continue;  // jmp *disp32(%rip)
       int32_t disp = static_cast<int32_t>(file.reader().read_unchecked<uint32_t>(section.offset + at + 2));
       uint64_t slot = section.address + at + 6 + static_cast<int64_t>(disp);
-      auto symbol = index.symbol_at(slot);
-      if (!symbol) continue;  // PLT0's jump to the resolver, or a non-import slot
-      stubs.push_back({section.address + at - (at % entry), *symbol});
+      const GotSlot* bound = index.slot_at(slot);
+      if (!bound) continue;  // PLT0's jump to the lazy resolver
+      stubs.push_back(PltStub::through(section.address + at - (at % entry), *bound));
     }
   }
   return stubs;

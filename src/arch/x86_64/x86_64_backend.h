@@ -8,6 +8,7 @@ class X86_64Backend : public Backend {
  public:
   std::string_view name() const override { return "x86_64"; }
   std::vector<std::string> multiarch_triplets() const override { return {"x86_64-linux-gnu"}; }
+  bool is_irelative(uint32_t type) const override { return type == 37; }  // R_X86_64_IRELATIVE
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 
