@@ -84,14 +84,18 @@ std::vector<std::string> expand_path_list(std::string_view list, std::string_vie
   return out;
 }
 
-LibrarySearch::LibrarySearch(const Sysroot& root, const arch::Backend& backend, const elf::Header& abi)
+LibrarySearch::LibrarySearch(const Sysroot& root, const arch::Backend& backend, const elf::Header& abi,
+                             const std::string& interpreter)
     : root_(root), backend_(backend), abi_(abi) {
   std::vector<std::string> dirs = ld_so_conf_directories(root);
-  // musl reads its search path from /etc/ld-musl-ARCH.path instead of ld.so.conf.
-  std::string musl_file = "/etc/ld-musl-" + std::string(backend.name()) + ".path";
-  std::ifstream musl(root.host_path(musl_file));
-  for (std::string line; std::getline(musl, line);) {
-    for (auto& dir : expand_path_list(trim(line), "/", {})) dirs.push_back(dir);
+  // musl's loader /lib/ld-musl-ARCH.so.1 reads /etc/ld-musl-ARCH.path (dirs separated by
+  // newlines or colons) instead of ld.so.conf; ARCH is musl's name ("armhf", "mipsel").
+  const std::string base = interpreter.substr(interpreter.rfind('/') + 1);
+  if (base.rfind("ld-musl-", 0) == 0 && base.size() > 13 && base.ends_with(".so.1")) {
+    std::ifstream musl(root.host_path("/etc/ld-musl-" + base.substr(8, base.size() - 13) + ".path"));
+    for (std::string line; std::getline(musl, line);) {
+      for (auto& dir : expand_path_list(trim(line), "/", {})) dirs.push_back(dir);
+    }
   }
   for (const auto& triplet : backend.multiarch_triplets()) {
     dirs.push_back("/lib/" + triplet);

@@ -1,7 +1,7 @@
 #pragma once
 /// Where the dynamic loader looks for a DT_NEEDED library, reproduced inside a sysroot:
 /// DT_RPATH (of the requester and its loaders, unless the requester has DT_RUNPATH),
-/// DT_RUNPATH, the directories of /etc/ld.so.conf (and musl's ld-musl-*.path), the
+/// DT_RUNPATH, the directories of /etc/ld.so.conf (or musl's /etc/ld-musl-ARCH.path), the
 /// multiarch triplet directories, then /lib and /usr/lib. Candidates built for another
 /// machine, class or byte order are skipped, as the loader skips them.
 
@@ -31,7 +31,10 @@ struct FoundLibrary {
 
 class LibrarySearch {
  public:
-  LibrarySearch(const Sysroot& root, const arch::Backend& backend, const elf::Header& abi);
+  /// `interpreter` is the program's PT_INTERP ("" if none): musl's loader reads its
+  /// search path from a file named after it.
+  LibrarySearch(const Sysroot& root, const arch::Backend& backend, const elf::Header& abi,
+                const std::string& interpreter);
 
   /// Finds `name` as requested by `chain[0]`, whose loaders up to the executable follow.
   std::optional<FoundLibrary> find(std::string_view name, std::span<const SearchScope> chain) const;

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "program/interpreter.h"
 #include "program/library_search.h"
 #include "program/symbol_binding.h"
 
@@ -43,26 +46,44 @@ void report_warnings(const elf::ElfFile& elf, Diagnostics& diagnostics) {
 }  // namespace
 
 Result<Program> Program::load(const Sysroot& root, std::string_view binary, Diagnostics& diagnostics) {
+  // The binary is normally inside the root; a host file outside it (say, a freshly
+  // cross-compiled program) is analysed against the root's libraries.
   std::string inside = root.inside_path_of(std::string(binary)).value_or(std::string(binary));
-  auto canonical = root.resolve(inside);
-  if (!canonical) {
-    return Error{fmt::format("{}: no such file inside sysroot {}", binary, root.host_root().string())};
+  std::string module_path;
+  std::string host_path;
+  if (auto canonical = root.resolve(inside)) {
+    module_path = *canonical;
+    host_path = root.host_path(*canonical).string();
+  } else if (std::error_code ec; std::filesystem::exists(std::string(binary), ec)) {
+    module_path = std::filesystem::absolute(std::string(binary)).lexically_normal().string();
+    host_path = module_path;
+  } else {
+    return Error{fmt::format("{}: no such file inside sysroot {} or on this machine", binary,
+                             root.host_root().string())};
   }
-  auto loaded = load_file(root.host_path(*canonical).string(), *canonical);
+  auto loaded = load_file(host_path, module_path);
   if (!loaded) return loaded.error();
   auto backend = arch::backend_for(loaded->elf);
   if (!backend) return backend.error();
   const auto type = loaded->elf.header().type;
   if (type != elf::FileType::Executable && type != elf::FileType::SharedObject) {
-    return Error{fmt::format("{}: not an executable or shared object (ELF type is relocatable or core)", *canonical)};
+    return Error{fmt::format("{}: not an executable or shared object (ELF type is relocatable or core)", module_path)};
   }
   Program program;
   program.backend_ = std::move(*backend);
   report_warnings(loaded->elf, diagnostics);
-  program.modules_.push_back(make_module(*canonical, std::string(binary), std::move(*loaded)));
+  program.modules_.push_back(make_module(module_path, std::string(binary), std::move(*loaded)));
   program.loaded_by_.push_back(-1);
-  program.load_closure(root, diagnostics);
-  program.load_interpreter(root, diagnostics);
+
+  std::optional<Interpreter> interpreter;
+  if (const auto& requested = program.modules_[0].elf().interpreter()) {
+    interpreter = find_interpreter(root, *requested, program.modules_[0].elf().header(), diagnostics);
+    if (!interpreter) program.missing_.push_back({*requested, module_path});
+  }
+  program.load_closure(root, interpreter, diagnostics);
+  // glibc puts its loader in the search list where a library needs it, else last.
+  if (interpreter && interpreter->module < 0) program.place_interpreter(*interpreter, 0);
+  if (interpreter) program.interpreter_ = interpreter->module;
   bind_imports(program.modules_);
   program.map_stubs(diagnostics);
   return program;
@@ -87,13 +108,35 @@ std::vector<SearchScope> Program::scope_chain(uint32_t module) const {
   return chain;
 }
 
-void Program::load_closure(const Sysroot& root, Diagnostics& diagnostics) {
-  const LibrarySearch search(root, *backend_, modules_[0].elf().header());
+int Program::add_module(std::string path, std::string requested_as, LoadedFile loaded, uint32_t loaded_by,
+                        Diagnostics& diagnostics) {
+  report_warnings(loaded.elf, diagnostics);
+  modules_.push_back(make_module(std::move(path), std::move(requested_as), std::move(loaded)));
+  loaded_by_.push_back(static_cast<int>(loaded_by));
+  return static_cast<int>(modules_.size() - 1);
+}
+
+int Program::place_interpreter(Interpreter& interpreter, uint32_t loaded_by) {
+  if (interpreter.module < 0) {
+    Diagnostics none;  // its warnings were reported when it was found
+    interpreter.module = add_module(interpreter.path, interpreter.requested_as, std::move(*interpreter.pending),
+                                    loaded_by, none);
+    interpreter.pending.reset();
+    modules_[interpreter.module].is_interpreter = true;
+  }
+  return interpreter.module;
+}
+
+void Program::load_closure(const Sysroot& root, std::optional<Interpreter>& interpreter,
+                           Diagnostics& diagnostics) {
+  const LibrarySearch search(root, *backend_, modules_[0].elf().header(),
+                             interpreter ? interpreter->requested_as : std::string());
   // Breadth-first, as the loader maps them: the vector grows while we walk it.
   for (uint32_t m = 0; m < modules_.size(); ++m) {
     const std::vector<std::string> needed = modules_[m].elf().dynamic().needed;
     for (const std::string& name : needed) {
       int existing = find_loaded(name, "");
+      if (existing < 0 && interpreter && interpreter->provides(name)) existing = place_interpreter(*interpreter, m);
       if (existing < 0) {
         auto chain = scope_chain(m);
         auto found = search.find(name, chain);
@@ -102,42 +145,16 @@ void Program::load_closure(const Sysroot& root, Diagnostics& diagnostics) {
           diagnostics.warn(fmt::format("{}: needed library {} not found in the sysroot", modules_[m].path, name));
           continue;
         }
-        existing = find_loaded("", found->path);
-        if (existing < 0) {
-          report_warnings(found->loaded.elf, diagnostics);
-          existing = static_cast<int>(modules_.size());
-          modules_.push_back(make_module(found->path, name, std::move(found->loaded)));
-          loaded_by_.push_back(static_cast<int>(m));
+        if (interpreter && found->path == interpreter->path) {
+          existing = place_interpreter(*interpreter, m);
+        } else {
+          existing = find_loaded("", found->path);
+          if (existing < 0) existing = add_module(found->path, name, std::move(found->loaded), m, diagnostics);
         }
       }
       modules_[m].needed.push_back(static_cast<uint32_t>(existing));
     }
   }
-}
-
-void Program::load_interpreter(const Sysroot& root, Diagnostics& diagnostics) {
-  const auto& interp = modules_[0].elf().interpreter();
-  if (!interp) return;
-  auto canonical = root.resolve(*interp);
-  int existing = canonical ? find_loaded("", *canonical) : -1;
-  if (existing < 0 && canonical) {
-    auto loaded = load_file(root.host_path(*canonical).string(), *canonical);
-    if (loaded && arch::same_abi(loaded->elf.header(), modules_[0].elf().header())) {
-      report_warnings(loaded->elf, diagnostics);
-      existing = static_cast<int>(modules_.size());
-      modules_.push_back(make_module(*canonical, *interp, std::move(*loaded)));
-      loaded_by_.push_back(0);
-    } else if (!loaded) {
-      diagnostics.warn(loaded.error().message);
-    }
-  }
-  if (existing < 0) {
-    missing_.push_back({*interp, modules_[0].path});
-    diagnostics.warn(fmt::format("{}: interpreter {} not found in the sysroot", modules_[0].path, *interp));
-    return;
-  }
-  interpreter_ = existing;
-  modules_[existing].is_interpreter = true;
 }
 
 void Program::map_stubs(Diagnostics& diagnostics) {

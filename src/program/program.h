@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "program/interpreter.h"
 #include "program/library_search.h"
 #include "program/module.h"
 #include "program/sysroot.h"
@@ -38,8 +39,10 @@ class Program {
 
  private:
   Program() = default;
-  void load_closure(const Sysroot& root, Diagnostics& diagnostics);
-  void load_interpreter(const Sysroot& root, Diagnostics& diagnostics);
+  void load_closure(const Sysroot& root, std::optional<Interpreter>& interpreter, Diagnostics& diagnostics);
+  int add_module(std::string path, std::string requested_as, LoadedFile loaded, uint32_t loaded_by,
+                 Diagnostics& diagnostics);
+  int place_interpreter(Interpreter& interpreter, uint32_t loaded_by);
   void map_stubs(Diagnostics& diagnostics);
   int find_loaded(std::string_view name, const std::string& canonical_path) const;
   std::vector<SearchScope> scope_chain(uint32_t module) const;

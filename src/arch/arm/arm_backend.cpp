@@ -51,7 +51,8 @@ std::vector<PltStub> ArmBackend::plt_stubs(const elf::ElfFile& file,
                                            const std::vector<GotSlot>& slots) const {
   const SlotIndex index(slots);
   std::vector<PltStub> stubs;
-  for (const CodeWords& code : code_words(file, {".plt"})) {
+  // Static executables keep their ifunc stubs in .iplt.
+  for (const CodeWords& code : code_words(file, {".plt", ".iplt"})) {
     for (size_t i = 0; i < code.words.size(); ++i) {
       auto slot = entry_slot(code, i);
       if (!slot) continue;
