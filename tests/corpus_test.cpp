@@ -6,10 +6,8 @@
 #include <filesystem>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "program/program.h"
-#include "support/objdump_plt.h"
+#include "support/plt_oracle.h"
 
 namespace sysfence {
 namespace {
@@ -61,43 +59,10 @@ TEST_P(CorpusTest, ClosureIsCompleteAndEveryStrongImportIsBound) {
   }
 }
 
-// objdump (binutils) labels each PLT entry <name@plt>; the backends must agree on
-// every one. MIPS has no such labels: there the ABI itself is the oracle, as an
-// executable's undefined function symbol carries the address of its lazy stub.
 TEST_P(CorpusTest, PltStubsAgreeWithAnIndependentOracle) {
   auto program = load();
   ASSERT_TRUE(program);
-  const std::string arch(program->backend().name());
-  for (const auto& module : program->modules()) {
-    const auto& symbols = module.elf().dynamic_symbols();
-    // objdump names an ifunc entry after its resolver: "*ABS*+0x31c20".
-    std::map<uint64_t, std::string> ours;
-    for (const auto& stub : module.plt_stubs) {
-      ours[stub.address] = stub.resolver ? fmt::format("*ABS*+{:#x}", *stub.resolver) : symbols[stub.symbol].name;
-    }
-    if (arch == "mips" || arch == "mipsel") {
-      if (module.elf().header().type != elf::FileType::Executable && &module != &program->modules()[0]) continue;
-      for (uint32_t i = 1; i < symbols.size(); ++i) {
-        if (!symbols[i].is_undefined() || symbols[i].value == 0 || symbols[i].type != STT_FUNC) continue;
-        EXPECT_EQ(ours[symbols[i].value], symbols[i].name) << module.path;
-      }
-      continue;
-    }
-    auto labels = testing::objdump_plt_labels(arch, root_->host_path(module.path).string());
-    size_t matched = 0;
-    // A bare "*ABS*" label is the AArch64 TLS-descriptor trampoline, not an import.
-    std::erase_if(labels, [](const auto& label) { return label.second == "*ABS*"; });
-    for (const auto& [address, name] : labels) {
-      auto it = ours.find(address);
-      if (it == ours.end()) {
-        ADD_FAILURE() << module.path << ": no stub at " << std::hex << address << " (" << name << ")";
-        continue;
-      }
-      EXPECT_EQ(it->second, name.substr(0, name.find('@'))) << module.path << " at " << std::hex << address;
-      ++matched;
-    }
-    EXPECT_EQ(matched, labels.size()) << module.path;
-  }
+  testing::expect_plt_stubs_match_oracle(*program);
 }
 
 INSTANTIATE_TEST_SUITE_P(Debian12, CorpusTest,

@@ -34,9 +34,10 @@ struct LoadedFile {
 };
 
 struct Module {
-  std::string path;          ///< canonical path inside the sysroot
+  std::string path;          ///< canonical path inside the sysroot (a host path for a
+                             ///< binary given from outside the sysroot)
   std::string requested_as;  ///< the DT_NEEDED name (or the path given for the binary)
-  LoadedFile loaded;
+  LoadedFile loaded;         ///< loaded.file.path() is where the bytes came from on this machine
   bool is_interpreter = false;
   std::vector<uint32_t> needed;  ///< indices of the modules its DT_NEEDED entries bound to
   std::vector<arch::GotSlot> got_slots;
