@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "arch/lifted.h"
 #include "elf/elf_file.h"
 #include "util/result.h"
 
@@ -33,6 +36,46 @@ struct PltStub {
   static PltStub through(uint64_t address, const GotSlot& slot) { return {address, slot.symbol, slot.resolver}; }
 };
 
+/// The calling and system-call conventions, in the backend's register numbering.
+struct Conventions {
+  int pointer_size = 8;
+  Reg stack_pointer = kNoReg;
+  /// Register holding the syscall number at the syscall instruction (rax, x8, r7, v0).
+  Reg syscall_number = kNoReg;
+  /// Registers holding syscall arguments 1..n at the syscall instruction.
+  std::vector<Reg> syscall_args;
+  /// Syscall arguments passed on the stack after those registers, as offsets from the
+  /// stack pointer at the syscall instruction (MIPS o32: arguments 5 and 6 at sp+16, sp+20).
+  std::vector<int64_t> syscall_stack_args;
+  /// Registers holding function arguments 1..n at a call.
+  std::vector<Reg> call_args;
+  /// Function arguments after those registers, as offsets from the stack pointer at the
+  /// callee's first instruction (x86-64: 8, 16, … past the return address; ARM: 0, 4, …;
+  /// MIPS o32: 16, 20, … past the home area of a0–a3).
+  std::vector<int64_t> stack_params;
+  Reg return_value = kNoReg;
+  /// Registers a called function may change (caller-saved, including return registers).
+  std::vector<Reg> call_clobbered;
+  /// Registers a syscall instruction changes besides the return value.
+  std::vector<Reg> syscall_clobbered;
+};
+
+/// A code address as stored in a pointer: ARM keeps the instruction set in bit 0.
+struct CodePointer {
+  uint64_t address = 0;
+  bool thumb = false;
+};
+
+/// Decodes and lifts machine code. Holds Capstone handles: one per thread.
+class Lifter {
+ public:
+  virtual ~Lifter() = default;
+  /// Lifts the instruction at the start of `code` (located at `address`); for MIPS,
+  /// `code` must extend past a branch to include its delay slot. nullopt for bytes that
+  /// do not decode (the caller treats that as a Stop).
+  virtual std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool thumb) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -50,6 +93,17 @@ class Backend {
   virtual bool is_irelative(uint32_t type) const = 0;
   /// GOT entries bound without a relocation (MIPS global GOT); empty elsewhere.
   virtual std::vector<GotSlot> implicit_got_slots(const elf::ElfFile&) const { return {}; }
+
+  /// Number of registers in this backend's numbering (every Reg is below it).
+  virtual Reg register_count() const = 0;
+  virtual const Conventions& conventions() const = 0;
+  /// A new lifter for this architecture.
+  virtual Result<std::unique_ptr<Lifter>> make_lifter() const = 0;
+  /// Register values the ABI guarantees at a function's first instruction, besides
+  /// parameters (MIPS PIC: t9 holds the function's own address).
+  virtual std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t /*function*/) const { return {}; }
+  /// Splits a stored code pointer into address and instruction set.
+  virtual CodePointer code_pointer(uint64_t value) const { return {value, false}; }
 };
 
 /// The backend for an ELF header, or an error naming the file and the unsupported

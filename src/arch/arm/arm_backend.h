@@ -11,6 +11,9 @@ class ArmBackend : public Backend {
     return {"arm-linux-gnueabihf", "arm-linux-gnueabi"};
   }
   bool is_irelative(uint32_t type) const override { return type == 160; }  // R_ARM_IRELATIVE
+  Reg register_count() const override;
+  const Conventions& conventions() const override;
+  Result<std::unique_ptr<Lifter>> make_lifter() const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 

@@ -11,6 +11,12 @@ class I386Backend : public Backend {
   bool analysable() const override { return false; }
   std::vector<std::string> multiarch_triplets() const override { return {"i386-linux-gnu"}; }
   bool is_irelative(uint32_t type) const override { return type == 42; }  // R_386_IRELATIVE
+  Reg register_count() const override { return 0; }
+  const Conventions& conventions() const override {
+    static const Conventions none;
+    return none;
+  }
+  Result<std::unique_ptr<Lifter>> make_lifter() const override { return Error{"i386 code is not analysed"}; }
   std::vector<PltStub> plt_stubs(const elf::ElfFile&, const std::vector<GotSlot>&) const override {
     return {};
   }

@@ -13,6 +13,9 @@ class MipsBackend : public Backend {
   }
   // glibc has no ifunc support on MIPS.
   bool is_irelative(uint32_t) const override { return false; }
+  Reg register_count() const override;
+  const Conventions& conventions() const override;
+  Result<std::unique_ptr<Lifter>> make_lifter() const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
   std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
 

@@ -1,0 +1,100 @@
+#pragma once
+/// The small register-transfer form every architecture backend lifts machine code into
+/// (DESIGN.md arch/ + disasm/). The value analysis only ever sees this form, so it never
+/// switches on the architecture. Soundness rule for lifters: every register an
+/// instruction writes must appear as the `dst` of some transfer; anything the lifter does
+/// not model precisely is a `Clobber` (value unknown).
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace sysfence::arch {
+
+/// A register in the backend's dense numbering [0, Backend::register_count()).
+using Reg = uint8_t;
+inline constexpr Reg kNoReg = 0xff;
+
+/// One register transfer, executed in order within an instruction.
+struct Transfer {
+  enum class Op : uint8_t {
+    Set,      ///< dst = imm
+    AddImm,   ///< dst = src + imm   (also plain moves: imm = 0; subtraction: imm < 0)
+    OrImm,    ///< dst = src | imm
+    AndImm,   ///< dst = src & imm
+    AddReg,   ///< dst = src + src2
+    Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
+    Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
+    Clobber,  ///< dst = unknown
+  };
+  Op op = Op::Clobber;
+  Reg dst = kNoReg;
+  Reg src = kNoReg;
+  Reg src2 = kNoReg;
+  int64_t imm = 0;
+  int64_t value = 0;  ///< Store of a constant
+  uint8_t width = 0;  ///< Load/Store size in bytes
+  bool sign_extend = false;  ///< Load: sign-extend from `width` bytes instead of zero-extending
+
+  static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
+  static Transfer add_imm(Reg dst, Reg src, int64_t imm) { return {Op::AddImm, dst, src, kNoReg, imm}; }
+  static Transfer or_imm(Reg dst, Reg src, int64_t imm) { return {Op::OrImm, dst, src, kNoReg, imm}; }
+  static Transfer and_imm(Reg dst, Reg src, int64_t imm) { return {Op::AndImm, dst, src, kNoReg, imm}; }
+  static Transfer add_reg(Reg dst, Reg a, Reg b) { return {Op::AddReg, dst, a, b, 0}; }
+  static Transfer load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend = false) {
+    Transfer t{Op::Load, dst, base, kNoReg, disp};
+    t.width = width;
+    t.sign_extend = sign_extend;
+    return t;
+  }
+  static Transfer store(Reg base, int64_t disp, Reg value_reg, uint8_t width) {
+    Transfer t{Op::Store, kNoReg, base, value_reg, disp};
+    t.width = width;
+    return t;
+  }
+  static Transfer store_const(Reg base, int64_t disp, int64_t value, uint8_t width) {
+    Transfer t{Op::Store, kNoReg, base, kNoReg, disp};
+    t.value = value;
+    t.width = width;
+    return t;
+  }
+  static Transfer clobber(Reg dst) { return {Op::Clobber, dst}; }
+};
+
+/// How control leaves an instruction.
+enum class Flow : uint8_t {
+  Next,          ///< falls through to `next`
+  Jump,          ///< to `target` only (a tail call when `target` starts another function)
+  Branch,        ///< to `target` or `next`
+  Call,          ///< calls `target`, then continues at `next`
+  IndirectCall,  ///< calls through `indirect`, then continues at `next`
+  IndirectJump,  ///< jumps through `indirect` (jump table or tail call through a pointer)
+  Return,
+  Syscall,       ///< a system call instruction; continues at `next`
+  Stop,          ///< trap, undefined or halting instruction: no successor
+};
+
+/// Where an indirect call or jump gets its target: a register, or memory at
+/// `base + disp` (base kNoReg: absolute address, e.g. a GOT slot).
+struct IndirectTarget {
+  Reg reg = kNoReg;
+  bool memory = false;
+  Reg base = kNoReg;
+  int64_t disp = 0;
+};
+
+/// One decoded machine instruction in register-transfer form.
+struct LiftedInsn {
+  uint64_t address = 0;
+  uint64_t next = 0;  ///< address execution continues at (after any delay slot)
+  Flow flow = Flow::Next;
+  std::optional<uint64_t> target;  ///< direct Jump/Branch/Call target
+  /// For ARM: the instruction set at `target` (a `blx` switches). Ignored elsewhere.
+  std::optional<bool> target_thumb;
+  IndirectTarget indirect;
+  /// Effects in execution order. On MIPS a branch's delay-slot instruction is folded in
+  /// here (it runs before control transfers); `next` then skips it.
+  std::vector<Transfer> transfers;
+};
+
+}  // namespace sysfence::arch

@@ -1,0 +1,1 @@
+// Placeholder: lifter tests for aarch64 are being written.

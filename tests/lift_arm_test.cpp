@@ -1,0 +1,1 @@
+// Placeholder: lifter tests for arm are being written.

@@ -1,0 +1,1 @@
+// Placeholder: lifter tests for mips are being written.

@@ -1,0 +1,1 @@
+// Placeholder: lifter tests for x86_64 are being written.
