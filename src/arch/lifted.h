@@ -92,6 +92,9 @@ struct LiftedInsn {
   /// For ARM: the instruction set at `target` (a `blx` switches). Ignored elsewhere.
   std::optional<bool> target_thumb;
   IndirectTarget indirect;
+  /// The flow happens only when a condition holds (ARM condition codes and IT blocks,
+  /// e.g. `bxeq lr`, `svcne 0`); otherwise execution continues at `next`.
+  bool conditional = false;
   /// Effects in execution order. On MIPS a branch's delay-slot instruction is folded in
   /// here (it runs before control transfers); `next` then skips it.
   std::vector<Transfer> transfers;
