@@ -26,6 +26,7 @@ struct Transfer {
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
     Clobber,  ///< dst = unknown
+    Forget,   ///< memory[src + imm], `width` bytes, becomes unknown (a store of an unmodelled value)
   };
   Op op = Op::Clobber;
   Reg dst = kNoReg;
@@ -59,6 +60,11 @@ struct Transfer {
     return t;
   }
   static Transfer clobber(Reg dst) { return {Op::Clobber, dst}; }
+  static Transfer forget(Reg base, int64_t disp, uint8_t width) {
+    Transfer t{Op::Forget, kNoReg, base, kNoReg, disp};
+    t.width = width;
+    return t;
+  }
 };
 
 /// How control leaves an instruction.
@@ -75,7 +81,8 @@ enum class Flow : uint8_t {
 };
 
 /// Where an indirect call or jump gets its target: a register, or memory at
-/// `base + disp` (base kNoReg: absolute address, e.g. a GOT slot).
+/// `base + disp` (base kNoReg: absolute address, e.g. a GOT slot). Neither (reg kNoReg
+/// and memory false) means the target is not modelled (e.g. an indexed jump table).
 struct IndirectTarget {
   Reg reg = kNoReg;
   bool memory = false;

@@ -1,17 +1,313 @@
-// Placeholder until the x86_64 lifter lands: analysis of x86_64 code is not available yet.
+// x86-64 lifter: Capstone's x86 detail into the register-transfer form.
+#include <capstone/capstone.h>
+
 #include "arch/x86_64/x86_64_backend.h"
+#include "disasm/capstone.h"
 
 namespace sysfence::arch {
+namespace {
 
-Reg X86_64Backend::register_count() const { return 0; }
+// Our numbering follows the hardware encoding: rax rcx rdx rbx rsp rbp rsi rdi r8..r15.
+constexpr Reg kRax = 0, kRcx = 1, kRdx = 2, kRbx = 3, kRsp = 4, kRbp = 5, kRsi = 6, kRdi = 7;
+constexpr Reg kR8 = 8, kR9 = 9, kR10 = 10, kR11 = 11;
+constexpr Reg kRegisterCount = 16;
+
+/// A general-purpose register as our register and the width Capstone names (8, 4, 2, 1);
+/// {kNoReg, 0} for anything else (rip, flags, segment, vector registers).
+struct GprView {
+  Reg reg = kNoReg;
+  int width = 0;
+};
+
+GprView gpr(unsigned capstone_reg) {
+  switch (capstone_reg) {
+#define SYSFENCE_GPR(r64, r32, r16, r8, n) \
+  case X86_REG_##r64: return {n, 8};       \
+  case X86_REG_##r32: return {n, 4};       \
+  case X86_REG_##r16: return {n, 2};       \
+  case X86_REG_##r8: return {n, 1};
+    SYSFENCE_GPR(RAX, EAX, AX, AL, 0)
+    SYSFENCE_GPR(RCX, ECX, CX, CL, 1)
+    SYSFENCE_GPR(RDX, EDX, DX, DL, 2)
+    SYSFENCE_GPR(RBX, EBX, BX, BL, 3)
+    SYSFENCE_GPR(RSP, ESP, SP, SPL, 4)
+    SYSFENCE_GPR(RBP, EBP, BP, BPL, 5)
+    SYSFENCE_GPR(RSI, ESI, SI, SIL, 6)
+    SYSFENCE_GPR(RDI, EDI, DI, DIL, 7)
+    SYSFENCE_GPR(R8, R8D, R8W, R8B, 8)
+    SYSFENCE_GPR(R9, R9D, R9W, R9B, 9)
+    SYSFENCE_GPR(R10, R10D, R10W, R10B, 10)
+    SYSFENCE_GPR(R11, R11D, R11W, R11B, 11)
+    SYSFENCE_GPR(R12, R12D, R12W, R12B, 12)
+    SYSFENCE_GPR(R13, R13D, R13W, R13B, 13)
+    SYSFENCE_GPR(R14, R14D, R14W, R14B, 14)
+    SYSFENCE_GPR(R15, R15D, R15W, R15B, 15)
+#undef SYSFENCE_GPR
+    case X86_REG_AH: return {0, 1};
+    case X86_REG_CH: return {1, 1};
+    case X86_REG_DH: return {2, 1};
+    case X86_REG_BH: return {3, 1};
+    default: return {};
+  }
+}
+
+class X86_64Lifter : public Lifter {
+ public:
+  explicit X86_64Lifter(disasm::Capstone capstone) : cs_(std::move(capstone)) {}
+
+  std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool /*thumb*/) override {
+    const cs_insn* insn = cs_.decode(code, address);
+    if (insn == nullptr) return std::nullopt;
+    LiftedInsn out;
+    out.address = address;
+    out.next = address + insn->size;
+    if (!lift_known(*insn, out)) clobber_written(*insn, out);
+    return out;
+  }
+
+ private:
+  /// A memory operand as base register + displacement, when it has no index or
+  /// segment; rip-relative operands become absolute (base kNoReg).
+  struct Address {
+    bool simple = false;
+    Reg base = kNoReg;
+    int64_t disp = 0;
+  };
+  static Address address_of(const cs_insn& insn, const cs_x86_op& op) {
+    const x86_op_mem& m = op.mem;
+    if (m.index != X86_REG_INVALID || m.segment != X86_REG_INVALID) return {};
+    if (m.base == X86_REG_RIP) return {true, kNoReg, static_cast<int64_t>(insn.address + insn.size) + m.disp};
+    if (m.base == X86_REG_INVALID) return {true, kNoReg, m.disp};
+    GprView base = gpr(m.base);
+    if (base.reg == kNoReg || base.width != 8) return {};
+    return {true, base.reg, m.disp};
+  }
+
+  /// dst (of `width` bytes) = result already in dst's 64-bit form: 32-bit writes clear
+  /// the upper half, narrower writes keep it (so the value is unknown to us).
+  static void narrow(LiftedInsn& out, GprView dst) {
+    if (dst.width == 4) out.transfers.push_back(Transfer::and_imm(dst.reg, dst.reg, 0xffffffff));
+  }
+
+  bool lift_known(const cs_insn& insn, LiftedInsn& out) {
+    const cs_x86& x = insn.detail->x86;
+    const cs_x86_op* op = x.operands;
+    auto& t = out.transfers;
+    switch (insn.id) {
+      case X86_INS_NOP:
+      case X86_INS_ENDBR64:
+      case X86_INS_CMP:
+      case X86_INS_TEST:
+        return true;
+      case X86_INS_SYSCALL:
+        out.flow = Flow::Syscall;
+        t.push_back(Transfer::clobber(kRcx));  // the kernel returns through rcx/r11
+        t.push_back(Transfer::clobber(kR11));
+        return true;
+      case X86_INS_HLT:
+      case X86_INS_UD2:
+        out.flow = Flow::Stop;
+        return true;
+      case X86_INS_RET:
+        out.flow = Flow::Return;
+        return true;
+      case X86_INS_CALL:
+      case X86_INS_JMP:
+        return lift_transfer(insn, out, insn.id == X86_INS_CALL);
+      case X86_INS_PUSH:
+        if (x.op_count != 1) return false;
+        if (op[0].type == X86_OP_REG && gpr(op[0].reg).width == 8) {
+          t.push_back(Transfer::store(kRsp, -8, gpr(op[0].reg).reg, 8));
+        } else if (op[0].type == X86_OP_IMM) {
+          t.push_back(Transfer::store_const(kRsp, -8, op[0].imm, 8));
+        } else {
+          t.push_back(Transfer::forget(kRsp, -8, 8));  // a pushed memory operand
+        }
+        t.push_back(Transfer::add_imm(kRsp, kRsp, -8));
+        return true;
+      case X86_INS_POP:
+        if (x.op_count != 1 || op[0].type != X86_OP_REG || gpr(op[0].reg).width != 8) return false;
+        t.push_back(Transfer::load(gpr(op[0].reg).reg, kRsp, 0, 8));
+        t.push_back(Transfer::add_imm(kRsp, kRsp, 8));
+        return true;
+      case X86_INS_LEAVE:
+        t.push_back(Transfer::add_imm(kRsp, kRbp, 0));
+        t.push_back(Transfer::load(kRbp, kRsp, 0, 8));
+        t.push_back(Transfer::add_imm(kRsp, kRsp, 8));
+        return true;
+      default:
+        break;
+    }
+    if (insn.id >= X86_INS_JAE && insn.id <= X86_INS_JS && insn.id != X86_INS_JMP) return lift_branch(insn, out);
+    if (x.op_count != 2 || op[0].type != X86_OP_REG) return lift_store(insn, out);
+    const GprView dst = gpr(op[0].reg);
+    if (dst.reg == kNoReg || dst.width < 4) return false;
+    switch (insn.id) {
+      case X86_INS_MOV:
+      case X86_INS_MOVABS:
+        if (op[1].type == X86_OP_IMM) {
+          t.push_back(Transfer::set(dst.reg, dst.width == 4 ? op[1].imm & 0xffffffff : op[1].imm));
+          return true;
+        }
+        if (op[1].type == X86_OP_REG) {
+          GprView src = gpr(op[1].reg);
+          if (src.reg == kNoReg || src.width != dst.width) return false;
+          t.push_back(Transfer::add_imm(dst.reg, src.reg, 0));
+          narrow(out, dst);
+          return true;
+        }
+        return lift_load(insn, out, dst, op[1], dst.width, false);
+      case X86_INS_MOVZX:
+        if (op[1].type == X86_OP_MEM) return lift_load(insn, out, dst, op[1], op[1].size, false);
+        return false;
+      case X86_INS_MOVSX:
+      case X86_INS_MOVSXD:
+        if (op[1].type == X86_OP_MEM) return lift_load(insn, out, dst, op[1], op[1].size, true);
+        return false;
+      case X86_INS_LEA: {
+        Address a = address_of(insn, op[1]);
+        if (!a.simple) return false;
+        t.push_back(a.base == kNoReg ? Transfer::set(dst.reg, a.disp) : Transfer::add_imm(dst.reg, a.base, a.disp));
+        narrow(out, dst);
+        return true;
+      }
+      case X86_INS_XOR:
+        if (op[1].type == X86_OP_REG && op[1].reg == op[0].reg) {
+          t.push_back(Transfer::set(dst.reg, 0));
+          return true;
+        }
+        return false;
+      case X86_INS_OR:
+      case X86_INS_AND:
+      case X86_INS_ADD:
+      case X86_INS_SUB:
+        return lift_arithmetic(insn, out, dst);
+      default:
+        return false;
+    }
+  }
+
+  bool lift_arithmetic(const cs_insn& insn, LiftedInsn& out, GprView dst) {
+    const cs_x86_op* op = insn.detail->x86.operands;
+    auto& t = out.transfers;
+    if (op[1].type == X86_OP_IMM) {
+      const int64_t imm = op[1].imm;
+      switch (insn.id) {
+        case X86_INS_OR: t.push_back(Transfer::or_imm(dst.reg, dst.reg, imm)); break;
+        case X86_INS_AND: t.push_back(Transfer::and_imm(dst.reg, dst.reg, imm)); break;
+        case X86_INS_ADD: t.push_back(Transfer::add_imm(dst.reg, dst.reg, imm)); break;
+        default: t.push_back(Transfer::add_imm(dst.reg, dst.reg, -imm)); break;
+      }
+      narrow(out, dst);
+      return true;
+    }
+    if (insn.id == X86_INS_ADD && op[1].type == X86_OP_REG && gpr(op[1].reg).width == dst.width) {
+      t.push_back(Transfer::add_reg(dst.reg, dst.reg, gpr(op[1].reg).reg));
+      narrow(out, dst);
+      return true;
+    }
+    return false;
+  }
+
+  bool lift_load(const cs_insn& insn, LiftedInsn& out, GprView dst, const cs_x86_op& mem, int width,
+                 bool sign_extend) {
+    Address a = address_of(insn, mem);
+    if (!a.simple) return false;
+    out.transfers.push_back(Transfer::load(dst.reg, a.base, a.disp, static_cast<uint8_t>(width), sign_extend));
+    // A 4-byte sign-extending load into a 32-bit register still zero-fills the top half.
+    if (sign_extend) narrow(out, dst);
+    return true;
+  }
+
+  /// `mov [mem], reg/imm`: a store the analysis tracks when it hits a stack slot.
+  bool lift_store(const cs_insn& insn, LiftedInsn& out) {
+    const cs_x86& x = insn.detail->x86;
+    if (insn.id != X86_INS_MOV || x.op_count != 2 || x.operands[0].type != X86_OP_MEM) return false;
+    Address a = address_of(insn, x.operands[0]);
+    const auto width = static_cast<uint8_t>(x.operands[0].size);
+    if (!a.simple) return true;  // a store writes no register; an unknown address is not tracked
+    if (x.operands[1].type == X86_OP_IMM) {
+      out.transfers.push_back(Transfer::store_const(a.base, a.disp, x.operands[1].imm, width));
+    } else {
+      GprView src = gpr(x.operands[1].reg);
+      out.transfers.push_back(src.reg != kNoReg && src.width == width ? Transfer::store(a.base, a.disp, src.reg, width)
+                                                                       : Transfer::forget(a.base, a.disp, width));
+    }
+    return true;
+  }
+
+  bool lift_branch(const cs_insn& insn, LiftedInsn& out) {
+    const cs_x86& x = insn.detail->x86;
+    if (x.op_count != 1 || x.operands[0].type != X86_OP_IMM) return false;
+    out.flow = Flow::Branch;
+    out.target = static_cast<uint64_t>(x.operands[0].imm);
+    return true;
+  }
+
+  bool lift_transfer(const cs_insn& insn, LiftedInsn& out, bool is_call) {
+    const cs_x86& x = insn.detail->x86;
+    if (x.op_count != 1) return false;
+    const cs_x86_op& op = x.operands[0];
+    if (op.type == X86_OP_IMM) {
+      out.flow = is_call ? Flow::Call : Flow::Jump;
+      out.target = static_cast<uint64_t>(op.imm);
+      return true;
+    }
+    out.flow = is_call ? Flow::IndirectCall : Flow::IndirectJump;
+    if (op.type == X86_OP_REG) {
+      out.indirect.reg = gpr(op.reg).reg;
+    } else if (op.type == X86_OP_MEM) {
+      Address a = address_of(insn, op);
+      if (a.simple) out.indirect = {kNoReg, true, a.base, a.disp};
+    }
+    return true;
+  }
+
+  /// The soundness fallback: every general-purpose register the instruction writes
+  /// becomes unknown.
+  void clobber_written(const cs_insn& insn, LiftedInsn& out) {
+    cs_regs read{};
+    cs_regs written{};
+    uint8_t read_count = 0;
+    uint8_t write_count = 0;
+    if (cs_regs_access(cs_.handle(), &insn, read, &read_count, written, &write_count) != CS_ERR_OK) {
+      for (Reg r = 0; r < kRegisterCount; ++r) out.transfers.push_back(Transfer::clobber(r));
+      return;
+    }
+    for (uint8_t i = 0; i < write_count; ++i) {
+      GprView w = gpr(written[i]);
+      if (w.reg != kNoReg) out.transfers.push_back(Transfer::clobber(w.reg));
+    }
+  }
+
+  disasm::Capstone cs_;
+};
+
+}  // namespace
+
+Reg X86_64Backend::register_count() const { return kRegisterCount; }
 
 const Conventions& X86_64Backend::conventions() const {
-  static const Conventions none;
-  return none;
+  static const Conventions conventions = [] {
+    Conventions c;
+    c.pointer_size = 8;
+    c.stack_pointer = kRsp;
+    c.syscall_number = kRax;
+    c.syscall_args = {kRdi, kRsi, kRdx, kR10, kR8, kR9};
+    c.call_args = {kRdi, kRsi, kRdx, kRcx, kR8, kR9};
+    c.stack_params = {8, 16, 24, 32, 40, 48, 56, 64};  // past the return address
+    c.return_value = kRax;
+    c.call_clobbered = {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11};
+    c.syscall_clobbered = {kRax, kRcx, kR11};
+    return c;
+  }();
+  return conventions;
 }
 
 Result<std::unique_ptr<Lifter>> X86_64Backend::make_lifter() const {
-  return Error{"x86_64: lifter not implemented yet"};
+  auto capstone = disasm::Capstone::open(CS_ARCH_X86, CS_MODE_64);
+  if (!capstone) return capstone.error();
+  return std::unique_ptr<Lifter>(std::make_unique<X86_64Lifter>(std::move(*capstone)));
 }
 
 }  // namespace sysfence::arch
