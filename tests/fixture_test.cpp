@@ -85,7 +85,9 @@ TEST_P(FixtureTest, LoadsBindsAndMapsStubs) {
   for (const auto& module : program->modules()) {
     for (const auto& import : module.imports) {
       const auto& symbol = module.elf().dynamic_symbols()[import.symbol];
-      if (symbol.binding != STB_WEAK) EXPECT_TRUE(import.definition) << module.path << ": " << symbol.name;
+      if (symbol.binding != STB_WEAK) {
+        EXPECT_TRUE(import.definition) << module.path << ": " << symbol.name;
+      }
     }
   }
   testing::expect_plt_stubs_match_oracle(*program);

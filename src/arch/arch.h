@@ -39,6 +39,9 @@ struct PltStub {
 /// The calling and system-call conventions, in the backend's register numbering.
 struct Conventions {
   int pointer_size = 8;
+  /// The smallest instruction size, to step over bytes that do not decode (x86: 1;
+  /// Thumb code always steps by 2, whatever this says).
+  int instruction_step = 4;
   Reg stack_pointer = kNoReg;
   /// Register holding the syscall number at the syscall instruction (rax, x8, r7, v0).
   Reg syscall_number = kNoReg;
@@ -53,6 +56,9 @@ struct Conventions {
   /// callee's first instruction (x86-64: 8, 16, … past the return address; ARM: 0, 4, …;
   /// MIPS o32: 16, 20, … past the home area of a0–a3).
   std::vector<int64_t> stack_params;
+  /// The callee's entry stack pointer minus the caller's at a call instruction (x86-64:
+  /// -8, the pushed return address; 0 where the return address goes in a register).
+  int64_t call_stack_adjust = 0;
   Reg return_value = kNoReg;
   /// Registers a called function may change (caller-saved, including return registers).
   std::vector<Reg> call_clobbered;

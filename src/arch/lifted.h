@@ -105,6 +105,9 @@ struct LiftedInsn {
   /// Effects in execution order. On MIPS a branch's delay-slot instruction is folded in
   /// here (it runs before control transfers); `next` then skips it.
   std::vector<Transfer> transfers;
+  /// Registers the instruction reads in ways no transfer expresses (the unmodelled
+  /// fallback: e.g. `movq xmm0, rdi`). A code address in one of them escapes.
+  std::vector<Reg> opaque_reads;
 };
 
 }  // namespace sysfence::arch

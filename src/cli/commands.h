@@ -10,4 +10,7 @@ namespace sysfence::cli {
 /// `sysfence info BINARY [--sysroot DIR]`: the loaded program model as JSON.
 void add_info_command(CLI::App& app, int& status);
 
+/// `sysfence analyze BINARY [--sysroot DIR] [-o FILE] [--format native|report]`.
+void add_analyze_command(CLI::App& app, int& status);
+
 }  // namespace sysfence::cli

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sysfence ") + SYSFENCE_VERSION);
   int status = 2;
   sysfence::cli::add_info_command(app, status);
+  sysfence::cli::add_analyze_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -3,6 +3,14 @@
 
 namespace sysfence::arch {
 
+/// The AArch64 backend's register numbering: x0..x30 are 0..30, sp is 31. xzr/wzr is not
+/// a register (reads are the constant 0, writes are discarded).
+namespace aarch64 {
+inline constexpr Reg kLinkRegister = 30;
+inline constexpr Reg kStackPointer = 31;
+inline constexpr Reg kRegisterCount = 32;
+}  // namespace aarch64
+
 /// AArch64 (little endian, LP64).
 class AArch64Backend : public Backend {
  public:

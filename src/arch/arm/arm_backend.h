@@ -4,8 +4,20 @@
 namespace sysfence::arch {
 
 /// 32-bit ARM, EABI5 (ARM and Thumb-2 code), little endian.
+///
+/// Register numbering for the lifted form: r0..r15 are 0..15 (r13 sp, r14 lr, r15 pc;
+/// pc is never a transfer `dst`, writes to it are control flow). Number 16 is a scratch
+/// register that exists only inside one lifted instruction: the lifter clobbers it and
+/// stores it to say "this memory now holds an unknown value" (conditional stores, VFP
+/// and NEON stores, store-exclusive) and uses it for register-indexed addresses. Its
+/// value never carries from one instruction to the next.
 class ArmBackend : public Backend {
  public:
+  static constexpr Reg kSp = 13;
+  static constexpr Reg kLr = 14;
+  static constexpr Reg kPc = 15;
+  static constexpr Reg kScratch = 16;
+
   std::string_view name() const override { return "arm"; }
   std::vector<std::string> multiarch_triplets() const override {
     return {"arm-linux-gnueabihf", "arm-linux-gnueabi"};
@@ -14,6 +26,8 @@ class ArmBackend : public Backend {
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;
+  /// Bit 0 selects Thumb (interworking branches, function pointers, symbol values).
+  CodePointer code_pointer(uint64_t value) const override { return {value & ~uint64_t{1}, (value & 1) != 0}; }
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 

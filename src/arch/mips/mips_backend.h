@@ -16,6 +16,7 @@ class MipsBackend : public Backend {
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;
+  std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t function) const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
   std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
 

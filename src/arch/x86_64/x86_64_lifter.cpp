@@ -278,6 +278,18 @@ class X86_64Lifter : public Lifter {
       GprView w = gpr(written[i]);
       if (w.reg != kNoReg) out.transfers.push_back(Transfer::clobber(w.reg));
     }
+    for (uint8_t i = 0; i < read_count; ++i) {
+      GprView r = gpr(read[i]);
+      if (r.reg != kNoReg) out.opaque_reads.push_back(r.reg);
+    }
+    // Memory it writes (`add [rsp+8], 1`, `setne [rbp-1]`) must not keep a tracked value.
+    const cs_x86& x = insn.detail->x86;
+    for (uint8_t i = 0; i < x.op_count; ++i) {
+      const cs_x86_op& op = x.operands[i];
+      if (op.type != X86_OP_MEM || !(op.access & CS_AC_WRITE)) continue;
+      Address a = address_of(insn, op);
+      if (a.simple) out.transfers.push_back(Transfer::forget(a.base, a.disp, op.size));
+    }
   }
 
   disasm::Capstone cs_;
@@ -291,11 +303,13 @@ const Conventions& X86_64Backend::conventions() const {
   static const Conventions conventions = [] {
     Conventions c;
     c.pointer_size = 8;
+    c.instruction_step = 1;
     c.stack_pointer = kRsp;
     c.syscall_number = kRax;
     c.syscall_args = {kRdi, kRsi, kRdx, kR10, kR8, kR9};
     c.call_args = {kRdi, kRsi, kRdx, kRcx, kR8, kR9};
     c.stack_params = {8, 16, 24, 32, 40, 48, 56, 64};  // past the return address
+    c.call_stack_adjust = -8;
     c.return_value = kRax;
     c.call_clobbered = {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11};
     c.syscall_clobbered = {kRax, kRcx, kR11};

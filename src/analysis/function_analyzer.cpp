@@ -1,0 +1,530 @@
+#include "analysis/function_analyzer.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sysfence::analysis {
+namespace {
+
+using arch::Flow;
+using arch::LiftedInsn;
+using arch::Reg;
+using arch::Transfer;
+
+// Bounds that keep one pathological function from stalling the whole analysis; hitting
+// them only makes values unknown (never drops code).
+constexpr size_t kMaxInstructions = 1 << 17;
+constexpr int kMaxVisits = 24;
+
+struct Slot {
+  int64_t offset = 0;
+  uint8_t width = 0;
+  Value value;
+};
+
+struct State {
+  bool reached = false;
+  std::vector<Value> regs;
+  std::vector<Slot> slots;  ///< stack slots written on the way here
+};
+
+bool overlaps(const Slot& s, int64_t offset, uint8_t width) {
+  return s.offset < offset + width && offset < s.offset + s.width;
+}
+
+bool ends_block(const LiftedInsn& insn) {
+  switch (insn.flow) {
+    case Flow::Next:
+    case Flow::Call:
+    case Flow::IndirectCall:
+    case Flow::Syscall: return false;
+    default: return true;
+  }
+}
+
+}  // namespace
+
+/// One analysis of one function: decoding, the fixpoint, and the recording pass.
+class FunctionAnalyzer::Run {
+ public:
+  Run(const FunctionAnalyzer& owner, const cfg::FunctionExtent& extent)
+      : o_(owner),
+        c_(owner.backend_.conventions()),
+        extent_(extent),
+        bits_(c_.pointer_size * 8),
+        registers_(owner.backend_.register_count()) {}
+
+  FunctionFacts run() {
+    facts_.start = extent_.start;
+    facts_.end = extent_.end;
+    facts_.thumb = extent_.thumb;
+    decode();
+    build_blocks();
+    fixpoint();
+    record();
+    return std::move(facts_);
+  }
+
+ private:
+  struct Block {
+    size_t first = 0;
+    size_t last = 0;  ///< inclusive
+    std::vector<size_t> successors;
+    bool unresolved_jump = false;
+    State entry;
+    int visits = 0;
+  };
+
+  // ---- decoding -------------------------------------------------------------------
+
+  uint64_t step() const { return extent_.thumb ? 2 : static_cast<uint64_t>(c_.instruction_step); }
+
+  /// Decodes from `address`: linearly to `end`, or (end 0) until control leaves.
+  void decode_from(uint64_t address, uint64_t end) {
+    uint64_t at = address;
+    while (insns_.size() < kMaxInstructions && (end == 0 || at < end)) {
+      if (index_.count(at)) return;
+      auto code = o_.memory_.code_from(at);
+      if (code.empty()) return;
+      auto insn = o_.lifter_.lift(code, at, extent_.thumb);
+      if (!insn) {
+        ++facts_.undecodable;
+        LiftedInsn stop;
+        stop.address = at;
+        stop.next = at + step();
+        stop.flow = Flow::Stop;
+        insn = stop;
+      }
+      index_.emplace(at, insns_.size());
+      insns_.push_back(std::move(*insn));
+      const LiftedInsn& last = insns_.back();
+      at = last.next;
+      if (end == 0 && (last.flow == Flow::Return || last.flow == Flow::Stop || last.flow == Flow::Jump ||
+                       last.flow == Flow::IndirectJump) && !last.conditional) {
+        return;
+      }
+    }
+  }
+
+  /// A jump target that belongs to another function (or a PLT stub): a tail call.
+  bool is_foreign(uint64_t target) const {
+    if (target == extent_.start) return false;
+    return o_.functions_.is_start(target) || o_.stubs_.count(target) || !o_.memory_.is_code(target);
+  }
+
+  void decode() {
+    decode_from(extent_.start, extent_.end);
+    // Out-of-line parts (GCC's .cold blocks) are reached by jumps past the extent.
+    for (size_t i = 0; i < insns_.size() && insns_.size() < kMaxInstructions; ++i) {
+      const LiftedInsn& insn = insns_[i];
+      if ((insn.flow == Flow::Jump || insn.flow == Flow::Branch) && insn.target && !index_.count(*insn.target) &&
+          !is_foreign(*insn.target)) {
+        decode_from(*insn.target, 0);
+      }
+    }
+    std::vector<size_t> order(insns_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return insns_[a].address < insns_[b].address; });
+    std::vector<LiftedInsn> sorted;
+    sorted.reserve(insns_.size());
+    for (size_t i : order) sorted.push_back(std::move(insns_[i]));
+    insns_ = std::move(sorted);
+    index_.clear();
+    for (size_t i = 0; i < insns_.size(); ++i) index_.emplace(insns_[i].address, i);
+  }
+
+  // ---- blocks ---------------------------------------------------------------------
+
+  void build_blocks() {
+    std::vector<bool> leader(insns_.size(), false);
+    if (!insns_.empty()) leader[0] = true;
+    auto mark = [&](uint64_t address) {
+      if (auto it = index_.find(address); it != index_.end()) leader[it->second] = true;
+    };
+    mark(extent_.start);
+    for (size_t i = 0; i < insns_.size(); ++i) {
+      const LiftedInsn& insn = insns_[i];
+      if (insn.target && (insn.flow == Flow::Branch || insn.flow == Flow::Jump)) mark(*insn.target);
+      if (ends_block(insn) || insn.conditional) mark(insn.next);
+      if (i + 1 < insns_.size() && insns_[i + 1].address != insn.next) leader[i + 1] = true;
+    }
+    for (size_t i = 0; i < insns_.size(); ++i) {
+      if (leader[i]) {
+        block_at_.emplace(insns_[i].address, blocks_.size());
+        blocks_.push_back({i, i});
+      } else {
+        blocks_.back().last = i;
+      }
+    }
+    for (Block& b : blocks_) {
+      const LiftedInsn& end = insns_[b.last];
+      auto edge = [&](uint64_t address) {
+        if (auto it = block_at_.find(address); it != block_at_.end()) b.successors.push_back(it->second);
+      };
+      switch (end.flow) {
+        case Flow::Branch:
+          if (end.target) edge(*end.target);
+          edge(end.next);
+          break;
+        case Flow::Jump:
+          if (end.target && !is_foreign(*end.target)) edge(*end.target);
+          if (end.conditional) edge(end.next);
+          break;
+        case Flow::IndirectJump:
+          b.unresolved_jump = true;  // refined in the fixpoint when the target is a constant
+          if (end.conditional) edge(end.next);
+          break;
+        case Flow::Return:
+        case Flow::Stop:
+          if (end.conditional) edge(end.next);
+          break;
+        default: edge(end.next); break;
+      }
+    }
+  }
+
+  // ---- abstract semantics ---------------------------------------------------------
+
+  State entry_state() const {
+    State s;
+    s.reached = true;
+    s.regs.assign(registers_, Value::unknown());
+    s.regs[c_.stack_pointer] = Value::stack(0);
+    for (size_t i = 0; i < c_.call_args.size(); ++i) s.regs[c_.call_args[i]] = Value::parameter(static_cast<uint8_t>(i));
+    for (const auto& [reg, value] : o_.backend_.entry_values(extent_.start)) s.regs[reg] = Value::constant(value);
+    return s;
+  }
+
+  /// What an untouched stack slot holds at entry: a stack-passed parameter, or unknown.
+  Value entry_slot(int64_t offset, uint8_t width) const {
+    if (width != c_.pointer_size) return Value::unknown();
+    for (size_t k = 0; k < c_.stack_params.size(); ++k) {
+      if (c_.stack_params[k] == offset) return Value::parameter(static_cast<uint8_t>(c_.call_args.size() + k));
+    }
+    return Value::unknown();
+  }
+
+  Value read_slot(const State& s, int64_t offset, uint8_t width) const {
+    const Slot* exact = nullptr;
+    for (const Slot& slot : s.slots) {
+      if (!overlaps(slot, offset, width)) continue;
+      if (slot.offset != offset || slot.width != width || exact) return Value::unknown();
+      exact = &slot;
+    }
+    return exact ? exact->value : entry_slot(offset, width);
+  }
+
+  static void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) {
+    std::erase_if(s.slots, [&](const Slot& slot) { return overlaps(slot, offset, width); });
+    s.slots.push_back({offset, width, value});
+  }
+
+  Value address_of(const State& s, Reg base, int64_t disp) const {
+    if (base == arch::kNoReg) return Value::constant(static_cast<uint64_t>(disp) & mask_of(bits_));
+    return s.regs[base].add(disp, bits_);
+  }
+
+  Value load(const State& s, const Transfer& t) const {
+    const Value address = address_of(s, t.src, t.imm);
+    if (address.kind() == Value::Kind::Stack) return read_slot(s, address.stack_offset(), t.width);
+    if (!address.is_constants()) return Value::unknown();
+    Value out = o_.memory_.load(*address.begin(), t.width, t.sign_extend);
+    for (const uint64_t* it = address.begin() + 1; it != address.end() && !out.is_unknown(); ++it) {
+      out = out.join(o_.memory_.load(*it, t.width, t.sign_extend));
+    }
+    return out;
+  }
+
+  void apply(State& s, const Transfer& t) {
+    auto reg = [&](Reg r) { return r == arch::kNoReg ? Value::unknown() : s.regs[r]; };
+    switch (t.op) {
+      case Transfer::Op::Set: s.regs[t.dst] = Value::constant(static_cast<uint64_t>(t.imm) & mask_of(bits_)); break;
+      case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, bits_); break;
+      case Transfer::Op::OrImm: s.regs[t.dst] = reg(t.src).bit_or(static_cast<uint64_t>(t.imm), bits_); break;
+      case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
+      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), bits_); break;
+      case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
+      case Transfer::Op::Clobber: s.regs[t.dst] = Value::unknown(); break;
+      case Transfer::Op::Store:
+      case Transfer::Op::Forget: {
+        const Value address = address_of(s, t.src, t.imm);
+        Value stored = Value::unknown();
+        if (t.op == Transfer::Op::Store) {
+          stored = t.src2 != arch::kNoReg ? s.regs[t.src2] : Value::constant(static_cast<uint64_t>(t.value));
+          if (t.width < c_.pointer_size) stored = stored.bit_and(mask_of(8 * t.width), bits_);
+          if (recording_) note_escape(stored);
+        }
+        if (address.kind() == Value::Kind::Stack) write_slot(s, address.stack_offset(), t.width, stored);
+        break;
+      }
+    }
+  }
+
+  void clobber(State& s, const std::vector<Reg>& regs) {
+    for (Reg r : regs) s.regs[r] = Value::unknown();
+  }
+
+  /// The value an indirect call or jump goes through.
+  Value indirect_target(const State& s, const LiftedInsn& insn) const {
+    if (insn.indirect.reg != arch::kNoReg) return s.regs[insn.indirect.reg];
+    if (!insn.indirect.memory) return Value::unknown();
+    Transfer t = Transfer::load(arch::kNoReg, insn.indirect.base, insn.indirect.disp, static_cast<uint8_t>(c_.pointer_size));
+    return load(s, t);
+  }
+
+  /// Runs one block from its entry state; returns the state at its end.
+  State execute(const Block& b) {
+    State s = b.entry;
+    for (size_t i = b.first; i <= b.last; ++i) {
+      const LiftedInsn& insn = insns_[i];
+      if (recording_) {
+        for (Reg r : insn.opaque_reads) note_escape(s.regs[r]);
+      }
+      for (const Transfer& t : insn.transfers) apply(s, t);
+      switch (insn.flow) {
+        case Flow::Call:
+        case Flow::IndirectCall:
+          if (recording_) record_call(s, insn, false);
+          clobber(s, c_.call_clobbered);
+          break;
+        case Flow::Syscall:
+          if (recording_) record_syscall(s, insn);
+          clobber(s, c_.syscall_clobbered);
+          s.regs[c_.return_value] = Value::unknown();
+          break;
+        case Flow::Jump:
+          if (recording_ && insn.target && is_foreign(*insn.target)) record_call(s, insn, true);
+          break;
+        case Flow::IndirectJump:
+          if (recording_) record_call(s, insn, true);
+          break;
+        case Flow::Return:
+          if (recording_) note_escape(s.regs[c_.return_value]);
+          break;
+        default: break;
+      }
+    }
+    return s;
+  }
+
+  /// Joins `incoming` into `into`; true when `into` changed.
+  bool join_into(State& into, const State& incoming) const {
+    if (!into.reached) {
+      into = incoming;
+      return true;
+    }
+    bool changed = false;
+    for (size_t r = 0; r < into.regs.size(); ++r) {
+      Value joined = into.regs[r].join(incoming.regs[r]);
+      if (!(joined == into.regs[r])) {
+        into.regs[r] = joined;
+        changed = true;
+      }
+    }
+    std::vector<Slot> slots;
+    auto consider = [&](const Slot& slot) {
+      for (const Slot& done : slots) {
+        if (done.offset == slot.offset && done.width == slot.width) return;
+      }
+      Value a = read_slot(into, slot.offset, slot.width);
+      Value b = read_slot(incoming, slot.offset, slot.width);
+      slots.push_back({slot.offset, slot.width, a.join(b)});
+    };
+    for (const Slot& slot : into.slots) consider(slot);
+    for (const Slot& slot : incoming.slots) consider(slot);
+    if (slots.size() != into.slots.size()) changed = true;
+    for (const Slot& slot : slots) {
+      if (!(read_slot(into, slot.offset, slot.width) == slot.value)) changed = true;
+    }
+    into.slots = std::move(slots);
+    return changed;
+  }
+
+  void fixpoint() {
+    if (blocks_.empty()) return;
+    auto entry = block_at_.find(extent_.start);
+    const size_t first = entry == block_at_.end() ? 0 : entry->second;
+    blocks_[first].entry = entry_state();
+    std::vector<size_t> work = {first};
+    State jump_states;  // joined states at unresolved indirect jumps (jump tables)
+    auto drain = [&] {
+      while (!work.empty()) {
+        size_t b = work.back();
+        work.pop_back();
+        Block& block = blocks_[b];
+        if (++block.visits > kMaxVisits) widen(block.entry);
+        State out = execute(block);
+        if (block.unresolved_jump) join_into(jump_states, out);
+        for (size_t succ : block.successors) {
+          if (join_into(blocks_[succ].entry, out)) work.push_back(succ);
+        }
+      }
+    };
+    drain();
+    // Blocks no edge reaches: jump-table cases (entered with the state at the indirect
+    // jump), exception landing pads and the like (entered with nothing known). Padding
+    // between parts of a function (nops after a jump) is left out: it only falls into
+    // code that is reached anyway and would blur what is known there.
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      if (blocks_[b].entry.reached || (!jump_states.reached && is_padding(blocks_[b]))) continue;
+      blocks_[b].entry = jump_states.reached ? jump_states : unknown_state();
+      work.push_back(b);
+      drain();
+    }
+  }
+
+  bool is_padding(const Block& b) const {
+    for (size_t i = b.first; i <= b.last; ++i) {
+      if (insns_[i].flow != Flow::Next || !insns_[i].transfers.empty()) return false;
+    }
+    return true;
+  }
+
+  State unknown_state() const {
+    State s;
+    s.reached = true;
+    s.regs.assign(registers_, Value::unknown());
+    return s;
+  }
+
+  static void widen(State& s) {
+    for (Value& v : s.regs) v = Value::unknown();
+    for (Slot& slot : s.slots) slot.value = Value::unknown();
+  }
+
+  // ---- recording ------------------------------------------------------------------
+
+  void record() {
+    recording_ = true;
+    for (const Block& b : blocks_) {
+      if (b.entry.reached) execute(b);
+    }
+    std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
+    facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
+    std::sort(facts_.taken_imports.begin(), facts_.taken_imports.end());
+    facts_.taken_imports.erase(std::unique(facts_.taken_imports.begin(), facts_.taken_imports.end()),
+                               facts_.taken_imports.end());
+  }
+
+  void note_escape(const Value& v) {
+    if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
+    if (!v.is_constants()) return;
+    for (uint64_t c : v) {
+      if (o_.memory_.is_code(o_.backend_.code_pointer(c).address)) facts_.taken_code.push_back(c);
+    }
+  }
+
+  std::vector<IndexedValue> call_arguments(const State& s, bool tail) {
+    std::vector<IndexedValue> args;
+    for (size_t i = 0; i < c_.call_args.size(); ++i) {
+      const Value& v = s.regs[c_.call_args[i]];
+      note_escape(v);
+      if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(i), v});
+    }
+    const Value& sp = s.regs[c_.stack_pointer];
+    if (sp.kind() != Value::Kind::Stack) return args;
+    const int64_t adjust = tail ? 0 : c_.call_stack_adjust;
+    for (size_t k = 0; k < c_.stack_params.size(); ++k) {
+      Value v = read_slot(s, sp.stack_offset() + adjust + c_.stack_params[k], static_cast<uint8_t>(c_.pointer_size));
+      note_escape(v);
+      if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(c_.call_args.size() + k), v});
+    }
+    return args;
+  }
+
+  void add_call(CallSite site, const std::vector<IndexedValue>& args) {
+    site.args = args;
+    facts_.calls.push_back(std::move(site));
+  }
+
+  /// A call (or tail jump) to the code address `pointer` as stored (Thumb bit included).
+  CallSite call_to(uint64_t address, uint64_t pointer, std::optional<bool> thumb) const {
+    CallSite site;
+    site.address = address;
+    arch::CodePointer p = o_.backend_.code_pointer(pointer);
+    if (auto stub = o_.stubs_.find(p.address); stub != o_.stubs_.end()) {
+      // An ifunc's PLT entry reaches whichever implementation its resolver picks.
+      if (stub->second.resolver) return site;
+      site.kind = CallSite::Kind::Import;
+      site.symbol = stub->second.symbol;
+      return site;
+    }
+    if (!o_.memory_.is_code(p.address)) return site;
+    site.kind = CallSite::Kind::Local;
+    site.target = p.address;
+    site.target_thumb = thumb.value_or(p.thumb);
+    return site;
+  }
+
+  void record_call(const State& s, const LiftedInsn& insn, bool tail) {
+    const auto args = call_arguments(s, tail);
+    const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump;
+    if (direct && insn.target) {
+      CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
+      site.tail = tail;
+      add_call(std::move(site), args);
+      return;
+    }
+    const Value target = indirect_target(s, insn);
+    if (target.kind() == Value::Kind::Import) {
+      CallSite site;
+      site.address = insn.address;
+      site.kind = CallSite::Kind::Import;
+      site.symbol = target.import_symbol();
+      site.tail = tail;
+      add_call(std::move(site), args);
+      return;
+    }
+    if (target.is_constants()) {
+      for (uint64_t pointer : target) {
+        CallSite site = call_to(insn.address, pointer, std::nullopt);
+        site.tail = tail;
+        add_call(std::move(site), args);
+      }
+      return;
+    }
+    CallSite site;
+    site.address = insn.address;
+    site.tail = tail;
+    add_call(std::move(site), args);
+  }
+
+  void record_syscall(const State& s, const LiftedInsn& insn) {
+    SyscallSite site;
+    site.address = insn.address;
+    site.number = s.regs[c_.syscall_number];
+    for (size_t i = 0; i < c_.syscall_args.size(); ++i) {
+      const Value& v = s.regs[c_.syscall_args[i]];
+      note_escape(v);
+      if (!v.is_unknown()) site.args.push_back({static_cast<uint8_t>(i), v});
+    }
+    const Value& sp = s.regs[c_.stack_pointer];
+    for (size_t k = 0; k < c_.syscall_stack_args.size(); ++k) {
+      if (sp.kind() != Value::Kind::Stack) break;
+      Value v = read_slot(s, sp.stack_offset() + c_.syscall_stack_args[k], static_cast<uint8_t>(c_.pointer_size));
+      if (!v.is_unknown()) site.args.push_back({static_cast<uint8_t>(c_.syscall_args.size() + k), v});
+    }
+    facts_.syscalls.push_back(std::move(site));
+  }
+
+  const FunctionAnalyzer& o_;
+  const arch::Conventions& c_;
+  cfg::FunctionExtent extent_;
+  int bits_;
+  Reg registers_;
+  std::vector<LiftedInsn> insns_;
+  std::unordered_map<uint64_t, size_t> index_;
+  std::vector<Block> blocks_;
+  std::unordered_map<uint64_t, size_t> block_at_;
+  bool recording_ = false;
+  FunctionFacts facts_;
+};
+
+FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
+                                   const cfg::FunctionIndex& functions,
+                                   const std::unordered_map<uint64_t, arch::PltStub>& stubs)
+    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs) {}
+
+FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }
+
+}  // namespace sysfence::analysis

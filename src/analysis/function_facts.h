@@ -1,0 +1,55 @@
+#pragma once
+/// What the per-function value analysis learns about one function, in terms of the
+/// function's own parameters. It does not depend on any other function's facts (calls
+/// only clobber the caller-saved registers), so facts are computed once per function,
+/// in any order, and cached with their module.
+
+#include <cstdint>
+#include <vector>
+
+#include "analysis/value.h"
+
+namespace sysfence::analysis {
+
+/// A known (not Unknown) value of argument or parameter `index`.
+struct IndexedValue {
+  uint8_t index = 0;
+  Value value;
+};
+
+/// A system call instruction and the values at it.
+struct SyscallSite {
+  uint64_t address = 0;
+  Value number;
+  std::vector<IndexedValue> args;  ///< syscall arguments 0..5 with a known value
+};
+
+struct CallSite {
+  enum class Kind : uint8_t {
+    Local,    ///< `target` in this module
+    Import,   ///< through this module's dynamic symbol `symbol`
+    Unknown,  ///< through a pointer the analysis cannot resolve: any address-taken function
+  };
+  uint64_t address = 0;
+  Kind kind = Kind::Unknown;
+  uint64_t target = 0;
+  bool target_thumb = false;
+  uint32_t symbol = 0;
+  bool tail = false;               ///< a jump that leaves the function for good
+  std::vector<IndexedValue> args;  ///< call parameters with a known value
+};
+
+struct FunctionFacts {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  bool thumb = false;
+  std::vector<SyscallSite> syscalls;
+  std::vector<CallSite> calls;
+  /// Code addresses of this module (as stored: ARM keeps the Thumb bit) and imports
+  /// whose address escapes: stored, passed, returned. They may be called indirectly.
+  std::vector<uint64_t> taken_code;
+  std::vector<uint32_t> taken_imports;
+  uint32_t undecodable = 0;  ///< bytes that did not decode inside the function
+};
+
+}  // namespace sysfence::analysis

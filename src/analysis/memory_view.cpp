@@ -1,0 +1,130 @@
+#include "analysis/memory_view.h"
+
+#include <elf.h>
+
+#include <unordered_set>
+
+#include "arch/relocations.h"
+
+namespace sysfence::analysis {
+
+MemoryView::MemoryView(const program::Module& module)
+    : module_(module), pointer_size_(module.elf().header().bits / 8) {
+  const elf::ElfFile& elf = module.elf();
+  const uint16_t machine = elf.header().machine;
+  for (const elf::Relocation& rel : elf.relocations()) {
+    Slot slot;
+    slot.symbol = rel.symbol;
+    switch (arch::relocation_kind(machine, rel.type, rel.symbol != 0)) {
+      case arch::RelocationKind::Relative: {
+        slot.relative = true;
+        if (rel.has_addend) {
+          slot.value = static_cast<uint64_t>(rel.addend);
+        } else if (auto stored = elf.read_address(rel.offset)) {
+          slot.value = *stored;  // REL: the addend is the slot's content
+        } else {
+          continue;
+        }
+        break;
+      }
+      case arch::RelocationKind::GotSlot:
+        slot.got = true;
+        slot.call_only = rel.is_plt;
+        break;
+      case arch::RelocationKind::Symbol: break;
+      case arch::RelocationKind::IRelative: slot.ifunc = true; break;
+      case arch::RelocationKind::Other: continue;
+    }
+    slots_[rel.offset] = slot;
+  }
+  for (const arch::GotSlot& got : module.got_slots) {
+    // MIPS global GOT entries: bound without relocations; the analysis follows each load.
+    if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true, true};
+  }
+  for (const elf::Segment& s : elf.segments()) {
+    if (s.type == PT_GNU_RELRO) {
+      relro_start_ = s.address;
+      relro_end_ = s.address + s.memory_size;
+    }
+  }
+}
+
+std::span<const uint8_t> MemoryView::code_from(uint64_t address) const {
+  for (const elf::Segment& s : module_.elf().segments()) {
+    if (s.type != PT_LOAD || !(s.flags & PF_X) || address < s.address || address >= s.address + s.file_size) {
+      continue;
+    }
+    auto bytes = module_.elf().bytes_at(address, s.address + s.file_size - address);
+    if (bytes) return *bytes;
+  }
+  return {};
+}
+
+bool MemoryView::constant_memory(uint64_t address, uint64_t size) const {
+  if (address >= relro_start_ && address + size <= relro_end_) return true;
+  for (const elf::Segment& s : module_.elf().segments()) {
+    if (s.type == PT_LOAD && !(s.flags & PF_W) && address >= s.address && address + size <= s.address + s.file_size) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Value MemoryView::load(uint64_t address, int width, bool sign_extend) const {
+  if (auto it = slots_.find(address); it != slots_.end()) {
+    const Slot& slot = it->second;
+    if (width != pointer_size_ || slot.ifunc) return Value::unknown();
+    if (slot.relative) return Value::constant(slot.value);
+    return slot.symbol != 0 ? Value::import(slot.symbol) : Value::unknown();
+  }
+  if (width <= 0 || width > 8 || !constant_memory(address, static_cast<uint64_t>(width))) return Value::unknown();
+  auto bytes = module_.elf().bytes_at(address, static_cast<uint64_t>(width));
+  if (!bytes) return Value::unknown();  // .bss-like tail of a segment
+  const auto offset = static_cast<uint64_t>(bytes->data() - module_.elf().reader().bytes().data());
+  const ByteReader& r = module_.elf().reader();
+  uint64_t v = 0;
+  switch (width) {
+    case 1: v = r.read_unchecked<uint8_t>(offset); break;
+    case 2: v = r.read_unchecked<uint16_t>(offset); break;
+    case 4: v = r.read_unchecked<uint32_t>(offset); break;
+    case 8: v = r.read_unchecked<uint64_t>(offset); break;
+    default: return Value::unknown();
+  }
+  if (sign_extend && width < 8 && (v >> (8 * width - 1)) & 1) v |= ~mask_of(8 * width);
+  return Value::constant(v & mask_of(8 * pointer_size_));
+}
+
+std::vector<uint64_t> MemoryView::code_pointers_in_data(const std::vector<uint64_t>& function_starts) const {
+  std::vector<uint64_t> out;
+  for (const auto& [address, slot] : slots_) {
+    if (slot.relative && is_code(slot.value)) out.push_back(slot.value);
+  }
+  // A fixed-address executable stores code pointers as plain words, without relocations.
+  if (module_.elf().header().type != elf::FileType::Executable) return out;
+  const std::unordered_set<uint64_t> starts(function_starts.begin(), function_starts.end());
+  const elf::ElfFile& elf = module_.elf();
+  for (const elf::Segment& s : elf.segments()) {
+    if (s.type != PT_LOAD || (s.flags & PF_X)) continue;
+    for (uint64_t at = s.address; at + pointer_size_ <= s.address + s.file_size; at += pointer_size_) {
+      auto word = elf.read_address(at);
+      if (!word) break;
+      // ARM code pointers carry the Thumb bit.
+      if (starts.count(*word) || starts.count(*word & ~uint64_t{1})) out.push_back(*word);
+    }
+  }
+  return out;
+}
+
+std::vector<uint32_t> MemoryView::symbols_taken() const {
+  std::vector<uint32_t> out;
+  const auto& symbols = module_.elf().dynamic_symbols();
+  for (const auto& [address, slot] : slots_) {
+    if (slot.symbol == 0 || slot.relative || slot.symbol >= symbols.size()) continue;
+    // A GOT slot is taken unless it only serves calls (its loads are followed instead).
+    if (slot.call_only) continue;
+    out.push_back(slot.symbol);
+  }
+  return out;
+}
+
+}  // namespace sysfence::analysis

@@ -1,0 +1,56 @@
+#pragma once
+/// A module's memory as the analysis may rely on it before the program runs: code, and
+/// data that cannot change at run time (read-only segments, RELRO, and slots the loader
+/// fills from relocations). Loads from anywhere else are unknown.
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "analysis/value.h"
+#include "program/module.h"
+
+namespace sysfence::analysis {
+
+class MemoryView {
+ public:
+  explicit MemoryView(const program::Module& module);
+
+  /// The code bytes from `address` to the end of its executable segment; empty when
+  /// `address` is not in executable memory.
+  std::span<const uint8_t> code_from(uint64_t address) const;
+  bool is_code(uint64_t address) const { return !code_from(address).empty(); }
+
+  /// What a `width`-byte load from constant `address` yields: a constant, the address of
+  /// an import (a GOT slot), or unknown (writable data, ifunc slots, out of range).
+  Value load(uint64_t address, int width, bool sign_extend) const;
+
+  /// Code addresses stored in the module's data through relocations (and, for executables
+  /// at a fixed address, plain pointer-sized words that equal one of `function_starts`):
+  /// functions whose address is taken.
+  std::vector<uint64_t> code_pointers_in_data(const std::vector<uint64_t>& function_starts) const;
+
+  /// Dynamic symbols whose address is taken through data: symbolic relocations outside
+  /// the GOT, and GOT slots (GLOB_DAT) of function symbols.
+  std::vector<uint32_t> symbols_taken() const;
+
+ private:
+  struct Slot {
+    uint32_t symbol = 0;
+    uint64_t value = 0;  ///< relative: the module-relative address
+    bool relative = false;
+    bool ifunc = false;
+    bool got = false;
+    bool call_only = false;  ///< a PLT slot or MIPS global GOT entry: loaded to be called
+  };
+  bool constant_memory(uint64_t address, uint64_t size) const;
+
+  const program::Module& module_;
+  int pointer_size_;
+  std::unordered_map<uint64_t, Slot> slots_;
+  uint64_t relro_start_ = 0;
+  uint64_t relro_end_ = 0;
+};
+
+}  // namespace sysfence::analysis

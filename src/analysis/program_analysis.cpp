@@ -1,0 +1,413 @@
+#include "analysis/program_analysis.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "analysis/function_analyzer.h"
+#include "analysis/memory_view.h"
+#include "analysis/syscall_names.h"
+#include "cfg/function_index.h"
+
+namespace sysfence::analysis {
+namespace {
+
+// Reporting and termination bounds: beyond them effects become unresolved, never lost.
+constexpr size_t kMaxOriginsPerSyscall = 4;
+constexpr size_t kMaxOpenEffects = 64;
+constexpr size_t kMaxPathLength = 8;
+
+struct ModuleContext {
+  ModuleContext(const program::Module& m, const arch::Backend& backend, arch::Lifter& lifter,
+                Diagnostics& diagnostics)
+      : module(m), memory(m), index(m, backend, diagnostics) {
+    for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
+    for (const program::Import& import : m.imports) {
+      if (import.definition) bindings.emplace(import.symbol, *import.definition);
+    }
+    analyzer = std::make_unique<FunctionAnalyzer>(backend, lifter, memory, index, stubs);
+  }
+  const program::Module& module;
+  MemoryView memory;
+  cfg::FunctionIndex index;
+  std::unordered_map<uint64_t, arch::PltStub> stubs;
+  std::unordered_map<uint32_t, program::SymbolRef> bindings;
+  std::unique_ptr<FunctionAnalyzer> analyzer;
+};
+
+struct ResolvedCall {
+  size_t site = 0;  ///< index into the caller's facts.calls
+  uint32_t callee = 0;
+};
+
+struct Function {
+  uint32_t module = 0;
+  cfg::FunctionExtent extent;
+  FunctionFacts facts;
+  bool analysed = false;
+  bool root = false;
+  bool taken = false;
+  std::vector<ResolvedCall> calls;
+  std::vector<uint32_t> callers;
+};
+
+struct OpenEffect {
+  uint64_t site = 0;
+  uint32_t origin_module = 0;
+  Value number;
+  std::vector<uint32_t> path;  ///< functions, innermost first
+};
+
+class Analysis {
+ public:
+  Analysis(const program::Program& program, Diagnostics& diagnostics)
+      : program_(program), diagnostics_(diagnostics), names_(program.backend().name()) {}
+
+  Result<AnalysisResult> run() {
+    if (!program_.backend().analysable()) {
+      return Error{fmt::format("{}: {} code is not analysed", program_.modules()[0].path, program_.backend().name())};
+    }
+    auto lifter = program_.backend().make_lifter();
+    if (!lifter) return lifter.error();
+    lifter_ = std::move(*lifter);
+    for (const program::Module& m : program_.modules()) {
+      contexts_.push_back(std::make_unique<ModuleContext>(m, program_.backend(), *lifter_, diagnostics_));
+    }
+    result_.arch = std::string(program_.backend().name());
+    add_roots();
+    add_taken_from_data();
+    explore();
+    for (const auto& [m, count] : undecodable_) {
+      diagnostics_.warn(fmt::format("{}: {} byte(s) in {} function(s) did not decode (instructions the disassembler "
+                                    "does not know, e.g. AVX-512); they were skipped",
+                                    contexts_[m]->module.path, count.first, count.second));
+    }
+    summarise();
+    add_implied();
+    result_.functions_analysed = functions_.size();
+    result_.address_taken = taken_.size();
+    result_.unknown_indirect_calls = any_unknown_call_;
+    return std::move(result_);
+  }
+
+ private:
+  // ---- functions and reachability -------------------------------------------------
+
+  /// The function at code pointer `pointer` of module `m` (created and queued if new).
+  std::optional<uint32_t> function_at(uint32_t m, uint64_t pointer, std::optional<bool> thumb) {
+    const arch::CodePointer p = program_.backend().code_pointer(pointer);
+    if (!contexts_[m]->memory.is_code(p.address)) return std::nullopt;
+    const uint64_t key = (uint64_t{m} << 48) ^ p.address;
+    if (auto it = ids_.find(key); it != ids_.end()) return it->second;
+    Function f;
+    f.module = m;
+    // Bit 0 of an ARM pointer says Thumb; a clear bit leaves the choice to the index.
+    std::optional<bool> hint = thumb;
+    if (!hint && p.thumb) hint = true;
+    f.extent = contexts_[m]->index.extent(p.address, hint);
+    const auto id = static_cast<uint32_t>(functions_.size());
+    functions_.push_back(std::move(f));
+    ids_.emplace(key, id);
+    worklist_.push_back(id);
+    return id;
+  }
+
+  void make_root(uint32_t m, uint64_t pointer) {
+    if (auto id = function_at(m, pointer, std::nullopt)) functions_[*id].root = true;
+  }
+
+  void make_taken(uint32_t m, uint64_t pointer) {
+    const arch::CodePointer p = program_.backend().code_pointer(pointer);
+    if (!contexts_[m]->memory.is_code(p.address)) return;
+    if (!taken_.insert({m, p.address}).second) return;
+    pending_taken_.push_back({m, pointer});
+    if (any_unknown_call_) flush_taken();
+  }
+
+  void flush_taken() {
+    for (const auto& [m, pointer] : pending_taken_) {
+      if (auto id = function_at(m, pointer, std::nullopt)) functions_[*id].taken = true;
+    }
+    pending_taken_.clear();
+  }
+
+  /// Where dynamic symbol `symbol` of module `m` lives once bound: (module, value).
+  std::optional<std::pair<uint32_t, const elf::Symbol*>> definition_of(uint32_t m, uint32_t symbol) const {
+    const auto& symbols = contexts_[m]->module.elf().dynamic_symbols();
+    if (symbol >= symbols.size()) return std::nullopt;
+    if (!symbols[symbol].is_undefined()) return std::make_pair(m, &symbols[symbol]);
+    auto it = contexts_[m]->bindings.find(symbol);
+    if (it == contexts_[m]->bindings.end()) return std::nullopt;
+    const auto& target = contexts_[it->second.module]->module.elf().dynamic_symbols();
+    return std::make_pair(it->second.module, &target[it->second.symbol]);
+  }
+
+  /// A call or address-take through dynamic symbol `symbol` of module `m`.
+  std::optional<uint32_t> through_symbol(uint32_t m, uint32_t symbol, bool taken) {
+    auto definition = definition_of(m, symbol);
+    if (!definition) return std::nullopt;
+    const auto [dm, sym] = *definition;
+    if (sym->type == STT_GNU_IFUNC) {
+      // The loader runs the resolver; the call reaches what it returns, an address
+      // taken inside the resolver: any address-taken function.
+      make_root(dm, sym->value);
+      note_unknown_call();
+      return std::nullopt;
+    }
+    if (taken) {
+      make_taken(dm, sym->value);
+      return std::nullopt;
+    }
+    return function_at(dm, sym->value, std::nullopt);
+  }
+
+  void note_unknown_call() {
+    if (!any_unknown_call_) {
+      any_unknown_call_ = true;
+      flush_taken();
+    }
+  }
+
+  void add_roots() {
+    const program::Module& exe = program_.modules()[0];
+    make_root(0, exe.elf().header().entry);
+    if (program_.interpreter_index() >= 0) {
+      const auto i = static_cast<uint32_t>(program_.interpreter_index());
+      make_root(i, program_.modules()[i].elf().header().entry);
+    }
+    for (uint32_t m = 0; m < contexts_.size(); ++m) {
+      const auto& d = contexts_[m]->module.elf().dynamic();
+      if (d.init) make_root(m, *d.init);
+      if (d.fini) make_root(m, *d.fini);
+      add_array_roots(m, d.preinit_array, d.preinit_array_size);
+      add_array_roots(m, d.init_array, d.init_array_size);
+      add_array_roots(m, d.fini_array, d.fini_array_size);
+      for (const arch::GotSlot& slot : contexts_[m]->module.got_slots) {
+        if (slot.resolver) make_root(m, *slot.resolver);  // ifunc resolvers run at load time
+      }
+    }
+    // A static executable has no dynamic section: its init arrays are found by section.
+    for (const elf::Section& s : exe.elf().sections()) {
+      if (s.type == SHT_INIT_ARRAY || s.type == SHT_FINI_ARRAY || s.type == SHT_PREINIT_ARRAY) {
+        if (!exe.elf().dynamic().present) add_array_roots(0, s.address, s.size);
+      }
+    }
+  }
+
+  void add_array_roots(uint32_t m, std::optional<uint64_t> address, uint64_t size) {
+    if (!address) return;
+    const int width = program_.backend().conventions().pointer_size;
+    for (uint64_t at = *address; at + width <= *address + size; at += width) {
+      Value v = contexts_[m]->memory.load(at, width, false);
+      if (v.kind() == Value::Kind::Import) {
+        if (auto id = through_symbol(m, v.import_symbol(), false)) functions_[*id].root = true;
+      } else if (auto c = v.single()) {
+        make_root(m, *c);
+      } else if (!v.is_unknown()) {
+        for (uint64_t pointer : v) make_root(m, pointer);
+      } else {
+        diagnostics_.warn(fmt::format("{}: initialiser slot {:#x} could not be read; its function is missed only if "
+                                      "it is not also address-taken",
+                                      contexts_[m]->module.path, at));
+      }
+    }
+  }
+
+  void add_taken_from_data() {
+    for (uint32_t m = 0; m < contexts_.size(); ++m) {
+      for (uint64_t pointer : contexts_[m]->memory.code_pointers_in_data(contexts_[m]->index.starts())) {
+        make_taken(m, pointer);
+      }
+      for (uint32_t symbol : contexts_[m]->memory.symbols_taken()) through_symbol(m, symbol, true);
+    }
+  }
+
+  void explore() {
+    while (!worklist_.empty()) {
+      const uint32_t id = worklist_.back();
+      worklist_.pop_back();
+      if (functions_[id].analysed) continue;
+      const uint32_t m = functions_[id].module;
+      FunctionFacts facts = contexts_[m]->analyzer->analyze(functions_[id].extent);
+      if (facts.undecodable > 0) {
+        undecodable_[m].first += facts.undecodable;
+        undecodable_[m].second++;
+      }
+      functions_[id].analysed = true;
+      for (size_t i = 0; i < facts.calls.size(); ++i) {
+        const CallSite& call = facts.calls[i];
+        std::optional<uint32_t> callee;
+        switch (call.kind) {
+          case CallSite::Kind::Local: callee = function_at(m, call.target, call.target_thumb); break;
+          case CallSite::Kind::Import:
+            callee = through_symbol(m, call.symbol, false);
+            break;
+          case CallSite::Kind::Unknown: note_unknown_call(); break;
+        }
+        if (callee) functions_[id].calls.push_back({i, *callee});
+      }
+      for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
+      for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
+      functions_[id].facts = std::move(facts);
+    }
+  }
+
+  // ---- summaries ------------------------------------------------------------------
+
+  std::string describe_function(uint32_t id) const {
+    const Function& f = functions_[id];
+    const auto& path = contexts_[f.module]->module.path;
+    const std::string module = path.substr(path.rfind('/') + 1);
+    std::string name = contexts_[f.module]->index.name_at(f.extent.start);
+    return name.empty() ? fmt::format("{}:{:#x}", module, f.extent.start) : fmt::format("{}:{}", module, name);
+  }
+
+  SyscallOrigin origin_of(const OpenEffect& e) const {
+    SyscallOrigin o{e.origin_module, e.site, {}};
+    for (uint32_t f : e.path) o.via.push_back(describe_function(f));
+    return o;
+  }
+
+  void resolved(const OpenEffect& e, const Value& number) {
+    for (uint64_t nr : number) {
+      auto& origins = result_.syscalls[nr];
+      if (origins.size() < kMaxOriginsPerSyscall) origins.push_back(origin_of(e));
+    }
+  }
+
+  void unresolved(const OpenEffect& e, std::string reason) {
+    if (!reported_.insert({e.origin_module, e.site}).second) return;
+    result_.unresolved.push_back({origin_of(e), std::move(reason)});
+  }
+
+  /// Files a syscall number seen in function `f`: resolved, open, or unresolved.
+  void classify(uint32_t f, OpenEffect e, const std::string& context) {
+    if (e.number.is_constants()) {
+      resolved(e, e.number);
+    } else if (e.number.kind() == Value::Kind::Parameter) {
+      add_open(f, std::move(e));
+    } else {
+      unresolved(e, fmt::format("syscall number is not a constant {}", context));
+    }
+  }
+
+  void add_open(uint32_t f, OpenEffect e) {
+    auto& list = open_[f];
+    for (const OpenEffect& known : list) {
+      if (known.site == e.site && known.origin_module == e.origin_module && known.number == e.number) return;
+    }
+    if (list.size() >= kMaxOpenEffects) {
+      unresolved(e, fmt::format("too many parameter-dependent syscall sites in {}", describe_function(f)));
+      return;
+    }
+    list.push_back(std::move(e));
+    dirty_.push_back(f);
+  }
+
+  void summarise() {
+    for (uint32_t f = 0; f < functions_.size(); ++f) {
+      for (uint32_t callee_index = 0; callee_index < functions_[f].calls.size(); ++callee_index) {
+        functions_[functions_[f].calls[callee_index].callee].callers.push_back(f);
+      }
+    }
+    for (auto& f : functions_) {
+      std::sort(f.callers.begin(), f.callers.end());
+      f.callers.erase(std::unique(f.callers.begin(), f.callers.end()), f.callers.end());
+    }
+    for (uint32_t f = 0; f < functions_.size(); ++f) {
+      for (const SyscallSite& site : functions_[f].facts.syscalls) {
+        classify(f, {site.address, functions_[f].module, site.number, {f}}, "in " + describe_function(f));
+      }
+    }
+    // Instantiate parameter-dependent sites at every call site, bottom-up to a fixpoint.
+    std::vector<size_t> seen(functions_.size(), 0);  // open effects of g already pushed up
+    while (!dirty_.empty()) {
+      const uint32_t g = dirty_.back();
+      dirty_.pop_back();
+      const size_t from = seen[g];
+      const size_t to = open_[g].size();
+      if (from == to) continue;
+      seen[g] = to;
+      for (uint32_t f : functions_[g].callers) {
+        for (const ResolvedCall& call : functions_[f].calls) {
+          if (call.callee != g) continue;
+          const CallSite& site = functions_[f].facts.calls[call.site];
+          for (size_t i = from; i < to; ++i) instantiate(f, site, open_[g][i], g);
+        }
+      }
+    }
+    // Functions entered with unknown parameters: entry points and, when some indirect
+    // call is unresolved, every address-taken function.
+    for (const auto& [f, effects] : open_) {
+      const Function& fn = functions_[f];
+      if (!fn.root && !(fn.taken && any_unknown_call_)) continue;
+      for (const OpenEffect& e : effects) {
+        unresolved(e, fmt::format("syscall number is parameter {} of {}, which is {}", e.number.parameter_index(),
+                                  describe_function(f), fn.root ? "an entry point" : "called through a pointer"));
+      }
+    }
+  }
+
+  void instantiate(uint32_t f, const CallSite& site, const OpenEffect& e, uint32_t g) {
+    auto argument = [&](uint8_t index) {
+      for (const IndexedValue& a : site.args) {
+        if (a.index == index) return a.value;
+      }
+      return Value::unknown();
+    };
+    OpenEffect up = e;
+    up.number = e.number.substitute(argument, program_.backend().conventions().pointer_size * 8);
+    if (up.path.size() < kMaxPathLength) up.path.push_back(f);
+    classify(f, std::move(up),
+             fmt::format("(parameter {} of {} is not a constant at {:#x} in {})", e.number.parameter_index(),
+                         describe_function(g), site.address, describe_function(f)));
+  }
+
+  // ---- syscalls without an instruction ------------------------------------------
+
+  void imply(std::string_view name, const std::string& reason) {
+    if (auto nr = names_.number(name); nr && !result_.syscalls.count(*nr)) result_.implied.emplace(*nr, reason);
+  }
+
+  void add_implied() {
+    imply("restart_syscall", "the kernel makes a process issue it after an interrupted call");
+    imply("execve", "a filter installed before exec sees the launcher's execve");
+    const bool handlers = names_.number("rt_sigaction") && result_.syscalls.count(*names_.number("rt_sigaction"));
+    if (handlers) {
+      imply("rt_sigreturn", "signal handlers return through it (vDSO or libc restorer)");
+      imply("sigreturn", "signal handlers return through it (vDSO or libc restorer)");
+    }
+  }
+
+  const program::Program& program_;
+  Diagnostics& diagnostics_;
+  SyscallNames names_;
+  std::unique_ptr<arch::Lifter> lifter_;
+  std::vector<std::unique_ptr<ModuleContext>> contexts_;
+  std::vector<Function> functions_;
+  std::unordered_map<uint64_t, uint32_t> ids_;
+  std::vector<uint32_t> worklist_;
+  std::set<std::pair<uint32_t, uint64_t>> taken_;
+  std::vector<std::pair<uint32_t, uint64_t>> pending_taken_;
+  bool any_unknown_call_ = false;
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> undecodable_;  ///< module -> (bytes, functions)
+  std::unordered_map<uint32_t, std::vector<OpenEffect>> open_;
+  std::vector<uint32_t> dirty_;
+  std::set<std::pair<uint32_t, uint64_t>> reported_;
+  AnalysisResult result_;
+};
+
+}  // namespace
+
+Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics) {
+  return Analysis(program, diagnostics).run();
+}
+
+}  // namespace sysfence::analysis

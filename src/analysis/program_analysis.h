@@ -1,0 +1,47 @@
+#pragma once
+/// The whole-program analysis (DESIGN.md analysis/): from the program's entry points
+/// (executable entry, interpreter entry, every module's initialisers, ifunc resolvers)
+/// it analyses each reachable function once, follows direct calls, imports bound across
+/// modules and indirect calls (to every address-taken function), then instantiates the
+/// functions' parameter-dependent syscall sites at their call sites, bottom-up, until
+/// every syscall number is a constant or is reported as unresolved.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "program/program.h"
+#include "util/diagnostics.h"
+
+namespace sysfence::analysis {
+
+/// Where a syscall is made: the instruction, and the functions it was reached through
+/// (innermost first, each "module:name" or "module:0xaddress").
+struct SyscallOrigin {
+  uint32_t module = 0;
+  uint64_t address = 0;
+  std::vector<std::string> via;
+};
+
+struct UnresolvedSyscall {
+  SyscallOrigin origin;
+  std::string reason;
+};
+
+struct AnalysisResult {
+  std::string arch;
+  /// Syscall number → the sites that make it (a few per number, for reports).
+  std::map<uint64_t, std::vector<SyscallOrigin>> syscalls;
+  /// Numbers added without an instruction for them, with the reason.
+  std::map<uint64_t, std::string> implied;
+  std::vector<UnresolvedSyscall> unresolved;
+  size_t functions_analysed = 0;
+  size_t address_taken = 0;
+  bool unknown_indirect_calls = false;
+};
+
+/// Analyses `program`; problems that leave the analysis conservative go to `diagnostics`.
+Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics);
+
+}  // namespace sysfence::analysis

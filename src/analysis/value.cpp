@@ -1,0 +1,151 @@
+#include "analysis/value.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sysfence::analysis {
+
+Value Value::constant(uint64_t v) {
+  Value out;
+  out.kind_ = Kind::Constants;
+  out.count_ = 1;
+  out.values_[0] = v;
+  return out;
+}
+
+Value Value::parameter(uint8_t index) {
+  Value out;
+  out.kind_ = Kind::Parameter;
+  out.index_ = index;
+  return out;
+}
+
+Value Value::stack(int64_t offset) {
+  Value out;
+  out.kind_ = Kind::Stack;
+  out.values_[0] = static_cast<uint64_t>(offset);
+  return out;
+}
+
+Value Value::import(uint32_t symbol) {
+  Value out;
+  out.kind_ = Kind::Import;
+  out.values_[0] = symbol;
+  return out;
+}
+
+std::optional<uint64_t> Value::single() const {
+  if (kind_ == Kind::Constants && count_ == 1) return values_[0];
+  return std::nullopt;
+}
+
+namespace {
+
+/// Applies `f` to every constant of a Constants value (result re-sorted, deduplicated).
+template <class F>
+Value map_constants(const Value& v, F f) {
+  Value out = Value::constant(f(*v.begin()));
+  for (const uint64_t* it = v.begin() + 1; it != v.end(); ++it) out = out.join(Value::constant(f(*it)));
+  return out;
+}
+
+}  // namespace
+
+Value Value::add(int64_t imm, int bits) const {
+  if (imm == 0) return *this;
+  const uint64_t mask = mask_of(bits);
+  switch (kind_) {
+    case Kind::Constants:
+      return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
+    case Kind::Parameter: {
+      if (or_bits() != 0) return unknown();  // (p | b) + k has no (p + k') | b' form
+      Value out = *this;
+      out.values_[0] = static_cast<uint64_t>(addend() + imm);
+      return out;
+    }
+    case Kind::Stack: return stack(stack_offset() + imm);
+    default: return unknown();
+  }
+}
+
+Value Value::bit_or(uint64_t imm, int bits) const {
+  if (imm == 0) return *this;
+  const uint64_t mask = mask_of(bits);
+  switch (kind_) {
+    case Kind::Constants: return map_constants(*this, [&](uint64_t c) { return (c | imm) & mask; });
+    case Kind::Parameter: {
+      Value out = *this;
+      out.values_[1] |= imm & mask;
+      return out;
+    }
+    default: return unknown();
+  }
+}
+
+Value Value::bit_and(uint64_t imm, int bits) const {
+  const uint64_t mask = mask_of(bits) & imm;
+  if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });
+  // Truncating a parameter to the register width it already has changes nothing we track.
+  if (kind_ == Kind::Parameter && mask == mask_of(bits) && addend() == 0 && or_bits() == 0) return *this;
+  return unknown();
+}
+
+Value Value::add(const Value& other, int bits) const {
+  if (other.kind_ == Kind::Constants && other.count_ == 1) return add(static_cast<int64_t>(other.values_[0]), bits);
+  if (kind_ == Kind::Constants && count_ == 1) return other.add(static_cast<int64_t>(values_[0]), bits);
+  if (kind_ == Kind::Constants && other.kind_ == Kind::Constants) {
+    Value out = map_constants(*this, [&](uint64_t c) { return (c + other.values_[0]) & mask_of(bits); });
+    for (const uint64_t* it = other.begin() + 1; it != other.end() && !out.is_unknown(); ++it) {
+      out = out.join(map_constants(*this, [&](uint64_t c) { return (c + *it) & mask_of(bits); }));
+    }
+    return out;
+  }
+  return unknown();
+}
+
+Value Value::join(const Value& other) const {
+  if (*this == other) return *this;
+  if (kind_ != Kind::Constants || other.kind_ != Kind::Constants) return unknown();
+  std::array<uint64_t, 2 * kMaxConstants> merged{};
+  auto end = std::set_union(begin(), this->end(), other.begin(), other.end(), merged.begin());
+  auto n = end - merged.begin();
+  if (n > kMaxConstants) return unknown();
+  Value out;
+  out.kind_ = Kind::Constants;
+  out.count_ = static_cast<uint8_t>(n);
+  std::copy(merged.begin(), end, out.values_.begin());
+  return out;
+}
+
+bool Value::operator==(const Value& other) const {
+  if (kind_ != other.kind_) return false;
+  switch (kind_) {
+    case Kind::Unknown: return true;
+    case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
+    case Kind::Parameter: return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1];
+    default: return values_[0] == other.values_[0];
+  }
+}
+
+std::string Value::to_string() const {
+  switch (kind_) {
+    case Kind::Unknown: return "?";
+    case Kind::Constants: {
+      std::string out = "{";
+      for (const uint64_t* it = begin(); it != end(); ++it) out += fmt::format("{}{:#x}", it == begin() ? "" : ",", *it);
+      return out + "}";
+    }
+    case Kind::Parameter: {
+      std::string out = fmt::format("param{}", index_);
+      if (addend() != 0) out += fmt::format("{:+#x}", addend());
+      if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
+      return out;
+    }
+    case Kind::Stack: return fmt::format("sp{:+#x}", stack_offset());
+    case Kind::Import: return fmt::format("import#{}", import_symbol());
+  }
+  return "?";
+}
+
+}  // namespace sysfence::analysis

@@ -1,0 +1,74 @@
+#pragma once
+/// The abstract values of the per-function analysis (DESIGN.md analysis/): a small set
+/// of constants, "parameter i of this function" (with a constant added and bits OR-ed
+/// in), an address in the function's own stack frame, the address an import binds to,
+/// or unknown. Every operation is sound: when in doubt the result is unknown.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sysfence::analysis {
+
+class Value {
+ public:
+  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import };
+  /// Constant sets beyond this size become Unknown (keeps values small and joins finite).
+  static constexpr int kMaxConstants = 8;
+
+  static Value unknown() { return {}; }
+  static Value constant(uint64_t v);
+  /// Parameter `index` (0-based, in call order) of the function being analysed.
+  static Value parameter(uint8_t index);
+  /// The entry stack pointer plus `offset`.
+  static Value stack(int64_t offset);
+  /// The address of dynamic symbol `symbol` of the module being analysed, once bound.
+  static Value import(uint32_t symbol);
+
+  Kind kind() const { return kind_; }
+  bool is_unknown() const { return kind_ == Kind::Unknown; }
+  bool is_constants() const { return kind_ == Kind::Constants; }
+  /// The constants of a Constants value, in ascending order.
+  const uint64_t* begin() const { return values_.data(); }
+  const uint64_t* end() const { return values_.data() + count_; }
+  int size() const { return count_; }
+  /// The single constant, if this is exactly one.
+  std::optional<uint64_t> single() const;
+  uint8_t parameter_index() const { return index_; }
+  uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
+  int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
+  /// For Parameter values: the value is (parameter + addend) | or_bits.
+  int64_t addend() const { return static_cast<int64_t>(values_[0]); }
+  uint64_t or_bits() const { return values_[1]; }
+
+  /// Arithmetic used by the register transfers; results are masked to `bits` bits.
+  Value add(int64_t imm, int bits) const;
+  Value bit_or(uint64_t imm, int bits) const;
+  Value bit_and(uint64_t imm, int bits) const;
+  Value add(const Value& other, int bits) const;
+  /// The least upper bound: a value that covers both.
+  Value join(const Value& other) const;
+  /// Replaces Parameter(i) by `arguments[i]` (instantiation at a call site); anything
+  /// else stays as it is. `arguments` has one entry per parameter index.
+  template <class Lookup>
+  Value substitute(const Lookup& argument_of, int bits) const {
+    if (kind_ != Kind::Parameter) return *this;
+    Value base = argument_of(index_);
+    return base.add(addend(), bits).bit_or(or_bits(), bits);
+  }
+
+  bool operator==(const Value& other) const;
+  std::string to_string() const;
+
+ private:
+  Kind kind_ = Kind::Unknown;
+  uint8_t count_ = 0;
+  uint8_t index_ = 0;
+  std::array<uint64_t, kMaxConstants> values_{};
+};
+
+/// All-ones mask of `bits` bits (bits in 1..64).
+inline uint64_t mask_of(int bits) { return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
+
+}  // namespace sysfence::analysis

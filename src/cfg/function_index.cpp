@@ -1,0 +1,92 @@
+#include "cfg/function_index.h"
+
+#include <elf.h>
+
+#include <algorithm>
+
+#include "cfg/unwind_tables.h"
+
+namespace sysfence::cfg {
+
+FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend& backend,
+                             Diagnostics& diagnostics)
+    : module_(module) {
+  const elf::ElfFile& elf = module.elf();
+  for (const elf::Segment& s : elf.segments()) {
+    if (s.type == PT_LOAD && (s.flags & PF_X)) code_segments_.emplace_back(s.address, s.address + s.file_size);
+  }
+  int thumb_votes = 0;
+  int arm_votes = 0;
+  auto add_symbols = [&](const std::vector<elf::Symbol>& symbols) {
+    for (const elf::Symbol& s : symbols) {
+      if (s.is_undefined() || s.section_index >= SHN_LORESERVE) continue;
+      // ARM mapping symbols mark where ARM code ($a), Thumb code ($t) and data ($d) begin.
+      if (s.type == STT_NOTYPE && s.name.size() >= 2 && s.name[0] == '$' && (s.name[1] == 'a' || s.name[1] == 't')) {
+        mapping_symbols_[s.value] = s.name[1] == 't';
+        continue;
+      }
+      if (s.type != STT_FUNC && s.type != STT_GNU_IFUNC) continue;
+      arch::CodePointer p = backend.code_pointer(s.value);
+      (p.thumb ? thumb_votes : arm_votes)++;
+      add(p.address, s.size, p.thumb, s.name);
+    }
+  };
+  add_symbols(elf.dynamic_symbols());
+  add_symbols(elf.symbols());
+  default_thumb_ = thumb_votes > arm_votes;
+  if (elf.header().entry != 0) {
+    arch::CodePointer p = backend.code_pointer(elf.header().entry);
+    add(p.address, 0, p.thumb);
+  }
+  for (const CodeRange& range : unwind_ranges(elf, diagnostics)) add(range.start, range.size, std::nullopt);
+}
+
+void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
+  bool in_code = false;
+  for (const auto& [begin, end] : code_segments_) in_code = in_code || (start >= begin && start < end);
+  if (!in_code) return;
+  uint64_t& known = sizes_[start];
+  if (known == 0) known = size;
+  if (thumb) thumb_.emplace(start, *thumb);
+  if (!name.empty()) names_.emplace(start, std::move(name));
+}
+
+bool FunctionIndex::thumb_at(uint64_t address) const {
+  auto it = mapping_symbols_.upper_bound(address);
+  if (it != mapping_symbols_.begin()) return std::prev(it)->second;
+  return default_thumb_;
+}
+
+FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_hint) const {
+  FunctionExtent out{start, start, false};
+  if (auto it = thumb_.find(start); it != thumb_.end()) {
+    out.thumb = it->second;
+  } else {
+    out.thumb = thumb_hint.value_or(thumb_at(start));
+  }
+  uint64_t segment_end = start;
+  for (const auto& [begin, end] : code_segments_) {
+    if (start >= begin && start < end) segment_end = end;
+  }
+  if (auto it = sizes_.find(start); it != sizes_.end() && it->second != 0) {
+    out.end = std::min(start + it->second, segment_end);
+    return out;
+  }
+  auto next = sizes_.upper_bound(start);
+  out.end = std::min<uint64_t>({segment_end, start + kMaxGuessedSize, next == sizes_.end() ? segment_end : next->first});
+  return out;
+}
+
+std::vector<uint64_t> FunctionIndex::starts() const {
+  std::vector<uint64_t> out;
+  out.reserve(sizes_.size());
+  for (const auto& [start, size] : sizes_) out.push_back(start);
+  return out;
+}
+
+std::string FunctionIndex::name_at(uint64_t address) const {
+  auto it = names_.find(address);
+  return it == names_.end() ? std::string() : it->second;
+}
+
+}  // namespace sysfence::cfg

@@ -1,0 +1,53 @@
+#pragma once
+/// Where a module's functions start and end, and (ARM) in which instruction set, from
+/// every source that survives in shipped binaries: symbols (dynamic and static), ARM
+/// mapping symbols, unwind tables (.eh_frame FDEs, .ARM.exidx), the entry point and
+/// the start of every call target the analysis discovers.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "arch/arch.h"
+#include "program/module.h"
+#include "util/diagnostics.h"
+
+namespace sysfence::cfg {
+
+struct FunctionExtent {
+  uint64_t start = 0;
+  uint64_t end = 0;  ///< one past the last byte the function is known (or assumed) to own
+  bool thumb = false;
+};
+
+class FunctionIndex {
+ public:
+  FunctionIndex(const program::Module& module, const arch::Backend& backend, Diagnostics& diagnostics);
+
+  /// The extent of the function starting at `start` (an address without the Thumb bit).
+  /// Without an exact size (FDE or symbol) it runs to the next known function start, at
+  /// most `kMaxGuessedSize` bytes, and never past the end of its code segment.
+  FunctionExtent extent(uint64_t start, std::optional<bool> thumb_hint) const;
+  bool is_start(uint64_t address) const { return sizes_.count(address) != 0; }
+  /// Every function start known from symbols and tables (not call targets found later).
+  std::vector<uint64_t> starts() const;
+  /// The name of the symbol at `address`, or "" (for call paths in reports).
+  std::string name_at(uint64_t address) const;
+
+  static constexpr uint64_t kMaxGuessedSize = 1 << 16;
+
+ private:
+  void add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name = {});
+  bool thumb_at(uint64_t address) const;
+
+  const program::Module& module_;
+  std::map<uint64_t, uint64_t> sizes_;          ///< start -> size (0: unknown)
+  std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
+  std::map<uint64_t, bool> mapping_symbols_;    ///< ARM $t/$a: address -> thumb
+  std::map<uint64_t, std::string> names_;
+  std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< [start, end)
+  bool default_thumb_ = false;
+};
+
+}  // namespace sysfence::cfg

@@ -1,0 +1,92 @@
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "analysis/program_analysis.h"
+#include "cli/commands.h"
+#include "cli/program_loading.h"
+#include "emit/native_json.h"
+#include "emit/report.h"
+
+namespace sysfence::cli {
+namespace {
+
+struct AnalyzeOptions {
+  ProgramOptions program;
+  std::string output;
+  std::string format = "native";
+};
+
+/// Writes `text` to `path` atomically (temporary file, then rename), or to stdout.
+bool write_output(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::cout << text;
+    return true;
+  }
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      std::cerr << fmt::format("sysfence: {}: cannot write\n", path);
+      std::remove(temporary.c_str());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::cerr << fmt::format("sysfence: {}: cannot write: {}\n", path, ec.message());
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+int run_analyze(const AnalyzeOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto loaded = load_program(options.program);
+  if (!loaded) return 2;
+  std::cerr << fmt::format("sysfence: analysing {} ({} modules)\n", loaded->program.modules()[0].path,
+                           loaded->program.modules().size());
+  Diagnostics diagnostics;
+  auto result = analysis::analyse_program(loaded->program, diagnostics);
+  for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
+  if (!result) {
+    std::cerr << "sysfence: " << result.error().message << "\n";
+    return 2;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!result->unresolved.empty()) {
+    std::cerr << fmt::format(
+        "sysfence: warning: {} syscall site(s) with a number the analysis could not resolve; they are listed "
+        "under \"unresolved\" (see README: unresolved sites)\n",
+        result->unresolved.size());
+  }
+  std::string text = options.format == "report" ? emit::text_report(loaded->program, *result, seconds)
+                                                : emit::native_policy(loaded->program, *result).dump(2) + "\n";
+  if (!write_output(options.output, text)) return 2;
+  std::cerr << fmt::format("sysfence: {} syscalls, {} unresolved sites, {:.2f} s\n",
+                           result->syscalls.size() + result->implied.size(), result->unresolved.size(), seconds);
+  return 0;
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app, int& status) {
+  auto options = std::make_shared<AnalyzeOptions>();
+  CLI::App* sub = app.add_subcommand("analyze", "List every syscall the program can make (a seccomp profile)");
+  add_program_options(*sub, options->program);
+  sub->add_option("-o,--output", options->output, "Write the profile here instead of stdout");
+  sub->add_option("--format", options->format, "Output format")
+      ->check(CLI::IsMember({"native", "report"}))
+      ->capture_default_str();
+  sub->callback([options, &status] { status = run_analyze(*options); });
+}
+
+}  // namespace sysfence::cli

@@ -1,0 +1,49 @@
+#include "emit/report.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "analysis/syscall_names.h"
+#include "emit/syscall_kinds.h"
+
+namespace sysfence::emit {
+
+std::string text_report(const program::Program& program, const analysis::AnalysisResult& result, double seconds) {
+  const analysis::SyscallNames names(result.arch);
+  std::map<std::string_view, std::vector<std::string>> by_kind;
+  auto name_of = [&](uint64_t nr) { return names.name(nr).value_or(fmt::format("syscall_{}", nr)); };
+  for (const auto& [nr, origins] : result.syscalls) {
+    std::string name = name_of(nr);
+    std::string_view kind = syscall_kind(name);
+    by_kind[kind].push_back(std::move(name));
+  }
+  for (const auto& [nr, reason] : result.implied) {
+    std::string name = name_of(nr) + "*";
+    std::string_view kind = syscall_kind(name_of(nr));
+    by_kind[kind].push_back(std::move(name));
+  }
+  std::string out;
+  out += fmt::format("sysfence report: {} ({}, {} modules)\n", program.modules()[0].path, result.arch,
+                     program.modules().size());
+  out += fmt::format("syscalls allowed: {} ({} found in code, {} implied*)\n",
+                     result.syscalls.size() + result.implied.size(), result.syscalls.size(), result.implied.size());
+  for (const auto& [kind, list] : by_kind) {
+    out += fmt::format("  {:<8} {:>3}: ", kind, list.size());
+    for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + list[i];
+    out += "\n";
+  }
+  for (const auto& [nr, reason] : result.implied) out += fmt::format("  * {}: {}\n", name_of(nr), reason);
+  out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
+  for (const auto& u : result.unresolved) {
+    out += fmt::format("  {} {:#x}: {}\n", program.modules()[u.origin.module].path, u.origin.address, u.reason);
+  }
+  out += fmt::format("functions analysed: {}, address-taken: {}, unresolved indirect calls: {}\n",
+                     result.functions_analysed, result.address_taken, result.unknown_indirect_calls ? "yes" : "no");
+  out += fmt::format("time: {:.2f} s\n", seconds);
+  return out;
+}
+
+}  // namespace sysfence::emit
