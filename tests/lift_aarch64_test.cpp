@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -28,7 +29,6 @@ constexpr Reg kLr = aarch64::kLinkRegister;
 
 std::string reg_name(Reg r) {
   if (r == kSp) return "sp";
-  if (r == aarch64::kScratch) return "tmp";
   if (r == kNoReg) return "-";
   return fmt::format("x{}", r);
 }
@@ -36,7 +36,8 @@ std::string reg_name(Reg r) {
 std::string address(Reg base, int64_t disp) {
   if (base == kNoReg) return fmt::format("{:#x}", static_cast<uint64_t>(disp));
   if (disp == 0) return reg_name(base);
-  return disp < 0 ? fmt::format("{} - {}", reg_name(base), -disp) : fmt::format("{} + {}", reg_name(base), disp);
+  return disp < 0 ? fmt::format("{} - {}", reg_name(base), -disp)
+                  : fmt::format("{} + {}", reg_name(base), disp);
 }
 
 /// One transfer as text, so a failing comparison reads like the instruction.
@@ -61,6 +62,8 @@ std::string show(const Transfer& t) {
       return fmt::format("store{} [{}] = {}", t.width, address(t.src, t.imm), reg_name(t.src2));
     case Transfer::Op::Clobber:
       return fmt::format("{} = ?", dst);
+    case Transfer::Op::Forget:
+      return fmt::format("forget{} [{}]", t.width, address(t.src, t.imm));
   }
   return "invalid";
 }
@@ -142,6 +145,7 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
           regs[t.dst] = std::nullopt;
           break;
         case Transfer::Op::Store:
+        case Transfer::Op::Forget:
           break;
       }
     }
@@ -150,7 +154,7 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
 }
 
 TEST_F(LiftAArch64, Conventions) {
-  EXPECT_EQ(backend_.register_count(), 33);
+  EXPECT_EQ(backend_.register_count(), 32);
   const Conventions& c = backend_.conventions();
   EXPECT_EQ(c.pointer_size, 8);
   EXPECT_EQ(c.stack_pointer, kSp);
@@ -208,44 +212,46 @@ TEST_F(LiftAArch64, MoveWideBuildsConstants) {
 }
 
 TEST_F(LiftAArch64, RegisterMoves) {
-  EXPECT_EQ(transfers_of(0xaa0103e0), (Shown{"x0 = x1"}));                // mov x0, x1
-  EXPECT_EQ(transfers_of(0x2a0103e0), (Shown{"x0 = x1 & 0xffffffff"}));   // mov w0, w1
-  EXPECT_EQ(transfers_of(0x910003e0), (Shown{"x0 = sp"}));                // mov x0, sp
-  EXPECT_EQ(transfers_of(0x9100003f), (Shown{"sp = x1"}));                // mov sp, x1
-  EXPECT_EQ(transfers_of(0xaa1f03e0), (Shown{"x0 = 0x0"}));               // mov x0, xzr
-  EXPECT_EQ(transfers_of(0x2a1f03e0), (Shown{"x0 = 0x0"}));               // mov w0, wzr
+  EXPECT_EQ(transfers_of(0xaa0103e0), (Shown{"x0 = x1"}));               // mov x0, x1
+  EXPECT_EQ(transfers_of(0x2a0103e0), (Shown{"x0 = x1 & 0xffffffff"}));  // mov w0, w1
+  EXPECT_EQ(transfers_of(0x910003e0), (Shown{"x0 = sp"}));               // mov x0, sp
+  EXPECT_EQ(transfers_of(0x9100003f), (Shown{"sp = x1"}));               // mov sp, x1
+  EXPECT_EQ(transfers_of(0xaa1f03e0), (Shown{"x0 = 0x0"}));              // mov x0, xzr
+  EXPECT_EQ(transfers_of(0x2a1f03e0), (Shown{"x0 = 0x0"}));              // mov w0, wzr
 }
 
 TEST_F(LiftAArch64, LogicalImmediates) {
-  EXPECT_EQ(transfers_of(0xb2401c20), (Shown{"x0 = x1 | 0xff"}));                             // orr x0, x1, #0xff
-  EXPECT_EQ(transfers_of(0x32001c20), (Shown{"x0 = x1 | 0xff", "x0 = x0 & 0xffffffff"}));     // orr w0, w1, #0xff
-  EXPECT_EQ(transfers_of(0xb2103fe0), (Shown{"x0 = 0xffff0000ffff0000"}));  // mov x0, #0xffff0000ffff0000 (orr)
-  EXPECT_EQ(transfers_of(0x32009fe3), (Shown{"x3 = 0xff00ff"}));            // mov w3, #0xff00ff (orr)
-  EXPECT_EQ(transfers_of(0x92401c20), (Shown{"x0 = x1 & 0xff"}));           // and x0, x1, #0xff
-  EXPECT_EQ(transfers_of(0x12001c20), (Shown{"x0 = x1 & 0xff"}));           // and w0, w1, #0xff
-  EXPECT_EQ(transfers_of(0xf2401c20), (Shown{"x0 = x1 & 0xff"}));           // ands x0, x1, #0xff
-  EXPECT_EQ(transfers_of(0xf2401c3f), Shown{});                            // tst x1, #0xff
-  EXPECT_EQ(transfers_of(0xd2401c20), (Shown{"x0 = ?"}));                   // eor x0, x1, #0xff
-  EXPECT_EQ(transfers_of(0x52001fe0), (Shown{"x0 = 0xff"}));                // eor w0, wzr, #0xff
-  EXPECT_EQ(transfers_of(0xaa020020), (Shown{"x0 = ?"}));                   // orr x0, x1, x2
+  EXPECT_EQ(transfers_of(0xb2401c20), (Shown{"x0 = x1 | 0xff"}));  // orr x0, x1, #0xff
+  EXPECT_EQ(transfers_of(0x32001c20),
+            (Shown{"x0 = x1 | 0xff", "x0 = x0 & 0xffffffff"}));  // orr w0, w1, #0xff
+  EXPECT_EQ(transfers_of(0xb2103fe0),
+            (Shown{"x0 = 0xffff0000ffff0000"}));                   // mov x0, #0xffff0000ffff0000 (orr)
+  EXPECT_EQ(transfers_of(0x32009fe3), (Shown{"x3 = 0xff00ff"}));   // mov w3, #0xff00ff (orr)
+  EXPECT_EQ(transfers_of(0x92401c20), (Shown{"x0 = x1 & 0xff"}));  // and x0, x1, #0xff
+  EXPECT_EQ(transfers_of(0x12001c20), (Shown{"x0 = x1 & 0xff"}));  // and w0, w1, #0xff
+  EXPECT_EQ(transfers_of(0xf2401c20), (Shown{"x0 = x1 & 0xff"}));  // ands x0, x1, #0xff
+  EXPECT_EQ(transfers_of(0xf2401c3f), Shown{});                    // tst x1, #0xff
+  EXPECT_EQ(transfers_of(0xd2401c20), (Shown{"x0 = ?"}));          // eor x0, x1, #0xff
+  EXPECT_EQ(transfers_of(0x52001fe0), (Shown{"x0 = 0xff"}));       // eor w0, wzr, #0xff
+  EXPECT_EQ(transfers_of(0xaa020020), (Shown{"x0 = ?"}));          // orr x0, x1, x2
 }
 
 TEST_F(LiftAArch64, AddAndSubtract) {
-  EXPECT_EQ(transfers_of(0x91001020), (Shown{"x0 = x1 + 4"}));                            // add x0, x1, #4
-  EXPECT_EQ(transfers_of(0x11001020), (Shown{"x0 = x1 + 4", "x0 = x0 & 0xffffffff"}));    // add w0, w1, #4
-  EXPECT_EQ(transfers_of(0x910043e0), (Shown{"x0 = sp + 16"}));                           // add x0, sp, #16
-  EXPECT_EQ(transfers_of(0xd100c3ff), (Shown{"sp = sp - 48"}));                           // sub sp, sp, #0x30
-  EXPECT_EQ(transfers_of(0x91400420), (Shown{"x0 = x1 + 4096"}));                         // add x0, x1, #1, lsl #12
-  EXPECT_EQ(transfers_of(0xd1400420), (Shown{"x0 = x1 - 4096"}));                         // sub x0, x1, #1, lsl #12
-  EXPECT_EQ(transfers_of(0xb1000420), (Shown{"x0 = x1 + 1"}));                            // adds x0, x1, #1
-  EXPECT_EQ(transfers_of(0x71000c20), (Shown{"x0 = x1 - 3", "x0 = x0 & 0xffffffff"}));    // subs w0, w1, #3
+  EXPECT_EQ(transfers_of(0x91001020), (Shown{"x0 = x1 + 4"}));                          // add x0, x1, #4
+  EXPECT_EQ(transfers_of(0x11001020), (Shown{"x0 = x1 + 4", "x0 = x0 & 0xffffffff"}));  // add w0, w1, #4
+  EXPECT_EQ(transfers_of(0x910043e0), (Shown{"x0 = sp + 16"}));                         // add x0, sp, #16
+  EXPECT_EQ(transfers_of(0xd100c3ff), (Shown{"sp = sp - 48"}));                         // sub sp, sp, #0x30
+  EXPECT_EQ(transfers_of(0x91400420), (Shown{"x0 = x1 + 4096"}));  // add x0, x1, #1, lsl #12
+  EXPECT_EQ(transfers_of(0xd1400420), (Shown{"x0 = x1 - 4096"}));  // sub x0, x1, #1, lsl #12
+  EXPECT_EQ(transfers_of(0xb1000420), (Shown{"x0 = x1 + 1"}));     // adds x0, x1, #1
+  EXPECT_EQ(transfers_of(0x71000c20), (Shown{"x0 = x1 - 3", "x0 = x0 & 0xffffffff"}));   // subs w0, w1, #3
   EXPECT_EQ(transfers_of(0xf100043f), Shown{});                                          // cmp x1, #1
   EXPECT_EQ(transfers_of(0x3100043f), Shown{});                                          // cmn w1, #1
   EXPECT_EQ(transfers_of(0xeb02003f), Shown{});                                          // cmp x1, x2
-  EXPECT_EQ(transfers_of(0x8b020020), (Shown{"x0 = x1 + x2"}));                           // add x0, x1, x2
-  EXPECT_EQ(transfers_of(0x0b020020), (Shown{"x0 = x1 + x2", "x0 = x0 & 0xffffffff"}));   // add w0, w1, w2
-  EXPECT_EQ(transfers_of(0x8b020c20), (Shown{"x0 = ?"}));                                 // add x0, x1, x2, lsl #3
-  EXPECT_EQ(transfers_of(0xcb020020), (Shown{"x0 = ?"}));                                 // sub x0, x1, x2
+  EXPECT_EQ(transfers_of(0x8b020020), (Shown{"x0 = x1 + x2"}));                          // add x0, x1, x2
+  EXPECT_EQ(transfers_of(0x0b020020), (Shown{"x0 = x1 + x2", "x0 = x0 & 0xffffffff"}));  // add w0, w1, w2
+  EXPECT_EQ(transfers_of(0x8b020c20), (Shown{"x0 = ?"}));  // add x0, x1, x2, lsl #3
+  EXPECT_EQ(transfers_of(0xcb020020), (Shown{"x0 = ?"}));  // sub x0, x1, x2
 }
 
 TEST_F(LiftAArch64, AdrpAddLdrAndAdr) {
@@ -267,52 +273,59 @@ TEST_F(LiftAArch64, AdrpAddLdrAndAdr) {
 
 TEST_F(LiftAArch64, LoadsWithImmediateOffsetsWritebackAndLiterals) {
   auto at = [&](uint32_t word, uint64_t address) { return show(lift_one(word, address)); };
-  EXPECT_EQ(transfers_of(0xf9400420), (Shown{"x0 = load8 [x1 + 8]"}));                      // ldr x0, [x1, #8]
-  EXPECT_EQ(transfers_of(0xb9400820), (Shown{"x0 = load4 [x1 + 8]"}));                      // ldr w0, [x1, #8]
-  EXPECT_EQ(transfers_of(0x39400420), (Shown{"x0 = load1 [x1 + 1]"}));                      // ldrb w0, [x1, #1]
-  EXPECT_EQ(transfers_of(0x79400420), (Shown{"x0 = load2 [x1 + 2]"}));                      // ldrh w0, [x1, #2]
+  EXPECT_EQ(transfers_of(0xf9400420), (Shown{"x0 = load8 [x1 + 8]"}));  // ldr x0, [x1, #8]
+  EXPECT_EQ(transfers_of(0xb9400820), (Shown{"x0 = load4 [x1 + 8]"}));  // ldr w0, [x1, #8]
+  EXPECT_EQ(transfers_of(0x39400420), (Shown{"x0 = load1 [x1 + 1]"}));  // ldrb w0, [x1, #1]
+  EXPECT_EQ(transfers_of(0x79400420), (Shown{"x0 = load2 [x1 + 2]"}));  // ldrh w0, [x1, #2]
   EXPECT_EQ(transfers_of(0x39c00420), (Shown{"x0 = sload1 [x1 + 1]", "x0 = x0 & 0xffffffff"}));  // ldrsb w0
-  EXPECT_EQ(transfers_of(0x39800420), (Shown{"x0 = sload1 [x1 + 1]"}));                     // ldrsb x0, [x1, #1]
+  EXPECT_EQ(transfers_of(0x39800420), (Shown{"x0 = sload1 [x1 + 1]"}));  // ldrsb x0, [x1, #1]
   EXPECT_EQ(transfers_of(0x79c00420), (Shown{"x0 = sload2 [x1 + 2]", "x0 = x0 & 0xffffffff"}));  // ldrsh w0
-  EXPECT_EQ(transfers_of(0x79800420), (Shown{"x0 = sload2 [x1 + 2]"}));                     // ldrsh x0, [x1, #2]
-  EXPECT_EQ(transfers_of(0xb9800420), (Shown{"x0 = sload4 [x1 + 4]"}));                     // ldrsw x0, [x1, #4]
-  EXPECT_EQ(transfers_of(0xf85f8020), (Shown{"x0 = load8 [x1 - 8]"}));                      // ldur x0, [x1, #-8]
-  EXPECT_EQ(transfers_of(0x385ff020), (Shown{"x0 = load1 [x1 - 1]"}));                      // ldurb w0, [x1, #-1]
-  EXPECT_EQ(transfers_of(0xb89fc020), (Shown{"x0 = sload4 [x1 - 4]"}));                     // ldursw x0, [x1, #-4]
-  EXPECT_EQ(transfers_of(0xf8408c20), (Shown{"x0 = load8 [x1 + 8]", "x1 = x1 + 8"}));       // ldr x0, [x1, #8]!
-  EXPECT_EQ(transfers_of(0xf8408420), (Shown{"x0 = load8 [x1]", "x1 = x1 + 8"}));           // ldr x0, [x1], #8
-  EXPECT_EQ(transfers_of(0xf85f0fe0), (Shown{"x0 = load8 [sp - 16]", "sp = sp - 16"}));     // ldr x0, [sp, #-16]!
-  EXPECT_EQ(transfers_of(0xb84107e0), (Shown{"x0 = load4 [sp]", "sp = sp + 16"}));          // ldr w0, [sp], #16
-  EXPECT_EQ(at(0x58000900, 0x400100), (Shown{"x0 = load8 [0x400220]"}));                    // ldr x0, 0x400220
-  EXPECT_EQ(at(0x180008e0, 0x400104), (Shown{"x0 = load4 [0x400220]"}));                    // ldr w0, 0x400220
-  EXPECT_EQ(at(0x980008c0, 0x400108), (Shown{"x0 = sload4 [0x400220]"}));                   // ldrsw x0, 0x400220
-  EXPECT_EQ(transfers_of(0xf8627820), (Shown{"x0 = ?"}));                                   // ldr x0, [x1, x2, lsl #3]
-  EXPECT_EQ(transfers_of(0xb8625820), (Shown{"x0 = ?"}));                                   // ldr w0, [x1, w2, uxtw #2]
-  EXPECT_EQ(transfers_of(0xf9400400), (Shown{"x0 = load8 [x0 + 8]"}));                      // ldr x0, [x0, #8]
-  EXPECT_EQ(transfers_of(0x3cc20420), (Shown{"x1 = x1 + 32"}));                             // ldr q0, [x1], #32
-  EXPECT_EQ(transfers_of(0xc8dffc20), (Shown{"x0 = load8 [x1]"}));                          // ldar x0, [x1]
-  EXPECT_EQ(transfers_of(0x885f7c20), (Shown{"x0 = load4 [x1]"}));                          // ldxr w0, [x1]
+  EXPECT_EQ(transfers_of(0x79800420), (Shown{"x0 = sload2 [x1 + 2]"}));                // ldrsh x0, [x1, #2]
+  EXPECT_EQ(transfers_of(0xb9800420), (Shown{"x0 = sload4 [x1 + 4]"}));                // ldrsw x0, [x1, #4]
+  EXPECT_EQ(transfers_of(0xf85f8020), (Shown{"x0 = load8 [x1 - 8]"}));                 // ldur x0, [x1, #-8]
+  EXPECT_EQ(transfers_of(0x385ff020), (Shown{"x0 = load1 [x1 - 1]"}));                 // ldurb w0, [x1, #-1]
+  EXPECT_EQ(transfers_of(0xb89fc020), (Shown{"x0 = sload4 [x1 - 4]"}));                // ldursw x0, [x1, #-4]
+  EXPECT_EQ(transfers_of(0xf8408c20), (Shown{"x0 = load8 [x1 + 8]", "x1 = x1 + 8"}));  // ldr x0, [x1, #8]!
+  EXPECT_EQ(transfers_of(0xf8408420), (Shown{"x0 = load8 [x1]", "x1 = x1 + 8"}));      // ldr x0, [x1], #8
+  EXPECT_EQ(transfers_of(0xf85f0fe0),
+            (Shown{"x0 = load8 [sp - 16]", "sp = sp - 16"}));                       // ldr x0, [sp, #-16]!
+  EXPECT_EQ(transfers_of(0xb84107e0), (Shown{"x0 = load4 [sp]", "sp = sp + 16"}));  // ldr w0, [sp], #16
+  EXPECT_EQ(at(0x58000900, 0x400100), (Shown{"x0 = load8 [0x400220]"}));            // ldr x0, 0x400220
+  EXPECT_EQ(at(0x180008e0, 0x400104), (Shown{"x0 = load4 [0x400220]"}));            // ldr w0, 0x400220
+  EXPECT_EQ(at(0x980008c0, 0x400108), (Shown{"x0 = sload4 [0x400220]"}));           // ldrsw x0, 0x400220
+  EXPECT_EQ(transfers_of(0xf8627820), (Shown{"x0 = ?"}));               // ldr x0, [x1, x2, lsl #3]
+  EXPECT_EQ(transfers_of(0xb8625820), (Shown{"x0 = ?"}));               // ldr w0, [x1, w2, uxtw #2]
+  EXPECT_EQ(transfers_of(0xf9400400), (Shown{"x0 = load8 [x0 + 8]"}));  // ldr x0, [x0, #8]
+  EXPECT_EQ(transfers_of(0x3cc20420), (Shown{"x1 = x1 + 32"}));         // ldr q0, [x1], #32
+  EXPECT_EQ(transfers_of(0xc8dffc20), (Shown{"x0 = load8 [x1]"}));      // ldar x0, [x1]
+  EXPECT_EQ(transfers_of(0x885f7c20), (Shown{"x0 = load4 [x1]"}));      // ldxr w0, [x1]
 }
 
 TEST_F(LiftAArch64, Stores) {
-  EXPECT_EQ(transfers_of(0xf9000420), (Shown{"store8 [x1 + 8] = x0"}));                     // str x0, [x1, #8]
-  EXPECT_EQ(transfers_of(0xb9000820), (Shown{"store4 [x1 + 8] = x0"}));                     // str w0, [x1, #8]
-  EXPECT_EQ(transfers_of(0x39000420), (Shown{"store1 [x1 + 1] = x0"}));                     // strb w0, [x1, #1]
-  EXPECT_EQ(transfers_of(0x79000420), (Shown{"store2 [x1 + 2] = x0"}));                     // strh w0, [x1, #2]
-  EXPECT_EQ(transfers_of(0xf81f8020), (Shown{"store8 [x1 - 8] = x0"}));                     // stur x0, [x1, #-8]
-  EXPECT_EQ(transfers_of(0xf8008c20), (Shown{"store8 [x1 + 8] = x0", "x1 = x1 + 8"}));      // str x0, [x1, #8]!
-  EXPECT_EQ(transfers_of(0xf8008420), (Shown{"store8 [x1] = x0", "x1 = x1 + 8"}));          // str x0, [x1], #8
-  EXPECT_EQ(transfers_of(0xf900043f), (Shown{"store8 [x1 + 8] = #0"}));                     // str xzr, [x1, #8]
-  EXPECT_EQ(transfers_of(0xb90007ff), (Shown{"store4 [sp + 4] = #0"}));                     // str wzr, [sp, #4]
-  EXPECT_EQ(transfers_of(0xf8227820), Shown{});                                            // str x0, [x1, x2, lsl #3]
-  // A SIMD/FP register is not tracked: the slot becomes unknown through the scratch register.
-  EXPECT_EQ(transfers_of(0x3d8007e0),
-            (Shown{"tmp = ?", "store8 [sp + 16] = tmp", "store8 [sp + 24] = tmp"}));       // str q0, [sp, #16]
-  EXPECT_EQ(transfers_of(0xbc1fcfe0),
-            (Shown{"tmp = ?", "store4 [sp - 4] = tmp", "sp = sp - 4"}));                   // str s0, [sp, #-4]!
-  EXPECT_EQ(transfers_of(0x889ffc20), (Shown{"store4 [x1] = x0"}));                         // stlr w0, [x1]
-  // stxr may or may not store; the status register is written.
-  EXPECT_EQ(transfers_of(0xc8027c20), (Shown{"tmp = ?", "store8 [x1] = tmp", "x2 = ?"}));  // stxr w2, x0, [x1]
+  EXPECT_EQ(transfers_of(0xf9000420), (Shown{"store8 [x1 + 8] = x0"}));                 // str x0, [x1, #8]
+  EXPECT_EQ(transfers_of(0xb9000820), (Shown{"store4 [x1 + 8] = x0"}));                 // str w0, [x1, #8]
+  EXPECT_EQ(transfers_of(0x39000420), (Shown{"store1 [x1 + 1] = x0"}));                 // strb w0, [x1, #1]
+  EXPECT_EQ(transfers_of(0x79000420), (Shown{"store2 [x1 + 2] = x0"}));                 // strh w0, [x1, #2]
+  EXPECT_EQ(transfers_of(0xf81f8020), (Shown{"store8 [x1 - 8] = x0"}));                 // stur x0, [x1, #-8]
+  EXPECT_EQ(transfers_of(0xf8008c20), (Shown{"store8 [x1 + 8] = x0", "x1 = x1 + 8"}));  // str x0, [x1, #8]!
+  EXPECT_EQ(transfers_of(0xf8008420), (Shown{"store8 [x1] = x0", "x1 = x1 + 8"}));      // str x0, [x1], #8
+  EXPECT_EQ(transfers_of(0xf900043f), (Shown{"store8 [x1 + 8] = #0"}));                 // str xzr, [x1, #8]
+  EXPECT_EQ(transfers_of(0xb90007ff), (Shown{"store4 [sp + 4] = #0"}));                 // str wzr, [sp, #4]
+  EXPECT_EQ(transfers_of(0xf8227820), Shown{});  // str x0, [x1, x2, lsl #3]
+  // A SIMD/FP register is not tracked: the memory it goes to becomes unknown.
+  EXPECT_EQ(transfers_of(0x3d8007e0), (Shown{"forget16 [sp + 16]"}));               // str q0, [sp, #16]
+  EXPECT_EQ(transfers_of(0xbc1fcfe0), (Shown{"forget4 [sp - 4]", "sp = sp - 4"}));  // str s0, [sp, #-4]!
+  EXPECT_EQ(transfers_of(0x889ffc20), (Shown{"store4 [x1] = x0"}));                 // stlr w0, [x1]
+  // stxr may or may not store; the status register is written; x0 goes to memory
+  // without a Store, so it escapes.
+  LiftedInsn stxr = lift_one(0xc8027c20);  // stxr w2, x0, [x1]
+  EXPECT_EQ(show(stxr), (Shown{"forget8 [x1]", "x2 = ?"}));
+  EXPECT_EQ(stxr.opaque_reads, (std::vector<Reg>{0}));
+  // A register-offset store has no constant address: nothing is stored, everything escapes.
+  EXPECT_EQ(lift_one(0xf8227820).opaque_reads, (std::vector<Reg>{0, 1, 2}));
+  for (uint32_t word : {0xf9000420u, 0xf8008c20u, 0x3d8007e0u, 0x889ffc20u}) {
+    EXPECT_TRUE(lift_one(word).opaque_reads.empty()) << fmt::format("{:#010x}", word);
+  }
 }
 
 TEST_F(LiftAArch64, PairsWithWriteback) {
@@ -320,19 +333,21 @@ TEST_F(LiftAArch64, PairsWithWriteback) {
             (Shown{"store8 [sp - 16] = x29", "store8 [sp - 8] = x30", "sp = sp - 16"}));
   EXPECT_EQ(transfers_of(0xa8c17bfd),  // ldp x29, x30, [sp], #16
             (Shown{"x29 = load8 [sp]", "x30 = load8 [sp + 8]", "sp = sp + 16"}));
-  EXPECT_EQ(transfers_of(0xa90107e0), (Shown{"store8 [sp + 16] = x0", "store8 [sp + 24] = x1"}));  // stp x0, x1
-  EXPECT_EQ(transfers_of(0xa94107e0), (Shown{"x0 = load8 [sp + 16]", "x1 = load8 [sp + 24]"}));    // ldp x0, x1
+  EXPECT_EQ(transfers_of(0xa90107e0),
+            (Shown{"store8 [sp + 16] = x0", "store8 [sp + 24] = x1"}));                          // stp x0, x1
+  EXPECT_EQ(transfers_of(0xa94107e0), (Shown{"x0 = load8 [sp + 16]", "x1 = load8 [sp + 24]"}));  // ldp x0, x1
   EXPECT_EQ(transfers_of(0x29c10440),  // ldp w0, w1, [x2, #8]!
             (Shown{"x0 = load4 [x2 + 8]", "x1 = load4 [x2 + 12]", "x2 = x2 + 8"}));
   EXPECT_EQ(transfers_of(0x694207e0), (Shown{"x0 = sload4 [sp + 16]", "x1 = sload4 [sp + 20]"}));  // ldpsw
-  EXPECT_EQ(transfers_of(0xa9007c1f), (Shown{"store8 [x0] = #0", "store8 [x0 + 8] = #0"}));  // stp xzr, xzr, [x0]
-  EXPECT_EQ(transfers_of(0x2901041f), (Shown{"store4 [x0 + 8] = #0", "store4 [x0 + 12] = x1"}));  // stp wzr, w1
+  EXPECT_EQ(transfers_of(0xa9007c1f),
+            (Shown{"store8 [x0] = #0", "store8 [x0 + 8] = #0"}));  // stp xzr, xzr, [x0]
+  EXPECT_EQ(transfers_of(0x2901041f),
+            (Shown{"store4 [x0 + 8] = #0", "store4 [x0 + 12] = x1"}));  // stp wzr, w1
   // The load that overwrites the base register goes last.
-  EXPECT_EQ(transfers_of(0xa9400400), (Shown{"x1 = load8 [x0 + 8]", "x0 = load8 [x0]"}));        // ldp x0, x1, [x0]
+  EXPECT_EQ(transfers_of(0xa9400400), (Shown{"x1 = load8 [x0 + 8]", "x0 = load8 [x0]"}));  // ldp x0, x1, [x0]
   EXPECT_EQ(transfers_of(0xa9410001), (Shown{"x1 = load8 [x0 + 16]", "x0 = load8 [x0 + 24]"}));  // ldp x1, x0
   EXPECT_EQ(transfers_of(0xadbf07e0),  // stp q0, q1, [sp, #-32]!
-            (Shown{"tmp = ?", "store8 [sp - 32] = tmp", "store8 [sp - 24] = tmp", "tmp = ?", "store8 [sp - 16] = tmp",
-                   "store8 [sp - 8] = tmp", "sp = sp - 32"}));
+            (Shown{"forget16 [sp - 32]", "forget16 [sp - 16]", "sp = sp - 32"}));
   EXPECT_EQ(transfers_of(0xa8810440),  // stp x0, x1, [x2], #16
             (Shown{"store8 [x2] = x0", "store8 [x2 + 8] = x1", "x2 = x2 + 16"}));
 }
@@ -363,7 +378,8 @@ TEST_F(LiftAArch64, DirectBranchesAndCalls) {
 }
 
 TEST_F(LiftAArch64, IndirectFlowsAndReturns) {
-  auto insns = lift(0x4001ac, {0xd61f0200, 0xd63f0060, 0xd65f03c0, 0xd65f0020});  // br x16; blr x3; ret; ret x1
+  auto insns =
+      lift(0x4001ac, {0xd61f0200, 0xd63f0060, 0xd65f03c0, 0xd65f0020});  // br x16; blr x3; ret; ret x1
   ASSERT_EQ(insns.size(), 4u);
   EXPECT_EQ(insns[0].flow, Flow::IndirectJump);
   EXPECT_EQ(insns[0].indirect.reg, 16);
@@ -400,15 +416,34 @@ TEST_F(LiftAArch64, HintsAndBarriers) {
 
 TEST_F(LiftAArch64, UnmodelledInstructionsClobberWhatTheyWrite) {
   EXPECT_EQ(transfers_of(0xd53bd040), (Shown{"x0 = ?"}));  // mrs x0, tpidr_el0
-  EXPECT_EQ(transfers_of(0xd51bd041), Shown{});           // msr tpidr_el0, x1: writes no general register
+  EXPECT_EQ(transfers_of(0xd51bd041), Shown{});            // msr tpidr_el0, x1: writes no general register
   EXPECT_EQ(transfers_of(0x9a820020), (Shown{"x0 = ?"}));  // csel x0, x1, x2, eq
   EXPECT_EQ(transfers_of(0x9b027c23), (Shown{"x3 = ?"}));  // mul x3, x1, x2
   EXPECT_EQ(transfers_of(0x531d7024), (Shown{"x4 = ?"}));  // lsl w4, w1, #3
   EXPECT_EQ(transfers_of(0x93407c25), (Shown{"x5 = ?"}));  // sxtw x5, w1
-  EXPECT_EQ(transfers_of(0x7a431800), Shown{});           // ccmp w0, #3, #0, ne: flags only
+  EXPECT_EQ(transfers_of(0x7a431800), Shown{});            // ccmp w0, #3, #0, ne: flags only
   EXPECT_EQ(transfers_of(0x9e660006), (Shown{"x6 = ?"}));  // fmov x6, d0
-  EXPECT_EQ(transfers_of(0xd50b7423), Shown{});           // dc zva, x3
+  EXPECT_EQ(transfers_of(0xd50b7423), Shown{});            // dc zva, x3
   EXPECT_EQ(transfers_of(0x0e0c3c07), (Shown{"x7 = ?"}));  // mov w7, v0.s[1] (umov)
+  // What an unmodelled instruction reads escapes (a code address in it is address-taken).
+  const std::vector<std::pair<uint32_t, std::vector<Reg>>> escapes = {
+      {0xca010000, {0, 1}},  // eor x0, x0, x1 (glibc's PTR_MANGLE)
+      {0x9e670020, {1}},     // fmov d0, x1
+      {0x4e181c40, {2}},     // mov v0.d[1], x2
+      {0xcb020020, {1, 2}},  // sub x0, x1, x2
+      {0xd2401c20, {1}},     // eor x0, x1, #0xff
+      {0xd51bd041, {1}},     // msr tpidr_el0, x1
+      {0xf8627820, {1, 2}},  // ldr x0, [x1, x2, lsl #3]
+  };
+  for (const auto& [word, regs] : escapes) {
+    std::vector<Reg> reads = lift_one(word).opaque_reads;
+    std::sort(reads.begin(), reads.end());
+    EXPECT_EQ(reads, regs) << fmt::format("{:#010x}", word);
+  }
+  // Modelled instructions say everything through their transfers.
+  for (uint32_t word : {0xaa0103e0u, 0x91001020u, 0xf9400420u, 0xa9bf7bfdu, 0xf100043fu, 0x8b020020u}) {
+    EXPECT_TRUE(lift_one(word).opaque_reads.empty()) << fmt::format("{:#010x}", word);
+  }
   // SIMD structure loads and stores: the post-index writeback is still exact.
   EXPECT_EQ(transfers_of(0x4cdf7000), (Shown{"x0 = x0 + 16"}));  // ld1 {v0.16b}, [x0], #16
   EXPECT_EQ(transfers_of(0x4cc27020), (Shown{"x1 = x1 + x2"}));  // ld1 {v0.16b}, [x1], x2
@@ -416,17 +451,24 @@ TEST_F(LiftAArch64, UnmodelledInstructionsClobberWhatTheyWrite) {
 }
 
 TEST_F(LiftAArch64, AtomicsAndPointerAuthenticationCapstoneDoesNotDecode) {
-  EXPECT_EQ(transfers_of(0x88a07c41), (Shown{"tmp = ?", "store4 [x2] = tmp", "x0 = ?"}));  // cas w0, w1, [x2]
-  EXPECT_EQ(transfers_of(0xc8e3ffe4), (Shown{"tmp = ?", "store8 [sp] = tmp", "x3 = ?"}));  // casal x3, x4, [sp]
-  EXPECT_EQ(transfers_of(0x4864fd06),  // caspal x4, x5, x6, x7, [x8]
-            (Shown{"tmp = ?", "store8 [x8] = tmp", "store8 [x8 + 8] = tmp", "x4 = ?", "x5 = ?"}));
-  EXPECT_EQ(transfers_of(0xb8208020), (Shown{"tmp = ?", "store4 [x1] = tmp", "x0 = ?"}));  // swp w0, w0, [x1]
-  EXPECT_EQ(transfers_of(0xf82500e6), (Shown{"tmp = ?", "store8 [x7] = tmp", "x6 = ?"}));  // ldadd x5, x6, [x7]
-  EXPECT_EQ(transfers_of(0xb82500ff), (Shown{"tmp = ?", "store4 [x7] = tmp"}));            // stadd w5, [x7]
-  EXPECT_EQ(transfers_of(0x38bfc041), (Shown{"x1 = load1 [x2]"}));                         // ldaprb w1, [x2]
-  EXPECT_EQ(transfers_of(0xf8bfc041), (Shown{"x1 = load8 [x2]"}));                         // ldapr x1, [x2]
-  EXPECT_EQ(lift_one(0xd65f0bff).flow, Flow::Return);                                     // retaa
-  EXPECT_EQ(lift_one(0xd65f0fff).flow, Flow::Return);                                     // retab
+  // The old value goes to a register, the new one to memory (and escapes).
+  const std::vector<std::tuple<uint32_t, Shown, std::vector<Reg>>> atomics = {
+      {0x88a07c41, {"forget4 [x2]", "x0 = ?"}, {1}},                // cas w0, w1, [x2]
+      {0xc8e3ffe4, {"forget8 [sp]", "x3 = ?"}, {4}},                // casal x3, x4, [sp]
+      {0x4864fd06, {"forget16 [x8]", "x4 = ?", "x5 = ?"}, {6, 7}},  // caspal x4, x5, x6, x7, [x8]
+      {0xb8208020, {"forget4 [x1]", "x0 = ?"}, {0}},                // swp w0, w0, [x1]
+      {0xf82500e6, {"forget8 [x7]", "x6 = ?"}, {5}},                // ldadd x5, x6, [x7]
+      {0xb82500ff, {"forget4 [x7]"}, {5}},                          // stadd w5, [x7]
+  };
+  for (const auto& [word, transfers, escapes] : atomics) {
+    LiftedInsn insn = lift_one(word);
+    EXPECT_EQ(show(insn), transfers) << fmt::format("{:#010x}", word);
+    EXPECT_EQ(insn.opaque_reads, escapes) << fmt::format("{:#010x}", word);
+  }
+  EXPECT_EQ(transfers_of(0x38bfc041), (Shown{"x1 = load1 [x2]"}));  // ldaprb w1, [x2]
+  EXPECT_EQ(transfers_of(0xf8bfc041), (Shown{"x1 = load8 [x2]"}));  // ldapr x1, [x2]
+  EXPECT_EQ(lift_one(0xd65f0bff).flow, Flow::Return);               // retaa
+  EXPECT_EQ(lift_one(0xd65f0fff).flow, Flow::Return);               // retab
   const std::vector<std::tuple<uint32_t, Flow, Reg>> indirect = {
       {0xd61f083f, Flow::IndirectJump, 1},  // braaz x1
       {0xd61f0c5f, Flow::IndirectJump, 2},  // brabz x2
@@ -451,6 +493,10 @@ TEST_F(LiftAArch64, BytesThatDoNotDecode) {
   const auto bytes = le_bytes(0xd28018c8);
   EXPECT_FALSE(lifter_->lift(std::span(bytes).first(3), 0x400000, false));  // too short
   EXPECT_FALSE(lifter_->lift({}, 0x400000, false));
+  // A64 code is word-aligned: a misaligned address is never an instruction.
+  for (uint64_t misaligned : {0x400001u, 0x400002u, 0x400003u}) {
+    EXPECT_FALSE(lifter_->lift(bytes, misaligned, false)) << misaligned;
+  }
 }
 
 /// Capstone's general registers, in the backend's numbering; kNoReg for xzr, flags,
@@ -525,11 +571,15 @@ TEST_F(LiftAArch64, EveryLibcTextWordLiftsSoundly) {
     if (insn->address != at || insn->next != at + 4) fail(at, ci, "wrong address or next");
     uint64_t destinations = 0;
     for (const Transfer& t : insn->transfers) {
-      const bool dst_ok = t.op == Transfer::Op::Store ? t.dst == kNoReg : t.dst < count;
+      const bool memory = t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
+      const bool dst_ok = memory ? t.dst == kNoReg : t.dst < count;
       if (!dst_ok || (t.src != kNoReg && t.src >= count) || (t.src2 != kNoReg && t.src2 >= count)) {
         fail(at, ci, "register out of range: " + show(t));
       }
       if (t.dst < count) destinations |= uint64_t{1} << t.dst;
+    }
+    for (Reg r : insn->opaque_reads) {
+      if (r >= count) fail(at, ci, "opaque read out of range");
     }
     if (ci == nullptr || insn->flow == Flow::Call || insn->flow == Flow::IndirectCall) continue;
     cs_regs read;
@@ -540,7 +590,8 @@ TEST_F(LiftAArch64, EveryLibcTextWordLiftsSoundly) {
     for (uint8_t i = 0; i < write_count; ++i) {
       const Reg reg = capstone_gpr(written[i]);
       if (reg == kNoReg || capstone_wrongly_reports(ci->id, reg)) continue;
-      if (!(destinations & (uint64_t{1} << reg))) fail(at, ci, "writes " + reg_name(reg) + " without a transfer");
+      if (!(destinations & (uint64_t{1} << reg)))
+        fail(at, ci, "writes " + reg_name(reg) + " without a transfer");
     }
   }
   EXPECT_EQ(failures, 0u) << "first failures:\n" << examples;
@@ -559,7 +610,8 @@ TEST_F(LiftAArch64, EveryLibcTextWordLiftsSoundly) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double rate = static_cast<double>(words) / seconds;
   RecordProperty("lifted_words_per_second", static_cast<int>(rate));
-  std::printf("[ aarch64  ] %zu words, %zu lifted, %zu transfers; %.0f words/s\n", words, lifted, transfers, rate);
+  std::printf("[ aarch64  ] %zu words, %zu lifted, %zu transfers; %.0f words/s\n", words, lifted, transfers,
+              rate);
 }
 
 }  // namespace

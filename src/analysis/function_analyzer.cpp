@@ -15,6 +15,7 @@ using arch::Transfer;
 // them only makes values unknown (never drops code).
 constexpr size_t kMaxInstructions = 1 << 17;
 constexpr int kMaxVisits = 24;
+constexpr int64_t kMaxSlotWidth = 64;  // the widest store a lifter reports (a zmm register)
 
 struct Slot {
   int64_t offset = 0;
@@ -24,12 +25,25 @@ struct Slot {
 
 struct State {
   bool reached = false;
+  /// Nothing is known about the stack frame any more (after widening): every slot
+  /// reads as unknown and writes are not tracked. The top of the memory lattice.
+  bool frame_lost = false;
   std::vector<Value> regs;
   std::vector<Slot> slots;  ///< stack slots written on the way here
 };
 
 bool overlaps(const Slot& s, int64_t offset, uint8_t width) {
   return s.offset < offset + width && offset < s.offset + s.width;
+}
+
+bool falls_through(const LiftedInsn& insn) {
+  switch (insn.flow) {
+    case Flow::Jump:
+    case Flow::IndirectJump:
+    case Flow::Return:
+    case Flow::Stop: return insn.conditional;
+    default: return true;
+  }
 }
 
 bool ends_block(const LiftedInsn& insn) {
@@ -114,12 +128,17 @@ class FunctionAnalyzer::Run {
 
   void decode() {
     decode_from(extent_.start, extent_.end);
-    // Out-of-line parts (GCC's .cold blocks) are reached by jumps past the extent.
+    // Code past the extent: out-of-line parts (GCC's .cold blocks) reached by jumps, and
+    // code an unwind table leaves out (glibc's clone3 ends its FDE before the syscall
+    // so that the child thread has no unwind information).
     for (size_t i = 0; i < insns_.size() && insns_.size() < kMaxInstructions; ++i) {
-      const LiftedInsn& insn = insns_[i];
+      const LiftedInsn insn = insns_[i];
       if ((insn.flow == Flow::Jump || insn.flow == Flow::Branch) && insn.target && !index_.count(*insn.target) &&
           !is_foreign(*insn.target)) {
         decode_from(*insn.target, 0);
+      }
+      if (falls_through(insn) && !index_.count(insn.next) && !o_.functions_.is_start(insn.next)) {
+        decode_from(insn.next, 0);
       }
     }
     std::vector<size_t> order(insns_.size());
@@ -204,9 +223,22 @@ class FunctionAnalyzer::Run {
     return Value::unknown();
   }
 
+  /// The slots that may overlap [offset, offset+width): slots are sorted by offset and
+  /// no wider than kMaxSlotWidth, so only a small window is searched.
+  static std::pair<size_t, size_t> window(const State& s, int64_t offset, uint8_t width) {
+    auto first = std::lower_bound(s.slots.begin(), s.slots.end(), offset - kMaxSlotWidth,
+                                  [](const Slot& slot, int64_t at) { return slot.offset < at; });
+    auto last = std::lower_bound(first, s.slots.end(), offset + width,
+                                 [](const Slot& slot, int64_t at) { return slot.offset < at; });
+    return {static_cast<size_t>(first - s.slots.begin()), static_cast<size_t>(last - s.slots.begin())};
+  }
+
   Value read_slot(const State& s, int64_t offset, uint8_t width) const {
+    if (s.frame_lost) return Value::unknown();
     const Slot* exact = nullptr;
-    for (const Slot& slot : s.slots) {
+    auto [first, last] = window(s, offset, width);
+    for (size_t i = first; i < last; ++i) {
+      const Slot& slot = s.slots[i];
       if (!overlaps(slot, offset, width)) continue;
       if (slot.offset != offset || slot.width != width || exact) return Value::unknown();
       exact = &slot;
@@ -215,8 +247,16 @@ class FunctionAnalyzer::Run {
   }
 
   static void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) {
-    std::erase_if(s.slots, [&](const Slot& slot) { return overlaps(slot, offset, width); });
-    s.slots.push_back({offset, width, value});
+    if (s.frame_lost) return;
+    auto [first, last] = window(s, offset, width);
+    size_t keep = first;
+    for (size_t i = first; i < last; ++i) {
+      if (!overlaps(s.slots[i], offset, width)) s.slots[keep++] = std::move(s.slots[i]);
+    }
+    s.slots.erase(s.slots.begin() + static_cast<std::ptrdiff_t>(keep), s.slots.begin() + static_cast<std::ptrdiff_t>(last));
+    auto at = std::lower_bound(s.slots.begin(), s.slots.end(), offset,
+                               [](const Slot& slot, int64_t o) { return slot.offset < o; });
+    s.slots.insert(at, {offset, width, value});
   }
 
   Value address_of(const State& s, Reg base, int64_t disp) const {
@@ -321,20 +361,40 @@ class FunctionAnalyzer::Run {
         changed = true;
       }
     }
+    if (incoming.frame_lost && !into.frame_lost) {
+      into.frame_lost = true;
+      into.slots.clear();
+      return true;
+    }
+    if (into.frame_lost) return changed;
+    // Both slot lists are sorted: merge them. A slot written on one path only joins
+    // with what the other path has there (its own slot, or the entry content).
     std::vector<Slot> slots;
-    auto consider = [&](const Slot& slot) {
-      for (const Slot& done : slots) {
-        if (done.offset == slot.offset && done.width == slot.width) return;
+    slots.reserve(into.slots.size() + incoming.slots.size());
+    size_t i = 0;
+    size_t j = 0;
+    while (i < into.slots.size() || j < incoming.slots.size()) {
+      const bool take_into = j == incoming.slots.size() ||
+                             (i < into.slots.size() && into.slots[i].offset <= incoming.slots[j].offset);
+      const Slot& slot = take_into ? into.slots[i] : incoming.slots[j];
+      if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
+          into.slots[i].width == incoming.slots[j].width) {
+        slots.push_back({slot.offset, slot.width, into.slots[i].value.join(incoming.slots[j].value)});
+        ++i;
+        ++j;
+      } else {
+        const State& other = take_into ? incoming : into;
+        slots.push_back({slot.offset, slot.width, slot.value.join(read_slot(other, slot.offset, slot.width))});
+        (take_into ? i : j)++;
       }
-      Value a = read_slot(into, slot.offset, slot.width);
-      Value b = read_slot(incoming, slot.offset, slot.width);
-      slots.push_back({slot.offset, slot.width, a.join(b)});
-    };
-    for (const Slot& slot : into.slots) consider(slot);
-    for (const Slot& slot : incoming.slots) consider(slot);
-    if (slots.size() != into.slots.size()) changed = true;
-    for (const Slot& slot : slots) {
-      if (!(read_slot(into, slot.offset, slot.width) == slot.value)) changed = true;
+    }
+    if (slots.size() != into.slots.size()) {
+      changed = true;
+    } else {
+      for (size_t k = 0; k < slots.size() && !changed; ++k) {
+        changed = slots[k].offset != into.slots[k].offset || slots[k].width != into.slots[k].width ||
+                  !(slots[k].value == into.slots[k].value);
+      }
     }
     into.slots = std::move(slots);
     return changed;
@@ -361,14 +421,25 @@ class FunctionAnalyzer::Run {
       }
     };
     drain();
-    // Blocks no edge reaches: jump-table cases (entered with the state at the indirect
-    // jump), exception landing pads and the like (entered with nothing known). Padding
-    // between parts of a function (nops after a jump) is left out: it only falls into
-    // code that is reached anyway and would blur what is known there.
+    // Blocks no edge reaches are entered through the function's unresolved indirect
+    // jumps (switch tables), with the state at those jumps. Without such a jump they are
+    // padding, data in code (ARM literal pools) or, in C++, exception landing pads,
+    // which the analysis does not model (README: limits).
+    if (!jump_states.reached) return;
+    std::vector<size_t> orphans;
     for (size_t b = 0; b < blocks_.size(); ++b) {
-      if (blocks_[b].entry.reached || (!jump_states.reached && is_padding(blocks_[b]))) continue;
-      blocks_[b].entry = jump_states.reached ? jump_states : unknown_state();
-      work.push_back(b);
+      if (!blocks_[b].entry.reached && !is_padding(blocks_[b])) orphans.push_back(b);
+    }
+    // The state at the jumps may widen while the cases run: repeat until it holds.
+    for (bool changed = true; changed;) {
+      changed = false;
+      const State at_jumps = jump_states;
+      for (size_t b : orphans) {
+        if (join_into(blocks_[b].entry, at_jumps)) {
+          work.push_back(b);
+          changed = true;
+        }
+      }
       drain();
     }
   }
@@ -380,16 +451,10 @@ class FunctionAnalyzer::Run {
     return true;
   }
 
-  State unknown_state() const {
-    State s;
-    s.reached = true;
-    s.regs.assign(registers_, Value::unknown());
-    return s;
-  }
-
   static void widen(State& s) {
     for (Value& v : s.regs) v = Value::unknown();
-    for (Slot& slot : s.slots) slot.value = Value::unknown();
+    s.frame_lost = true;
+    s.slots.clear();
   }
 
   // ---- recording ------------------------------------------------------------------

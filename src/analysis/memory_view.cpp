@@ -37,6 +37,14 @@ MemoryView::MemoryView(const program::Module& module)
     }
     slots_[rel.offset] = slot;
   }
+  for (uint64_t address : elf.relr_slots()) {
+    if (auto stored = elf.read_address(address)) {
+      Slot slot;
+      slot.relative = true;
+      slot.value = *stored;
+      slots_[address] = slot;
+    }
+  }
   for (const arch::GotSlot& got : module.got_slots) {
     // MIPS global GOT entries: bound without relocations; the analysis follows each load.
     if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true, true};

@@ -90,7 +90,9 @@ struct IndirectTarget {
   int64_t disp = 0;
 };
 
-/// One decoded machine instruction in register-transfer form.
+/// One decoded machine instruction in register-transfer form. The analysis applies the
+/// transfers first and then reads `indirect` (so `ldr pc, [ip, #8]!` is ip += 8 followed
+/// by a jump through [ip]); `opaque_reads` are read before the transfers.
 struct LiftedInsn {
   uint64_t address = 0;
   uint64_t next = 0;  ///< address execution continues at (after any delay slot)

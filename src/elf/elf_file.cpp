@@ -342,6 +342,8 @@ class Parser {
       case DT_RELSZ: relsz_ = value; return;
       case DT_RELENT: relent_ = value; return;
       case DT_JMPREL: jmprel_ = value; return;
+      case DT_RELR: relr_ = value; return;
+      case DT_RELRSZ: relrsz_ = value; return;
       case DT_PLTRELSZ: pltrelsz_ = value; return;
       case DT_PLTREL: pltrel_ = value; return;
       case DT_INIT: d.init = value; return;
@@ -510,12 +512,37 @@ class Parser {
     return read_relocation_table(*at, size, with_addend, is_plt);
   }
 
+  // DT_RELR: an even word is an address to relocate; an odd word is a bitmap of the
+  // next 63 (31) words after the last address, bit 0 being the marker.
+  Result<void> read_relr() {
+    if (!relr_ || relrsz_ == 0) return {};
+    auto at = offset_of(*relr_, relrsz_);
+    if (!at) return r_.error_at(0, fmt::format("DT_RELR {:#x} (+{:#x}) is not inside a loaded segment", *relr_, relrsz_));
+    const uint64_t word = word_size();
+    const uint64_t bits = word * 8 - 1;
+    uint64_t base = 0;
+    for (uint64_t pos = *at; pos + word <= *at + relrsz_; pos += word) {
+      const uint64_t entry = wide() ? r_.read_unchecked<uint64_t>(pos) : r_.read_unchecked<uint32_t>(pos);
+      if ((entry & 1) == 0) {
+        f_.relr_slots_.push_back(entry);
+        base = entry + word;
+        continue;
+      }
+      for (uint64_t bit = 1; bit <= bits; ++bit) {
+        if ((entry >> bit) & 1) f_.relr_slots_.push_back(base + (bit - 1) * word);
+      }
+      base += bits * word;
+    }
+    return {};
+  }
+
   Result<void> parse_relocations() {
     if (f_.dynamic_.present) {
       if (rela_ && relaent_ && *relaent_ != 3 * word_size()) return r_.error_at(0, "bad DT_RELAENT");
       if (rel_ && relent_ && *relent_ != 2 * word_size()) return r_.error_at(0, "bad DT_RELENT");
       if (auto ok = read_dynamic_relocations(rela_, relasz_, true, false, "DT_RELA"); !ok) return ok;
       if (auto ok = read_dynamic_relocations(rel_, relsz_, false, false, "DT_REL"); !ok) return ok;
+      if (auto ok = read_relr(); !ok) return ok;
       return read_dynamic_relocations(jmprel_, pltrelsz_, pltrel_ == DT_RELA, true, "DT_JMPREL");
     }
     // Static executables keep IRELATIVE relocations in allocated .rela.plt/.rel.plt.
@@ -656,7 +683,8 @@ class Parser {
   uint64_t phentsize_ = 0, phnum_ = 0, shentsize_ = 0, shnum_ = 0, shstrndx_ = 0;
   std::optional<uint64_t> dyn_strtab_, dyn_symtab_, dyn_syment_, dyn_hash_, dyn_gnu_hash_;
   std::optional<uint64_t> dyn_versym_, dyn_verdef_, dyn_verdefnum_, dyn_verneed_, dyn_verneednum_;
-  std::optional<uint64_t> rela_, relaent_, rel_, relent_, jmprel_, pltrel_;
+  std::optional<uint64_t> rela_, relaent_, rel_, relent_, jmprel_, pltrel_, relr_;
+  uint64_t relrsz_ = 0;
   uint64_t dyn_strsz_ = 0, relasz_ = 0, relsz_ = 0, pltrelsz_ = 0;
   uint64_t strtab_offset_ = 0;
 };

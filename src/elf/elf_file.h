@@ -117,6 +117,9 @@ class ElfFile {
   /// Static symbols (.symtab); empty for stripped files.
   const std::vector<Symbol>& symbols() const { return symbols_; }
   const std::vector<Relocation>& relocations() const { return relocations_; }
+  /// Slots relocated by DT_RELR (packed relative relocations): each holds base + its
+  /// own stored value.
+  const std::vector<uint64_t>& relr_slots() const { return relr_slots_; }
   const std::optional<std::string>& interpreter() const { return interpreter_; }
   /// GNU build-id as lowercase hex, "" when absent.
   const std::string& build_id() const { return build_id_; }
@@ -148,6 +151,7 @@ class ElfFile {
   std::vector<Symbol> dynamic_symbols_;
   std::vector<Symbol> symbols_;
   std::vector<Relocation> relocations_;
+  std::vector<uint64_t> relr_slots_;
   std::optional<std::string> interpreter_;
   std::string build_id_;
   std::vector<std::string> warnings_;

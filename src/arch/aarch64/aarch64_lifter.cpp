@@ -4,9 +4,12 @@
 // Modelled precisely: moves (register, immediate, movz/movn/movk), orr/and with an
 // immediate, eor with an immediate from xzr, add/sub with an immediate (also sp and the
 // `lsl #12` form), add of two registers, adr/adrp, loads and stores with an immediate
-// offset (pre- and post-index writeback, pairs, literal loads, acquire/exclusive forms),
-// and every control-flow instruction. Everything else clobbers each general register
-// Capstone says it writes, so no written register ever looks unchanged (lifted.h).
+// offset (pre- and post-index writeback, pairs, literal loads, acquire/release forms),
+// and every control-flow instruction. Stores of SIMD/FP registers and store-exclusives
+// are Forgets. Everything else clobbers each general register Capstone says it writes,
+// so no written register ever looks unchanged (lifted.h), and lists the general
+// registers it reads as opaque reads. A 32-bit (w) result is zero-extended: an and_imm
+// with 0xffffffff follows it unless the transfer already gives a 32-bit value.
 #include <capstone/capstone.h>
 
 #include <algorithm>
@@ -33,7 +36,6 @@ struct Operand {
 
   bool gpr() const { return kind == Kind::Gpr; }
   bool zero() const { return kind == Kind::Zero; }
-  bool fp() const { return kind == Kind::Fp; }
   bool is32() const { return bytes == 4; }
 };
 
@@ -70,9 +72,9 @@ Operand reg_of(unsigned capstone_reg) {
 /// A memory operand `[base, #disp]`, `[base, #disp]!`, `[base], #imm` or `[base], xM`.
 struct Mem {
   Reg base = kNoReg;
-  bool indexed = false;     ///< `[base, xM …]`: the address is not base + constant
-  Reg index = kNoReg;       ///< indexed: xM (kNoReg for a SIMD/FP index, which cannot occur)
-  int64_t disp = 0;         ///< offset of the access from base
+  bool indexed = false;  ///< `[base, xM …]`: the address is not base + constant
+  Reg index = kNoReg;    ///< indexed: xM (kNoReg for a SIMD/FP index, which cannot occur)
+  int64_t disp = 0;      ///< offset of the access from base
   bool writeback = false;
   int64_t update = 0;       ///< writeback: base += update …
   Reg update_reg = kNoReg;  ///< … or base += update_reg
@@ -119,8 +121,12 @@ struct MemKind {
   bool sign = false;
 };
 
-bool is_pac_hint_x30(int64_t imm) { return imm == 7 || (imm >= 24 && imm <= 31); }  // xpaclri, pac*/aut* {a,b}{z,sp}
-bool is_pac_hint_x17(int64_t imm) { return imm == 8 || imm == 10 || imm == 12 || imm == 14; }  // pac*/aut*1716
+bool is_pac_hint_x30(int64_t imm) {
+  return imm == 7 || (imm >= 24 && imm <= 31);
+}  // xpaclri, pac*/aut* {a,b}{z,sp}
+bool is_pac_hint_x17(int64_t imm) {
+  return imm == 8 || imm == 10 || imm == 12 || imm == 14;
+}  // pac*/aut*1716
 
 class AArch64Lifter final : public Lifter {
  public:
@@ -130,6 +136,10 @@ class AArch64Lifter final : public Lifter {
   }
 
   std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool /*thumb*/) override {
+    // A64 instructions are word-aligned (a misaligned pc faults). Capstone would decode
+    // anything; a misaligned start comes from a constant that only looks like a code
+    // address (`adrp; add` of a string inside .text), and its bytes are not code.
+    if (address % 4 != 0) return std::nullopt;
     const cs_insn* ci = cs_.decode(code, address);
     LiftedInsn insn;
     insn.address = address;
@@ -187,7 +197,7 @@ class AArch64Lifter final : public Lifter {
     const unsigned rt = w & 31;
     const unsigned rn = (w >> 5) & 31;  // a base register: 31 is sp
     const unsigned rs = (w >> 16) & 31;
-    const unsigned size = 1u << (w >> 30);
+    const unsigned size = 1U << (w >> 30);
     auto base = [](unsigned r) { return r == 31 ? kStackPointer : static_cast<Reg>(r); };
     auto clobber = [this](unsigned r) {  // 31 is xzr in these positions
       if (r != 31) emit(Transfer::clobber(static_cast<Reg>(r)));
@@ -250,7 +260,7 @@ class AArch64Lifter final : public Lifter {
   }
 
   /// Control flow; false for instructions that fall through without a side effect on it.
-  bool lift_flow(const cs_insn& ci, const cs_arm64& d, LiftedInsn& insn) {
+  static bool lift_flow(const cs_insn& ci, const cs_arm64& d, LiftedInsn& insn) {
     switch (ci.id) {
       case ARM64_INS_B:
         // b.al and b.nv (0b1111) are unconditional too.
@@ -273,7 +283,8 @@ class AArch64Lifter final : public Lifter {
       case ARM64_INS_BR:
       case ARM64_INS_BLR:
         insn.flow = ci.id == ARM64_INS_BR ? Flow::IndirectJump : Flow::IndirectCall;
-        if (d.op_count > 0 && d.operands[0].type == ARM64_OP_REG) insn.indirect.reg = reg_of(d.operands[0].reg).reg;
+        if (d.op_count > 0 && d.operands[0].type == ARM64_OP_REG)
+          insn.indirect.reg = reg_of(d.operands[0].reg).reg;
         return true;
       case ARM64_INS_RET:
         insn.flow = Flow::Return;
@@ -340,9 +351,10 @@ class AArch64Lifter final : public Lifter {
       case ARM64_INS_MOVN:
       case ARM64_INS_MOVK:
         return lift_movewide(ci.id, d);
+      // Capstone 4.0.2 gives ands, adds and subs the ids of and, add and sub.
       case ARM64_INS_ORR:
       case ARM64_INS_AND:
-      case ARM64_INS_EOR:  // ands, adds and subs share the ids of and, add and sub
+      case ARM64_INS_EOR:
         return lift_logical_imm(ci.id, d);
       case ARM64_INS_ADD:
       case ARM64_INS_SUB:
@@ -452,7 +464,8 @@ class AArch64Lifter final : public Lifter {
   }
 
   bool lift_movewide(unsigned id, const cs_arm64& d) {
-    if (d.op_count != 2 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_IMM) return false;
+    if (d.op_count != 2 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_IMM)
+      return false;
     const Operand dst = reg_of(d.operands[0].reg);
     const cs_arm64_op& imm = d.operands[1];
     if (!dst.gpr() || (imm.shift.type != ARM64_SFT_INVALID && imm.shift.type != ARM64_SFT_LSL)) return false;
@@ -512,7 +525,8 @@ class AArch64Lifter final : public Lifter {
   }
 
   bool lift_add_sub(unsigned id, const cs_arm64& d) {
-    if (d.op_count != 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG) return false;
+    if (d.op_count != 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG)
+      return false;
     const Operand dst = reg_of(d.operands[0].reg);
     const Operand a = reg_of(d.operands[1].reg);
     if (dst.zero()) return true;  // adds/subs into xzr: flags only
@@ -520,7 +534,8 @@ class AArch64Lifter final : public Lifter {
     const cs_arm64_op& third = d.operands[2];
     const bool subtract = id == ARM64_INS_SUB;
     if (third.type == ARM64_OP_IMM) {
-      if (!a.gpr() || (third.shift.type != ARM64_SFT_INVALID && third.shift.type != ARM64_SFT_LSL)) return false;
+      if (!a.gpr() || (third.shift.type != ARM64_SFT_INVALID && third.shift.type != ARM64_SFT_LSL))
+        return false;
       const unsigned shift = third.shift.type == ARM64_SFT_LSL ? third.shift.value : 0;
       if (shift > 12 || third.imm < 0) return false;
       const int64_t value = third.imm << shift;
@@ -534,7 +549,8 @@ class AArch64Lifter final : public Lifter {
       return false;
     }
     const Operand b = reg_of(third.reg);
-    if (!(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes) return false;
+    if (!(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes)
+      return false;
     if (a.zero() && b.zero()) {
       emit(Transfer::set(dst.reg, 0));
       return true;
@@ -628,17 +644,20 @@ class AArch64Lifter final : public Lifter {
     const Operand status = reg_of(d.operands[0].reg);
     const Operand value = reg_of(d.operands[1].reg);
     Mem m;
-    if (value.kind == Operand::Kind::None || !parse_mem(d, count + 1, m) || m.indexed || m.writeback) return false;
+    if (value.kind == Operand::Kind::None || !parse_mem(d, count + 1, m) || m.indexed || m.writeback)
+      return false;
     for (int i = 1; i <= count; ++i) {
       if (const Operand v = reg_of(d.operands[i].reg); v.gpr()) opaque_read(v.reg);
     }
-    emit(Transfer::forget(m.base, m.disp, static_cast<uint8_t>((fixed_width != 0 ? fixed_width : value.bytes) * count)));
+    emit(Transfer::forget(m.base, m.disp,
+                          static_cast<uint8_t>((fixed_width != 0 ? fixed_width : value.bytes) * count)));
     if (status.gpr()) emit(Transfer::clobber(status.reg));
     return true;
   }
 
   bool lift_load_pair(const cs_arm64& d, MemKind kind) {
-    if (d.op_count < 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG) return false;
+    if (d.op_count < 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG)
+      return false;
     const Operand a = reg_of(d.operands[0].reg);
     const Operand b = reg_of(d.operands[1].reg);
     Mem m;
@@ -669,7 +688,8 @@ class AArch64Lifter final : public Lifter {
   }
 
   bool lift_store_pair(const cs_arm64& d) {
-    if (d.op_count < 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG) return false;
+    if (d.op_count < 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG)
+      return false;
     const Operand a = reg_of(d.operands[0].reg);
     const Operand b = reg_of(d.operands[1].reg);
     Mem m;
@@ -684,8 +704,8 @@ class AArch64Lifter final : public Lifter {
   }
 
   /// Not modelled: every general register Capstone says the instruction reads is an
-  /// opaque read and every one it writes becomes unknown, except that an immediate or register writeback still updates the base
-  /// exactly (SIMD ld1/st1 … post-index).
+  /// opaque read and every one it writes becomes unknown, except that an immediate or register writeback
+  /// still updates the base exactly (SIMD ld1/st1 … post-index).
   void clobber_written(const cs_insn& ci, const cs_arm64& d) {
     out_.clear();
     Mem m;
@@ -695,7 +715,8 @@ class AArch64Lifter final : public Lifter {
       writeback = index >= 0 && parse_mem(d, index, m) && !m.indexed && m.writeback;
       for (int i = 0; writeback && i < d.op_count; ++i) {
         const cs_arm64_op& op = d.operands[i];
-        if (op.type == ARM64_OP_REG && (op.access & CS_AC_WRITE) && reg_of(op.reg).reg == m.base) writeback = false;
+        if (op.type == ARM64_OP_REG && (op.access & CS_AC_WRITE) && reg_of(op.reg).reg == m.base)
+          writeback = false;
       }
     }
     cs_regs read;
@@ -751,7 +772,9 @@ Conventions make_conventions() {
 
 }  // namespace
 
-Reg AArch64Backend::register_count() const { return aarch64::kRegisterCount; }
+Reg AArch64Backend::register_count() const {
+  return aarch64::kRegisterCount;
+}
 
 const Conventions& AArch64Backend::conventions() const {
   static const Conventions conventions = make_conventions();

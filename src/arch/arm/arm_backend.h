@@ -7,10 +7,9 @@ namespace sysfence::arch {
 ///
 /// Register numbering for the lifted form: r0..r15 are 0..15 (r13 sp, r14 lr, r15 pc;
 /// pc is never a transfer `dst`, writes to it are control flow). Number 16 is a scratch
-/// register that exists only inside one lifted instruction: the lifter clobbers it and
-/// stores it to say "this memory now holds an unknown value" (conditional stores, VFP
-/// and NEON stores, store-exclusive) and uses it for register-indexed addresses. Its
-/// value never carries from one instruction to the next.
+/// register that lives inside one lifted instruction: register-indexed addresses
+/// (`ldr r0, [r1, r2]`, ARM PIC code's GOT loads) are computed into it first. Nothing
+/// reads it in a later instruction.
 class ArmBackend : public Backend {
  public:
   static constexpr Reg kSp = 13;

@@ -3,11 +3,13 @@
 //
 // What is modelled precisely: constant moves (mov/mvn/movw/movt, adr and add/sub with pc),
 // add/sub immediate, add register, orr/and/bic immediate, uxtb/uxth, single and double
-// loads and stores with immediate offsets (pre-index writeback and post-index too),
-// literal loads, push/pop and sp-based ldm/stm, vpush/vpop. Everything else clobbers
-// every register it writes. Three Capstone 4 gaps are covered by hand: mrc/mrrc and
-// ldrexd destinations, vpush/vpop's sp update and NEON post-index register writeback are
-// not reported by cs_regs_access.
+// loads and stores with immediate or register offsets (pre-index writeback and
+// post-index too), literal loads, push/pop and ldm/stm (loads only through sp),
+// vpush/vpop. Everything else clobbers every register it writes, forgets the memory it
+// stores to and reads its source registers opaquely. Conditional instructions (ARM
+// condition codes, Thumb IT blocks) clobber what they write and forget what they store.
+// Capstone 4 gaps covered by hand: cs_regs_access misses the destinations of mrc/mrrc and
+// ldrexd, vpush/vpop's sp update and NEON post-index register writeback.
 #include <capstone/capstone.h>
 
 #include <algorithm>
@@ -25,11 +27,12 @@ constexpr Reg kLr = ArmBackend::kLr;
 constexpr Reg kPc = ArmBackend::kPc;
 constexpr Reg kScratch = ArmBackend::kScratch;
 
-/// Upper bound on the transfers of one instruction: a 16-register ldm/stm gives 17, the
-/// largest store of unknown data (vpush of 16 D registers) 32 stores plus a clobber.
-constexpr size_t kMaxTransfers = 96;
-/// No ARM store writes more than this many bytes (vstm/vpush of 16 D registers: 128).
-constexpr uint32_t kMaxStoreBytes = 256;
+/// Upper bound on the transfers of one instruction: a 16-register ldm/stm gives 17
+/// (plus the writeback and an index computation).
+constexpr size_t kMaxTransfers = 24;
+/// No ARM store writes more than this many bytes (vstm/vpush of 16 D registers: 128);
+/// Transfer::width is a byte.
+constexpr uint32_t kMaxStoreBytes = 255;
 
 /// Our number for a Capstone core register, kNoReg for anything else (VFP, status, …).
 Reg gpr(int reg) {
@@ -137,15 +140,24 @@ class Lowering {
         buffer_(buffer),
         out_(out) {}
 
+  /// Fills `out` (flow, targets, opaque reads); returns how many transfers are in `buffer`.
   size_t run() {
-    if (!lower()) {
+    if (!lower() || overflow_) {
       n_ = 0;
+      overflow_ = false;
+      opaque_ = 0;
       out_.flow = Flow::Next;
       out_.conditional = false;
       out_.target.reset();
       out_.target_thumb.reset();
       out_.indirect = {};
       lower_generic();
+    }
+    if (opaque_ != 0) {
+      out_.opaque_reads.reserve(static_cast<size_t>(std::popcount(opaque_)));
+      for (Reg r = 0; r < kPc; ++r) {
+        if ((opaque_ & (1u << r)) != 0) out_.opaque_reads.push_back(r);
+      }
     }
     return n_;
   }
@@ -155,7 +167,9 @@ class Lowering {
 
   unsigned count() const { return arm_.op_count; }
   const cs_arm_op& op(unsigned i) const { return arm_.operands[i]; }
-  bool is_reg(unsigned i) const { return i < count() && op(i).type == ARM_OP_REG && gpr(op(i).reg) != kNoReg; }
+  bool is_reg(unsigned i) const {
+    return i < count() && op(i).type == ARM_OP_REG && gpr(op(i).reg) != kNoReg;
+  }
   bool is_imm(unsigned i) const { return i < count() && op(i).type == ARM_OP_IMM; }
   /// Immediate operand i, with a split rotation (see lower_data) folded in.
   int64_t imm(unsigned i) const { return rotated_ && i + 2 == count() ? *rotated_ : op(i).imm; }
@@ -179,42 +193,57 @@ class Lowering {
 
   // ---- emitting -----------------------------------------------------------------------
 
-  void push(const Transfer& t) { buffer_[n_++] = t; }  // bounded: see kMaxTransfers
-  /// A register write; under a condition the old value may survive, so it is unknown.
-  void write(const Transfer& t) { push(conditional_ ? Transfer::clobber(t.dst) : t); }
+  void push(const Transfer& t) {
+    // kMaxTransfers bounds every form; should a decoding break that, the generic
+    // lowering (at most 18 transfers) takes over.
+    if (n_ < buffer_.size()) {
+      buffer_[n_++] = t;
+    } else {
+      overflow_ = true;
+    }
+  }
+
+  /// Register `r` is read in a way no transfer shows (a code address in it escapes).
+  void opaque_read(Reg r) {
+    if (r < kPc) opaque_ |= 1u << r;
+  }
+
+  /// A register write. Under a condition the old value may survive, so the register
+  /// becomes unknown, and what would have been copied into it is read opaquely (a code
+  /// address moved by `moveq r0, r4` must still be seen to escape).
+  void write(const Transfer& t) {
+    if (!conditional_) {
+      push(t);
+      return;
+    }
+    push(Transfer::clobber(t.dst));
+    if (t.op != Transfer::Op::Load && t.op != Transfer::Op::Clobber) {
+      opaque_read(t.src);
+      opaque_read(t.src2);
+    }
+  }
+
+  /// A base register's writeback: an address moves, no value is copied anywhere.
+  void update_base(const Transfer& t) { push(conditional_ ? Transfer::clobber(t.dst) : t); }
 
   void load(Reg dst, Address a, uint8_t width, bool sign_extend = false) {
     write(Transfer::load(dst, a.base, a.disp, width, sign_extend));
   }
 
-  /// Memory at `a` now holds `bytes` unknown bytes (in 4-byte pieces).
-  void unknown_store(Address a, uint32_t bytes) {
-    bytes = std::min(bytes, kMaxStoreBytes);
-    push(Transfer::clobber(kScratch));
-    if (a.base == kScratch) {
-      // The address was computed into the scratch register: it is now unknown as well.
-      push(Transfer::store(kScratch, 0, kScratch, static_cast<uint8_t>(std::min<uint32_t>(bytes, 4))));
-      return;
-    }
-    for (uint32_t offset = 0; offset < bytes; offset += 4) {
-      push(Transfer::store(a.base, a.disp + offset, kScratch, static_cast<uint8_t>(std::min<uint32_t>(bytes - offset, 4))));
-    }
+  /// Memory at `a` now holds `bytes` unknown bytes.
+  void forget(Address a, uint32_t bytes) {
+    push(Transfer::forget(a.base, a.disp, static_cast<uint8_t>(std::min(bytes, kMaxStoreBytes))));
   }
 
-  /// memory[a] = value (kNoReg: unknown), `width` bytes.
+  /// memory[a] = value (kNoReg: unknown), `width` bytes. Under a condition the memory
+  /// may keep its old contents: it becomes unknown, and the value is read opaquely.
   void store(Address a, Reg value, uint8_t width) {
-    if (value == kNoReg) {
-      unknown_store(a, width);
-    } else if (!conditional_) {
+    if (value != kNoReg && !conditional_) {
       push(Transfer::store(a.base, a.disp, value, width));
-    } else if (a.base == kScratch) {
-      // The slot may keep its old value or get `value`: with the one scratch register
-      // busy as the address, say "`value` may be stored anywhere" instead.
-      push(Transfer::clobber(kScratch));
-      push(Transfer::store(kScratch, 0, value, width));
-    } else {
-      unknown_store(a, width);
+      return;
     }
+    if (value != kNoReg) opaque_read(value);
+    forget(a, width);
   }
 
   /// The address of memory operand `m`; a register index is added into kScratch first.
@@ -229,7 +258,8 @@ class Lowering {
       return {base, disp(m)};
     }
     const Reg index = gpr(m.mem.index);
-    const bool simple = m.shift.type == ARM_SFT_INVALID && m.mem.lshift == 0 && m.mem.scale == 1 && !m.subtracted;
+    const bool simple =
+        m.shift.type == ARM_SFT_INVALID && m.mem.lshift == 0 && m.mem.scale == 1 && !m.subtracted;
     if (!simple || index == kNoReg || index == kPc || base == kNoReg) {
       push(Transfer::clobber(kScratch));
     } else if (base == kPc) {
@@ -244,20 +274,20 @@ class Lowering {
   void pre_index_writeback(const cs_arm_op& m, Address computed) {
     const Reg base = gpr(m.mem.base);
     if (computed.base == kScratch) {
-      write(Transfer::add_imm(base, kScratch, 0));
+      update_base(Transfer::add_imm(base, kScratch, 0));
     } else {
-      write(Transfer::add_imm(base, base, disp(m)));
+      update_base(Transfer::add_imm(base, base, disp(m)));
     }
   }
 
   /// Base writeback after a post-indexed access: base += `offset` operand.
   void post_index_writeback(Reg base, const cs_arm_op& offset) {
     if (offset.type == ARM_OP_IMM) {
-      write(Transfer::add_imm(base, base, signed_value(offset.imm, offset.subtracted)));
+      update_base(Transfer::add_imm(base, base, signed_value(offset.imm, offset.subtracted)));
     } else if (plain(offset) && gpr(offset.reg) != kNoReg && gpr(offset.reg) != kPc) {
-      write(Transfer::add_reg(base, base, gpr(offset.reg)));
+      update_base(Transfer::add_reg(base, base, gpr(offset.reg)));
     } else {
-      write(Transfer::clobber(base));
+      update_base(Transfer::clobber(base));
     }
   }
 
@@ -406,7 +436,8 @@ class Lowering {
     // immediates, value and rotation (`add ip, pc, #0, 12` in glibc's PLT entries).
     unsigned operands = count();
     if (!thumb_ && operands >= 3 && is_imm(operands - 1) && is_imm(operands - 2)) {
-      rotated_ = std::rotr(static_cast<uint32_t>(op(operands - 2).imm), static_cast<int>(op(operands - 1).imm & 31));
+      rotated_ =
+          std::rotr(static_cast<uint32_t>(op(operands - 2).imm), static_cast<int>(op(operands - 1).imm & 31));
       --operands;
     }
     // Thumb's two-operand forms (`adds r0, #1`, `add r0, pc`) read the destination.
@@ -479,28 +510,29 @@ class Lowering {
     if (!is_reg(a) || !plain(op(a))) return false;
     const Reg src = reg(a);
     if (is_imm(b)) {
-      const int64_t imm = this->imm(b);
+      const int64_t value = imm(b);
       switch (id) {
         case ARM_INS_ADD:
         case ARM_INS_ADDW:
         case ARM_INS_SUB:
         case ARM_INS_SUBW: {
-          const int64_t delta = (id == ARM_INS_SUB || id == ARM_INS_SUBW) ? -imm : imm;
+          const int64_t delta = (id == ARM_INS_SUB || id == ARM_INS_SUBW) ? -value : value;
           // `add r0, pc, #n` / `subw r0, pc, #n` are adr: an absolute address.
-          write(src == kPc ? Transfer::set(dst, u32(literal_base() + delta)) : Transfer::add_imm(dst, src, delta));
+          write(src == kPc ? Transfer::set(dst, u32(literal_base() + delta))
+                           : Transfer::add_imm(dst, src, delta));
           return true;
         }
         case ARM_INS_ORR:
           if (src == kPc) return false;
-          write(Transfer::or_imm(dst, src, u32(imm)));
+          write(Transfer::or_imm(dst, src, u32(value)));
           return true;
         case ARM_INS_AND:
           if (src == kPc) return false;
-          write(Transfer::and_imm(dst, src, u32(imm)));
+          write(Transfer::and_imm(dst, src, u32(value)));
           return true;
         case ARM_INS_BIC:
           if (src == kPc) return false;
-          write(Transfer::and_imm(dst, src, u32(~imm)));
+          write(Transfer::and_imm(dst, src, u32(~value)));
           return true;
         default:
           return false;
@@ -537,10 +569,14 @@ class Lowering {
       load(dst, a, width, sign_extend);
       if (writeback) pre_index_writeback(m, a);
     }
-    if (writeback && dst == base) write(Transfer::clobber(dst));  // UNPREDICTABLE
+    if (writeback && dst == base) push(Transfer::clobber(dst));  // UNPREDICTABLE
     return true;
   }
 
+  /// `ldr pc, …`. The analysis reads `indirect` after the instruction's transfers (as
+  /// function_analyzer does for calls, whose arguments a MIPS delay slot may set), so a
+  /// written-back base is described as it is afterwards: `ldr pc, [ip, #n]!` (the PLT)
+  /// becomes ip += n and a jump through [ip + 0].
   bool lower_load_pc(const cs_arm_op& m, bool post, bool writeback) {
     const Reg base = gpr(m.mem.base);
     if (post && base == kSp) {  // `ldr pc, [sp], #4`: pop {pc}
@@ -548,20 +584,24 @@ class Lowering {
       flow(Flow::Return);
       return true;
     }
-    // A writeback to the base register is modelled as a clobber rather than as the
-    // addition: whether `indirect` is read before or after the transfers is not fixed by
-    // lifted.h, and with the precise update one of the two readings would name the wrong
-    // slot (PLT: `ldr pc, [ip, #n]!`); with a clobber one reading is exact, the other unknown.
     if (m.mem.index != ARM_REG_INVALID) {
+      if (writeback) pre_index_writeback(m, address(m));
       flow(Flow::IndirectJump);  // `ldr pc, [pc, r0, lsl #2]`: a jump table
-    } else if (post) {
-      indirect_memory(base, 0);
     } else if (base == kPc) {
       indirect_memory(kNoReg, u32(literal_base() + disp(m)));
+    } else if (post && op(2).type == ARM_OP_IMM) {
+      const int64_t offset = signed_value(op(2).imm, op(2).subtracted);
+      update_base(Transfer::add_imm(base, base, offset));
+      indirect_memory(base, -offset);
+    } else if (post) {
+      post_index_writeback(base, op(2));
+      flow(Flow::IndirectJump);
+    } else if (writeback) {
+      update_base(Transfer::add_imm(base, base, disp(m)));
+      indirect_memory(base, 0);
     } else {
       indirect_memory(base, disp(m));
     }
-    if (writeback) write(Transfer::clobber(base));
     return true;
   }
 
@@ -610,7 +650,7 @@ class Lowering {
     } else if (writeback) {
       pre_index_writeback(m, a);
     }
-    if (is_load && writeback && (first == base || second == base)) write(Transfer::clobber(base));
+    if (is_load && writeback && (first == base || second == base)) push(Transfer::clobber(base));
     return true;
   }
 
@@ -628,7 +668,7 @@ class Lowering {
     for (unsigned i = 0; i < count(); ++i) {
       store({kSp, -4 * n + 4 * i}, reg(i) == kPc ? kNoReg : reg(i), 4);
     }
-    write(Transfer::add_imm(kSp, kSp, -4 * n));
+    update_base(Transfer::add_imm(kSp, kSp, -4 * n));
     return true;
   }
 
@@ -646,7 +686,8 @@ class Lowering {
         load(r, {kSp, 4 * static_cast<int64_t>(i)}, 4);
       }
     }
-    write(has_sp ? Transfer::clobber(kSp) : Transfer::add_imm(kSp, kSp, 4 * static_cast<int64_t>(count())));
+    update_base(has_sp ? Transfer::clobber(kSp)
+                       : Transfer::add_imm(kSp, kSp, 4 * static_cast<int64_t>(count())));
     if (has_pc) flow(Flow::Return);
     return true;
   }
@@ -670,7 +711,7 @@ class Lowering {
         const bool unknown = r == kPc || (r == base && writeback && i != 1);
         store({base, start + 4 * (i - 1)}, unknown ? kNoReg : r, 4);
       }
-      if (writeback) write(Transfer::add_imm(base, base, delta));
+      if (writeback) update_base(Transfer::add_imm(base, base, delta));
       return true;
     }
 
@@ -691,16 +732,21 @@ class Lowering {
     }
     if (base_loaded) write(Transfer::clobber(base));
     if (!pc_slot) {
-      if (writeback && !base_loaded) write(Transfer::add_imm(base, base, delta));
+      if (writeback && !base_loaded) update_base(Transfer::add_imm(base, base, delta));
       return true;
     }
     if (base == kSp && writeback && direction > 0 && first == 0 && !base_loaded) {
-      write(Transfer::add_imm(kSp, kSp, delta));  // ldmia sp!, {…, pc}: pop
+      update_base(Transfer::add_imm(kSp, kSp, delta));  // ldmia sp!, {…, pc}: pop
       flow(Flow::Return);
       return true;
     }
-    indirect_memory(base, *pc_slot);
-    if (writeback && !base_loaded) write(Transfer::clobber(base));  // see lower_load_pc
+    // Described after the writeback, as in lower_load_pc.
+    if (writeback && !base_loaded) {
+      update_base(Transfer::add_imm(base, base, delta));
+      indirect_memory(base, *pc_slot - delta);
+    } else {
+      indirect_memory(base, *pc_slot);
+    }
     return true;
   }
 
@@ -714,10 +760,10 @@ class Lowering {
     }
     if (bytes == 0) return false;
     if (insn_.id == ARM_INS_VPUSH) {
-      unknown_store({kSp, -static_cast<int64_t>(bytes)}, bytes);
-      write(Transfer::add_imm(kSp, kSp, -static_cast<int64_t>(bytes)));
+      forget({kSp, -static_cast<int64_t>(bytes)}, bytes);
+      update_base(Transfer::add_imm(kSp, kSp, -static_cast<int64_t>(bytes)));
     } else {
-      write(Transfer::add_imm(kSp, kSp, bytes));
+      update_base(Transfer::add_imm(kSp, kSp, bytes));
     }
     return true;
   }
@@ -783,20 +829,22 @@ class Lowering {
     const unsigned id = insn_.id;
     if (id == ARM_INS_VSTMIA || id == ARM_INS_VSTMDB || id == ARM_INS_FSTMIAX || id == ARM_INS_FSTMDBX) {
       if (!is_reg(0)) {
-        unknown_store({kScratch, 0}, bytes);
+        push(Transfer::clobber(kScratch));
+        forget({kScratch, 0}, bytes);
         return;
       }
       const bool down = id == ARM_INS_VSTMDB || id == ARM_INS_FSTMDBX;
-      unknown_store({reg(0), down ? -static_cast<int64_t>(bytes) : 0}, bytes);
+      forget({reg(0), down ? -static_cast<int64_t>(bytes) : 0}, bytes);
       return;
     }
     for (unsigned i = 0; i < count(); ++i) {
       if (op(i).type == ARM_OP_MEM) {
-        unknown_store(address(op(i)), bytes);
+        forget(address(op(i)), bytes);
         return;
       }
     }
-    unknown_store({kScratch, 0}, bytes);
+    push(Transfer::clobber(kScratch));
+    forget({kScratch, 0}, bytes);
   }
 
   void lower_generic() {
@@ -814,25 +862,34 @@ class Lowering {
     for (unsigned i = 0; i < count(); ++i) {
       const cs_arm_op& o = op(i);
       if (o.type == ARM_OP_REG && (o.access & CS_AC_WRITE) != 0) mark(o.reg);
+      // Values come from register operands (an address register of a memory operand
+      // carries none). Capstone 4 leaves the access of some sources out (`ssat r0, #6,
+      // lr`, the stored pair of strexd): whatever is not only written may be read.
+      if (o.type == ARM_OP_REG && o.access != CS_AC_WRITE) opaque_read(gpr(o.reg));
       // Writeback, including NEON's post-index by register (`vst1.8 {d0}, [r0], r2`),
       // which Capstone 4 neither flags nor reports.
       if (o.type == ARM_OP_MEM && (arm_.writeback || i + 1 < count())) mark(o.mem.base);
     }
+    // Destinations Capstone 4 reports as read, or not at all.
+    auto destination = [&](unsigned i) {
+      if (!is_reg(i) || reg(i) == kPc) return;  // mrc to pc sets the flags
+      mark(op(i).reg);
+      opaque_ &= ~(1u << reg(i));
+    };
     switch (insn_.id) {
       case ARM_INS_MRC:
       case ARM_INS_MRC2:
-        // Capstone 4 reports the destination as read. pc there means "to the flags".
-        if (is_reg(2) && reg(2) != kPc) mark(op(2).reg);
+        destination(2);
         break;
       case ARM_INS_MRRC:
       case ARM_INS_MRRC2:
-        if (is_reg(2)) mark(op(2).reg);
-        if (is_reg(3)) mark(op(3).reg);
+        destination(2);
+        destination(3);
         break;
       case ARM_INS_LDREXD:
       case ARM_INS_LDAEXD:
-        if (is_reg(0)) mark(op(0).reg);
-        if (is_reg(1)) mark(op(1).reg);
+        destination(0);
+        destination(1);
         break;
       default:
         break;
@@ -851,6 +908,8 @@ class Lowering {
   std::array<Transfer, kMaxTransfers>& buffer_;
   LiftedInsn& out_;
   size_t n_ = 0;
+  bool overflow_ = false;
+  uint32_t opaque_ = 0;             ///< registers read opaquely, as a bit set
   std::optional<int64_t> rotated_;  ///< value of a two-operand rotated immediate
 };
 
@@ -896,11 +955,13 @@ const Conventions& ArmBackend::conventions() const {
   static const Conventions arm = [] {
     Conventions c;
     c.pointer_size = 4;
+    c.instruction_step = 4;  // ARM code; Thumb steps by 2
     c.stack_pointer = kSp;
     c.syscall_number = 7;  // EABI; OABI's number in the svc immediate is not tracked
     c.syscall_args = {0, 1, 2, 3, 4, 5};
     c.call_args = {0, 1, 2, 3};
     c.stack_params = {0, 4, 8, 12, 16, 20, 24, 28};
+    c.call_stack_adjust = 0;  // the return address goes in lr
     c.return_value = 0;
     c.call_clobbered = {0, 1, 2, 3, 12, kLr};
     // The kernel preserves every register across a syscall except r0, the result.

@@ -66,8 +66,8 @@ bool writes_hi_lo(unsigned id) {
   }
 }
 
-/// Width in bytes of a store the lifter cannot model precisely (its value is unknown).
-/// 0 when `id` is not one.
+/// Width in bytes of a store whose value no transfer expresses (a floating-point or
+/// coprocessor register, or sc's conditional store); 0 when `id` is not one.
 uint8_t opaque_store_width(unsigned id) {
   switch (id) {
     case MIPS_INS_SC: case MIPS_INS_SWC1: case MIPS_INS_SWC2: return 4;
@@ -162,11 +162,11 @@ Taken taken(unsigned id, Reg rs, Reg rt) {
 /// What an instruction does besides its register and memory effects.
 enum class Kind : uint8_t { Plain, Syscall, Stop, Control };
 
-/// Appends transfers to `out`, dropping writes to $zero and turning reads of $zero into
-/// constants.
+/// Appends transfers (and opaque reads) of one instruction, dropping writes to $zero and
+/// turning reads of $zero into constants.
 class Emitter {
  public:
-  explicit Emitter(std::vector<Transfer>& out) : out_(out) {}
+  Emitter(std::vector<Transfer>& out, std::vector<Reg>& opaque) : out_(out), opaque_(opaque) {}
 
   void set(Reg dst, int64_t imm) {
     if (dst != kZero) out_.push_back(Transfer::set(dst, s32(imm)));
@@ -188,19 +188,17 @@ class Emitter {
     if (b == kZero) return add_imm(dst, a, 0);
     if (dst != kZero) out_.push_back(Transfer::add_reg(dst, a, b));
   }
+  // $zero as a base register: an absolute address.
   void load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend) {
-    if (dst == kZero) return;
-    // $zero as base: a load from an absolute address.
-    out_.push_back(Transfer::load(dst, base == kZero ? kNoReg : base, disp, width, sign_extend));
+    if (dst != kZero) out_.push_back(Transfer::load(dst, absolute(base), disp, width, sign_extend));
   }
   void store(Reg base, int64_t disp, Reg value, uint8_t width) {
-    const Reg b = base == kZero ? kNoReg : base;
-    out_.push_back(value == kZero ? Transfer::store_const(b, disp, 0, width) : Transfer::store(b, disp, value, width));
+    out_.push_back(value == kZero ? Transfer::store_const(absolute(base), disp, 0, width)
+                                  : Transfer::store(absolute(base), disp, value, width));
   }
-  /// memory[base + disp] = something unknown, `width` bytes.
-  void store_unknown(Reg base, int64_t disp, uint8_t width) {
-    clobber(kUnknown);
-    out_.push_back(Transfer::store(base == kZero ? kNoReg : base, disp, kUnknown, width));
+  /// memory[base + disp] becomes unknown, `width` bytes.
+  void forget(Reg base, int64_t disp, uint8_t width) {
+    out_.push_back(Transfer::forget(absolute(base), disp, width));
   }
   void clobber(Reg dst) {
     if (dst == kZero) return;
@@ -209,9 +207,17 @@ class Emitter {
     }
     out_.push_back(Transfer::clobber(dst));
   }
+  /// A register read in a way no transfer expresses: a code address in it escapes.
+  void opaque_read(Reg r) {
+    if (r == kZero || r == kNoReg || std::find(opaque_.begin(), opaque_.end(), r) != opaque_.end()) return;
+    opaque_.push_back(r);
+  }
 
  private:
+  static Reg absolute(Reg base) { return base == kZero ? kNoReg : base; }
+
   std::vector<Transfer>& out_;
+  std::vector<Reg>& opaque_;
 };
 
 /// The instructions modelled precisely; false when `id` is not one of them (or its
@@ -284,9 +290,34 @@ bool lift_modelled(unsigned id, Reg rd, const RegAt& reg, const ImmAt& imm, cons
   }
 }
 
-/// The register and memory effects of one non-control instruction, and its kind.
-/// Emits nothing for Control.
-Kind lift_body(const cs_insn& insn, std::vector<Transfer>& out) {
+/// Instructions whose operands after the first name coprocessor or hardware registers
+/// that Capstone prints as general ones (`rdhwr v1, $29`, `cfc1 v0, $31`, `mfc0 v0, $12`).
+bool only_first_operand_general(unsigned id) {
+  switch (id) {
+    case MIPS_INS_RDHWR: case MIPS_INS_MFC0: case MIPS_INS_MTC0: case MIPS_INS_DMFC0: case MIPS_INS_DMTC0:
+    case MIPS_INS_MFC2: case MIPS_INS_MTC2: case MIPS_INS_DMFC2: case MIPS_INS_DMTC2: case MIPS_INS_CFC1:
+    case MIPS_INS_CTC1:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Instructions that also read the register they write (a conditional move keeps the
+/// old value, ins/lwl/lwr merge into it, sc stores it and then sets it to 0 or 1).
+bool reads_destination(unsigned id) {
+  switch (id) {
+    case MIPS_INS_MOVN: case MIPS_INS_MOVZ: case MIPS_INS_MOVF: case MIPS_INS_MOVT: case MIPS_INS_INS:
+    case MIPS_INS_LWL: case MIPS_INS_LWR: case MIPS_INS_SC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// The register and memory effects of one instruction that is not a branch or jump, and
+/// its kind. Emits nothing for Control, Syscall and Stop.
+Kind lift_body(const cs_insn& insn, Emitter& e) {
   const unsigned id = insn.id;
   if (branch_kind(id) || has_control_group(insn)) return Kind::Control;
   switch (id) {
@@ -309,27 +340,28 @@ Kind lift_body(const cs_insn& insn, std::vector<Transfer>& out) {
     if (!base) return std::nullopt;
     return std::make_pair(*base, op[i].mem.disp);
   };
-  Emitter e(out);
   const auto rd = reg(0);
   if (rd && lift_modelled(id, *rd, reg, imm, mem, m.op_count, e)) return Kind::Plain;
+
+  // Everything else. Memory it may write becomes unknown; every register it writes is
+  // clobbered (the soundness rule of arch/lifted.h); the registers it reads are opaque.
   if (id == MIPS_INS_SWL || id == MIPS_INS_SWR) {
-    // Unaligned partial stores: swl writes [A, end of A's word), swr from the start of
-    // A's word to A. Both lie within [A-3, A+4).
-    if (auto m1 = mem(1)) {
-      e.store_unknown(m1->first, m1->second - 3, 4);
-      e.store_unknown(m1->first, m1->second, 4);
-      return Kind::Plain;
+    // Unaligned partial stores: swl writes from A to the end of A's word, swr from the
+    // start of A's word to A; both within [A-3, A+4).
+    if (auto m1 = mem(1)) e.forget(m1->first, m1->second - 3, 7);
+  } else if (!reads_memory_only(id)) {
+    for (int i = 0; i < m.op_count; ++i) {
+      if (op[i].type != MIPS_OP_MEM) continue;
+      const uint8_t width = opaque_store_width(id);
+      if (auto base = gpr(op[i].mem.base)) e.forget(*base, op[i].mem.disp, width != 0 ? width : 16);
     }
   }
-
-  // Everything else: memory it may write becomes unknown, every register it writes is
-  // clobbered (the soundness rule of arch/lifted.h).
-  for (int i = 0; i < m.op_count; ++i) {
-    if (op[i].type != MIPS_OP_MEM || reads_memory_only(id)) continue;
-    const uint8_t width = opaque_store_width(id);
-    if (auto base = gpr(op[i].mem.base)) e.store_unknown(*base, op[i].mem.disp, width ? width : 16);
+  const bool first_read = first_operand_only_read(id);
+  const int last_read = only_first_operand_general(id) ? 1 : m.op_count;
+  for (int i = first_read || reads_destination(id) ? 0 : 1; i < last_read; ++i) {
+    if (auto r = reg(i)) e.opaque_read(*r);
   }
-  if (rd && !first_operand_only_read(id)) e.clobber(*rd);
+  if (rd && !first_read) e.clobber(*rd);
   bool hi_lo = writes_hi_lo(id);
   for (int i = 0; i < m.op_count; ++i) hi_lo |= op[i].type == MIPS_OP_REG && is_accumulator(op[i].reg);
   const cs_detail& d = *insn.detail;
@@ -349,32 +381,37 @@ class MipsLifter final : public Lifter {
   explicit MipsLifter(disasm::Capstone cs) : cs_(std::move(cs)) {}
 
   std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool /*thumb*/) override {
+    // MIPS32 instructions are word-aligned: fetching elsewhere is an address error (and an
+    // odd code pointer means MIPS16e/microMIPS code, which this lifter does not decode).
+    if (address % 4 != 0) return std::nullopt;
     const cs_insn* insn = cs_.decode(code, address);
     if (insn == nullptr) return std::nullopt;
     LiftedInsn out;
     out.address = address;
     out.next = address + 4;
-    if (auto kind = branch_kind(insn->id)) return lift_branch(*insn, *kind, code, address, std::move(out));
-    switch (lift_body(*insn, out.transfers)) {
+    if (auto kind = branch_kind(insn->id)) return lift_branch(*insn, *kind, code, std::move(out));
+    Emitter e(out.transfers, out.opaque_reads);
+    switch (lift_body(*insn, e)) {
       case Kind::Plain: out.flow = Flow::Next; break;
       case Kind::Syscall: out.flow = Flow::Syscall; break;
       case Kind::Stop: out.flow = Flow::Stop; break;
       case Kind::Control:
         // A control instruction Capstone marks as such but branch_kind() does not know
-        // (none in MIPS32 as of Capstone 4.0.2): its target is unknown; its delay slot
+        // (none in MIPS32 as of Capstone 4.0.2): its target is unknown, its delay slot
         // may or may not run.
-        return lift_branch(*insn, BranchKind{.likely = true, .indirect = true}, code, address, std::move(out));
+        return lift_branch(*insn, BranchKind{.likely = true, .indirect = true}, code, std::move(out));
     }
     return out;
   }
 
  private:
   std::optional<LiftedInsn> lift_branch(const cs_insn& insn, BranchKind kind, std::span<const uint8_t> code,
-                                        uint64_t address, LiftedInsn out) {
-    // Read everything needed from `insn` before decoding the delay slot reuses its buffer.
+                                        LiftedInsn out) {
+    // Everything needed from `insn` is read before decoding the delay slot reuses its buffer.
+    const uint64_t address = out.address;
     const unsigned id = insn.id;
-    const cs_mips& m = insn.detail->mips;
     const bool known = branch_kind(id).has_value();
+    const cs_mips& m = insn.detail->mips;
     std::optional<Reg> regs[2];
     int nregs = 0;
     std::optional<uint64_t> target;
@@ -382,81 +419,80 @@ class MipsLifter final : public Lifter {
       if (m.operands[i].type == MIPS_OP_REG && nregs < 2) regs[nregs++] = gpr(m.operands[i].reg);
       if (m.operands[i].type == MIPS_OP_IMM) target = static_cast<uint32_t>(m.operands[i].imm);
     }
-    Reg link = kNoReg;
+    Reg link = kind.link ? kRa : kNoReg;
     Reg jump_reg = kNoReg;
     if (kind.indirect && known) {
       // jr rs | jalr rs (links ra) | jalr rd, rs
       if (nregs == 0 || !regs[nregs - 1]) return std::nullopt;
       jump_reg = *regs[nregs - 1];
-      if (kind.link) link = nregs == 2 ? regs[0].value_or(kZero) : kRa;
+      if (kind.link && nregs == 2) link = regs[0].value_or(kZero);
       if (link == kZero) kind.link = false;  // `jalr $zero, rs` is jr
-    } else if (kind.link) {
-      link = kRa;
+    } else if (known && !target) {
+      return std::nullopt;
     }
     const Taken tk = known && !kind.indirect ? taken(id, regs[0].value_or(kNoReg), regs[1].value_or(kNoReg))
                                              : Taken::Maybe;
-    if (!kind.indirect && !target && known) return std::nullopt;
 
     out.next = address + 8;
     if (code.size() < 8) return std::nullopt;
     const cs_insn* slot = cs_.decode(code.subspan(4), address + 4);
     if (slot == nullptr) return std::nullopt;
     slot_.clear();
-    // A control transfer, syscall or trap in a delay slot is UNPREDICTABLE (MIPS32 vol. II,
-    // "Branch delay slot"); compilers never emit it and the CPU may do anything.
-    if (lift_body(*slot, slot_) != Kind::Plain) {
+    slot_opaque_.clear();
+    Emitter se(slot_, slot_opaque_);
+    // A control transfer, syscall or trap in a delay slot is UNPREDICTABLE (MIPS32
+    // architecture, "branch delay slot"); compilers never emit one.
+    if (lift_body(*slot, se) != Kind::Plain) {
       out.flow = Flow::Stop;
       return out;
     }
-
     const bool slot_runs = !(kind.likely && tk == Taken::Never);
-    const bool slot_certain = !kind.likely || tk == Taken::Always;
-    // Branch-likely: the delay slot runs only when the branch is taken, so whatever it
-    // writes may or may not have changed.
-    if (!slot_certain) {
-      bool stores = false;
+    // Branch-likely: the delay slot runs only when the branch is taken, so what it writes
+    // may or may not have changed, and what it reads may have gone there.
+    if (kind.likely && tk == Taken::Maybe) {
       for (Transfer& t : slot_) {
+        se.opaque_read(t.src2);
+        const bool src_is_address =
+            t.op == Transfer::Op::Load || t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
+        if (!src_is_address) se.opaque_read(t.src);
         if (t.op == Transfer::Op::Store) {
-          t.src2 = kUnknown;
-          stores = true;
+          t = Transfer::forget(t.src, t.imm, t.width);
         } else if (t.dst != kNoReg) {
           t = Transfer::clobber(t.dst);
         }
       }
-      if (stores) slot_.insert(slot_.begin(), Transfer::clobber(kUnknown));
     }
 
-    // jr/jalr read their target register before the link and the delay slot run; when
-    // either overwrites it, the target is kept in kTarget (`jalr ra`, `jr t9; move t9, x`).
+    // jr/jalr read their target before the link and the delay slot run; when either
+    // overwrites it, the target is kept in kTarget (`jalr ra`, `jr t9; move t9, a0`).
     const bool is_return = kind.indirect && !kind.link && jump_reg == kRa;
     bool copy_target = false;
     if (jump_reg != kNoReg && jump_reg != kZero && !is_return) {
       copy_target = kind.link && link == jump_reg;
-      for (const Transfer& t : slot_) copy_target |= slot_runs && t.dst == jump_reg;
+      for (const Transfer& t : slot_) copy_target |= t.dst == jump_reg;
     }
-    const Reg via = copy_target ? kTarget : jump_reg;
 
     out.transfers.reserve((copy_target ? 1 : 0) + (kind.link ? 1 : 0) + (slot_runs ? slot_.size() : 0));
     if (copy_target) out.transfers.push_back(Transfer::add_imm(kTarget, jump_reg, 0));
-    Emitter e(out.transfers);
+    Emitter e(out.transfers, out.opaque_reads);
     if (kind.link) e.set(link, static_cast<int64_t>(address + 8));
-    if (slot_runs) out.transfers.insert(out.transfers.end(), slot_.begin(), slot_.end());
+    if (slot_runs) {
+      out.transfers.insert(out.transfers.end(), slot_.begin(), slot_.end());
+      for (Reg r : slot_opaque_) e.opaque_read(r);
+    }
 
     if (!known) {
-      out.flow = Flow::IndirectJump;  // indirect.reg stays kNoReg: target unknown
+      out.flow = Flow::IndirectJump;  // indirect.reg stays kNoReg: the target is unknown
       return out;
     }
     if (kind.indirect) {
       if (jump_reg == kZero) {
-        out.flow = Flow::Stop;  // jumps to address 0
-      } else if (kind.link) {
-        out.flow = Flow::IndirectCall;
-        out.indirect.reg = via;
+        out.flow = Flow::Stop;  // a jump to address 0
       } else if (is_return) {
         out.flow = Flow::Return;
       } else {
-        out.flow = Flow::IndirectJump;
-        out.indirect.reg = via;
+        out.flow = kind.link ? Flow::IndirectCall : Flow::IndirectJump;
+        out.indirect.reg = copy_target ? kTarget : jump_reg;
       }
       return out;
     }
@@ -486,7 +522,9 @@ class MipsLifter final : public Lifter {
   }
 
   disasm::Capstone cs_;
-  std::vector<Transfer> slot_;  ///< the delay slot's transfers, reused between calls
+  // The delay slot's effects, reused from one call to the next.
+  std::vector<Transfer> slot_;
+  std::vector<Reg> slot_opaque_;
 };
 
 }  // namespace
@@ -497,12 +535,14 @@ const Conventions& MipsBackend::conventions() const {
   static const Conventions o32 = [] {
     Conventions c;
     c.pointer_size = 4;
+    c.instruction_step = 4;
     c.stack_pointer = kSp;
     c.syscall_number = kV0;  // 4000 + N, left as the kernel numbers them
     c.syscall_args = {kA0, kA1, kA2, kA3};
     c.syscall_stack_args = {16, 20};
     c.call_args = {kA0, kA1, kA2, kA3};
     for (int64_t offset = 16; offset < 16 + 8 * 4; offset += 4) c.stack_params.push_back(offset);
+    c.call_stack_adjust = 0;  // the return address goes in ra
     c.return_value = kV0;
     // at, v0-v1, a0-a3, t0-t7, t8-t9, ra, hi, lo, and gp: o32 PIC code never preserves
     // gp across a call (a callee in another module loads its own module's gp from t9 and
@@ -511,13 +551,13 @@ const Conventions& MipsBackend::conventions() const {
     // hand-written code that relies on the reload, look precise when it is not.
     c.call_clobbered = {kAt, kV0, kV1, kA0, kA1, kA2, kA3};
     for (Reg r = kT0; r < kS0; ++r) c.call_clobbered.push_back(r);
-    for (Reg r : {kT8, kT9, kGp, kRa, kHi, kLo, kTarget, kUnknown}) c.call_clobbered.push_back(r);
+    for (Reg r : {kT8, kT9, kGp, kRa, kHi, kLo, kTarget}) c.call_clobbered.push_back(r);
     // The kernel returns the result in v0 and the error flag in a3; glibc's
     // INTERNAL_SYSCALL (sysdeps/unix/sysv/linux/mips/mips32/sysdep.h, __SYSCALL_CLOBBERS)
     // also lets it change $1, $3, $8-$15, $24, $25, hi and lo.
     c.syscall_clobbered = {kAt, kV0, kV1, kA3};
     for (Reg r = kT0; r < kS0; ++r) c.syscall_clobbered.push_back(r);
-    for (Reg r : {kT8, kT9, kHi, kLo, kTarget, kUnknown}) c.syscall_clobbered.push_back(r);
+    for (Reg r : {kT8, kT9, kHi, kLo, kTarget}) c.syscall_clobbered.push_back(r);
     return c;
   }();
   return o32;
@@ -525,7 +565,8 @@ const Conventions& MipsBackend::conventions() const {
 
 Result<std::unique_ptr<Lifter>> MipsBackend::make_lifter() const {
   auto cs = disasm::Capstone::open(
-      CS_ARCH_MIPS, static_cast<cs_mode>(CS_MODE_MIPS32 | (little_ ? CS_MODE_LITTLE_ENDIAN : CS_MODE_BIG_ENDIAN)));
+      CS_ARCH_MIPS,
+      static_cast<cs_mode>(CS_MODE_MIPS32 | (little_ ? CS_MODE_LITTLE_ENDIAN : CS_MODE_BIG_ENDIAN)));
   if (!cs) return cs.error();
   return std::unique_ptr<Lifter>(std::make_unique<MipsLifter>(std::move(*cs)));
 }
