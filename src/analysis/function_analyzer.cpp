@@ -208,6 +208,9 @@ class FunctionAnalyzer::Run {
     State s;
     s.reached = true;
     s.regs.assign(registers_, Value::unknown());
+    // Every register is an input: glibc's armhf __libc_do_syscall takes the syscall
+    // number in ip (r12), outside the argument registers.
+    for (Reg r = 0; r < registers_; ++r) s.regs[r] = Value::parameter(static_cast<uint8_t>(kRegisterParameter + r));
     s.regs[c_.stack_pointer] = Value::stack(0);
     for (size_t i = 0; i < c_.call_args.size(); ++i) s.regs[c_.call_args[i]] = Value::parameter(static_cast<uint8_t>(i));
     for (const auto& [reg, value] : o_.backend_.entry_values(extent_.start)) s.regs[reg] = Value::constant(value);
@@ -475,7 +478,8 @@ class FunctionAnalyzer::Run {
     if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
     if (!v.is_constants()) return;
     for (uint64_t c : v) {
-      if (o_.memory_.is_code(o_.backend_.code_pointer(c).address)) facts_.taken_code.push_back(c);
+      const uint64_t address = o_.backend_.code_pointer(c).address;
+      if (o_.memory_.is_code(address) && o_.functions_.may_be_function(address)) facts_.taken_code.push_back(c);
     }
   }
 
@@ -485,6 +489,14 @@ class FunctionAnalyzer::Run {
       const Value& v = s.regs[c_.call_args[i]];
       note_escape(v);
       if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(i), v});
+    }
+    for (Reg r = 0; r < registers_; ++r) {
+      const Value& v = s.regs[r];
+      if (r == c_.stack_pointer || v.is_unknown() ||
+          std::find(c_.call_args.begin(), c_.call_args.end(), r) != c_.call_args.end()) {
+        continue;
+      }
+      args.push_back({static_cast<uint8_t>(kRegisterParameter + r), v});
     }
     const Value& sp = s.regs[c_.stack_pointer];
     if (sp.kind() != Value::Kind::Stack) return args;
@@ -542,6 +554,17 @@ class FunctionAnalyzer::Run {
     }
     if (target.is_constants()) {
       for (uint64_t pointer : target) {
+        // A computed jump inside this function is a switch: its cases are entered as
+        // blocks of this function (the orphans of the fixpoint), not as a call.
+        const uint64_t address = o_.backend_.code_pointer(pointer).address;
+        if (tail && address > extent_.start && address < extent_.end) continue;
+        if (!o_.functions_.may_be_function(address) && !o_.stubs_.count(address)) {
+          CallSite unknown;
+          unknown.address = insn.address;
+          unknown.tail = tail;
+          add_call(std::move(unknown), args);
+          continue;
+        }
         CallSite site = call_to(insn.address, pointer, std::nullopt);
         site.tail = tail;
         add_call(std::move(site), args);

@@ -11,6 +11,11 @@
 
 namespace sysfence::analysis {
 
+/// Parameter numbering: 0.. the argument registers, then the stack-passed parameters,
+/// and from kRegisterParameter + r the value register r had at entry (for functions
+/// that take inputs outside the calling convention, like glibc's __libc_do_syscall).
+inline constexpr uint8_t kRegisterParameter = 64;
+
 /// A known (not Unknown) value of argument or parameter `index`.
 struct IndexedValue {
   uint8_t index = 0;

@@ -4,12 +4,15 @@
 
 #include <unordered_set>
 
+#include <algorithm>
+
 #include "arch/relocations.h"
+#include "cfg/code_ranges.h"
 
 namespace sysfence::analysis {
 
-MemoryView::MemoryView(const program::Module& module)
-    : module_(module), pointer_size_(module.elf().header().bits / 8) {
+MemoryView::MemoryView(const program::Module& module, const arch::Backend& backend)
+    : module_(module), pointer_size_(module.elf().header().bits / 8), code_(cfg::code_ranges(module.elf())) {
   const elf::ElfFile& elf = module.elf();
   const uint16_t machine = elf.header().machine;
   for (const elf::Relocation& rel : elf.relocations()) {
@@ -37,6 +40,9 @@ MemoryView::MemoryView(const program::Module& module)
     }
     slots_[rel.offset] = slot;
   }
+  for (uint64_t address : backend.implicit_relative_slots(elf)) {
+    if (auto stored = elf.read_address(address)) slots_[address] = {0, *stored, true, false, false, false};
+  }
   for (uint64_t address : elf.relr_slots()) {
     if (auto stored = elf.read_address(address)) {
       Slot slot;
@@ -58,14 +64,11 @@ MemoryView::MemoryView(const program::Module& module)
 }
 
 std::span<const uint8_t> MemoryView::code_from(uint64_t address) const {
-  for (const elf::Segment& s : module_.elf().segments()) {
-    if (s.type != PT_LOAD || !(s.flags & PF_X) || address < s.address || address >= s.address + s.file_size) {
-      continue;
-    }
-    auto bytes = module_.elf().bytes_at(address, s.address + s.file_size - address);
-    if (bytes) return *bytes;
-  }
-  return {};
+  auto it = std::upper_bound(code_.begin(), code_.end(), address,
+                             [](uint64_t a, const std::pair<uint64_t, uint64_t>& r) { return a < r.first; });
+  if (it == code_.begin() || address >= std::prev(it)->second) return {};
+  auto bytes = module_.elf().bytes_at(address, std::prev(it)->second - address);
+  return bytes ? *bytes : std::span<const uint8_t>{};
 }
 
 bool MemoryView::constant_memory(uint64_t address, uint64_t size) const {

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "analysis/value.h"
+#include "arch/arch.h"
 #include "program/module.h"
 
 namespace sysfence::analysis {
 
 class MemoryView {
  public:
-  explicit MemoryView(const program::Module& module);
+  MemoryView(const program::Module& module, const arch::Backend& backend);
 
   /// The code bytes from `address` to the end of its executable segment; empty when
   /// `address` is not in executable memory.
@@ -49,6 +50,7 @@ class MemoryView {
   const program::Module& module_;
   int pointer_size_;
   std::unordered_map<uint64_t, Slot> slots_;
+  std::vector<std::pair<uint64_t, uint64_t>> code_;  ///< sorted code ranges
   uint64_t relro_start_ = 0;
   uint64_t relro_end_ = 0;
 };

@@ -27,7 +27,7 @@ constexpr size_t kMaxPathLength = 8;
 struct ModuleContext {
   ModuleContext(const program::Module& m, const arch::Backend& backend, arch::Lifter& lifter,
                 Diagnostics& diagnostics)
-      : module(m), memory(m), index(m, backend, diagnostics) {
+      : module(m), memory(m, backend), index(m, backend, diagnostics) {
     for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
@@ -108,10 +108,9 @@ class Analysis {
     if (auto it = ids_.find(key); it != ids_.end()) return it->second;
     Function f;
     f.module = m;
-    // Bit 0 of an ARM pointer says Thumb; a clear bit leaves the choice to the index.
-    std::optional<bool> hint = thumb;
-    if (!hint && p.thumb) hint = true;
-    f.extent = contexts_[m]->index.extent(p.address, hint);
+    // Every pointer the analysis follows is a code pointer as stored or branched to:
+    // on ARM its bit 0 is the instruction set (interworking), set or clear.
+    f.extent = contexts_[m]->index.extent(p.address, thumb.value_or(p.thumb));
     const auto id = static_cast<uint32_t>(functions_.size());
     functions_.push_back(std::move(f));
     ids_.emplace(key, id);
@@ -125,7 +124,8 @@ class Analysis {
 
   void make_taken(uint32_t m, uint64_t pointer) {
     const arch::CodePointer p = program_.backend().code_pointer(pointer);
-    if (!contexts_[m]->memory.is_code(p.address)) return;
+    // Code addresses inside a function (jump tables in data) are not function pointers.
+    if (!contexts_[m]->memory.is_code(p.address) || !contexts_[m]->index.may_be_function(p.address)) return;
     if (!taken_.insert({m, p.address}).second) return;
     pending_taken_.push_back({m, pointer});
     if (any_unknown_call_) flush_taken();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cfg/code_ranges.h"
 #include "cfg/unwind_tables.h"
 
 namespace sysfence::cfg {
@@ -12,9 +13,7 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
                              Diagnostics& diagnostics)
     : module_(module) {
   const elf::ElfFile& elf = module.elf();
-  for (const elf::Segment& s : elf.segments()) {
-    if (s.type == PT_LOAD && (s.flags & PF_X)) code_segments_.emplace_back(s.address, s.address + s.file_size);
-  }
+  code_segments_ = code_ranges(elf);
   int thumb_votes = 0;
   int arm_votes = 0;
   auto add_symbols = [&](const std::vector<elf::Symbol>& symbols) {
@@ -38,7 +37,9 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
     arch::CodePointer p = backend.code_pointer(elf.header().entry);
     add(p.address, 0, p.thumb);
   }
-  for (const CodeRange& range : unwind_ranges(elf, diagnostics)) add(range.start, range.size, std::nullopt);
+  const auto ranges = unwind_ranges(elf, diagnostics);
+  has_unwind_tables_ = !ranges.empty();
+  for (const CodeRange& range : ranges) add(range.start, range.size, std::nullopt);
 }
 
 void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
@@ -59,10 +60,13 @@ bool FunctionIndex::thumb_at(uint64_t address) const {
 
 FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_hint) const {
   FunctionExtent out{start, start, false};
-  if (auto it = thumb_.find(start); it != thumb_.end()) {
+  // A branch or pointer says which instruction set it enters; symbols say it otherwise.
+  if (thumb_hint) {
+    out.thumb = *thumb_hint;
+  } else if (auto it = thumb_.find(start); it != thumb_.end()) {
     out.thumb = it->second;
   } else {
-    out.thumb = thumb_hint.value_or(thumb_at(start));
+    out.thumb = thumb_at(start);
   }
   uint64_t segment_end = start;
   for (const auto& [begin, end] : code_segments_) {
@@ -75,6 +79,18 @@ FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_h
   auto next = sizes_.upper_bound(start);
   out.end = std::min<uint64_t>({segment_end, start + kMaxGuessedSize, next == sizes_.end() ? segment_end : next->first});
   return out;
+}
+
+bool FunctionIndex::is_interior(uint64_t address) const {
+  if (sizes_.count(address)) return false;
+  // Table entries without a size (ARM exidx) may sit between a sized function's start
+  // and `address`: look back over the starts that could still contain it.
+  for (auto it = sizes_.upper_bound(address); it != sizes_.begin();) {
+    --it;
+    if (it->first + kMaxGuessedSize < address) break;
+    if (it->second != 0 && address < it->first + it->second) return true;
+  }
+  return false;
 }
 
 std::vector<uint64_t> FunctionIndex::starts() const {

@@ -30,6 +30,16 @@ class FunctionIndex {
   /// most `kMaxGuessedSize` bytes, and never past the end of its code segment.
   FunctionExtent extent(uint64_t start, std::optional<bool> thumb_hint) const;
   bool is_start(uint64_t address) const { return sizes_.count(address) != 0; }
+  /// True when `address` lies inside a function of known size but is not its start: a
+  /// label (jump-table case, literal pool) rather than something a pointer can call.
+  bool is_interior(uint64_t address) const;
+  /// Whether a code pointer to `address` can be a function pointer. With unwind tables,
+  /// which cover every compiled function, it must be a known start: other code
+  /// addresses in data or registers are labels (computed-goto tables in glibc's
+  /// vfprintf, Thumb literal-pool addresses). Without them, anything not interior.
+  bool may_be_function(uint64_t address) const {
+    return is_start(address) || (!has_unwind_tables_ && !is_interior(address));
+  }
   /// Every function start known from symbols and tables (not call targets found later).
   std::vector<uint64_t> starts() const;
   /// The name of the symbol at `address`, or "" (for call paths in reports).
@@ -46,8 +56,9 @@ class FunctionIndex {
   std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
   std::map<uint64_t, bool> mapping_symbols_;    ///< ARM $t/$a: address -> thumb
   std::map<uint64_t, std::string> names_;
-  std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< [start, end)
+  std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< code ranges [start, end)
   bool default_thumb_ = false;
+  bool has_unwind_tables_ = false;
 };
 
 }  // namespace sysfence::cfg

@@ -56,6 +56,17 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
   return stubs;
 }
 
+// The local part of the GOT holds addresses inside the module (pages and local
+// functions), relocated by the load base without relocation records. Entry 0 is the lazy
+// resolver and entry 1 (GNU) the module pointer: both are filled at run time.
+std::vector<uint64_t> MipsBackend::implicit_relative_slots(const elf::ElfFile& file) const {
+  const elf::DynamicInfo& d = file.dynamic();
+  if (!d.pltgot || !d.mips_local_gotno) return {};
+  std::vector<uint64_t> slots;
+  for (uint64_t k = 2; k < *d.mips_local_gotno && k < (1u << 16); ++k) slots.push_back(*d.pltgot + 4 * k);
+  return slots;
+}
+
 // The MIPS ABI binds the global part of the GOT without relocations: entry
 // local_gotno + k holds the address of dynamic symbol gotsym + k.
 std::vector<GotSlot> MipsBackend::implicit_got_slots(const elf::ElfFile& file) const {

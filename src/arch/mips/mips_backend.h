@@ -19,6 +19,7 @@ class MipsBackend : public Backend {
   std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t function) const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
   std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
+  std::vector<uint64_t> implicit_relative_slots(const elf::ElfFile& file) const override;
 
  private:
   bool little_;
