@@ -18,6 +18,7 @@ Value Value::parameter(uint8_t index) {
   Value out;
   out.kind_ = Kind::Parameter;
   out.index_ = index;
+  out.values_[2] = ~uint64_t{0};
   return out;
 }
 
@@ -59,7 +60,8 @@ Value Value::add(int64_t imm, int bits) const {
     case Kind::Constants:
       return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
     case Kind::Parameter: {
-      if (or_bits() != 0) return unknown();  // (p | b) + k has no (p + k') | b' form
+      // (p | b) + k and (p & m) + k have no ((p + k') | b') & m' form.
+      if (or_bits() != 0 || and_mask() != ~uint64_t{0}) return unknown();
       Value out = *this;
       out.values_[0] = static_cast<uint64_t>(addend() + imm);
       return out;
@@ -75,6 +77,7 @@ Value Value::bit_or(uint64_t imm, int bits) const {
   switch (kind_) {
     case Kind::Constants: return map_constants(*this, [&](uint64_t c) { return (c | imm) & mask; });
     case Kind::Parameter: {
+      if (and_mask() != ~uint64_t{0}) return unknown();
       Value out = *this;
       out.values_[1] |= imm & mask;
       return out;
@@ -86,8 +89,11 @@ Value Value::bit_or(uint64_t imm, int bits) const {
 Value Value::bit_and(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits) & imm;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });
-  // Truncating a parameter to the register width it already has changes nothing we track.
-  if (kind_ == Kind::Parameter && mask == mask_of(bits) && addend() == 0 && or_bits() == 0) return *this;
+  if (kind_ == Kind::Parameter) {
+    Value out = *this;
+    out.values_[2] &= mask;  // applied last, at instantiation (e.g. `mov w8, w0`)
+    return out;
+  }
   return unknown();
 }
 
@@ -123,7 +129,9 @@ bool Value::operator==(const Value& other) const {
   switch (kind_) {
     case Kind::Unknown: return true;
     case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
-    case Kind::Parameter: return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1];
+    case Kind::Parameter:
+      return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
+             values_[2] == other.values_[2];
     default: return values_[0] == other.values_[0];
   }
 }
@@ -140,6 +148,7 @@ std::string Value::to_string() const {
       std::string out = fmt::format("param{}", index_);
       if (addend() != 0) out += fmt::format("{:+#x}", addend());
       if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
+      if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
       return out;
     }
     case Kind::Stack: return fmt::format("sp{:+#x}", stack_offset());

@@ -38,9 +38,10 @@ class Value {
   uint8_t parameter_index() const { return index_; }
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
-  /// For Parameter values: the value is (parameter + addend) | or_bits.
+  /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask.
   int64_t addend() const { return static_cast<int64_t>(values_[0]); }
   uint64_t or_bits() const { return values_[1]; }
+  uint64_t and_mask() const { return values_[2]; }
 
   /// Arithmetic used by the register transfers; results are masked to `bits` bits.
   Value add(int64_t imm, int bits) const;
@@ -55,7 +56,7 @@ class Value {
   Value substitute(const Lookup& argument_of, int bits) const {
     if (kind_ != Kind::Parameter) return *this;
     Value base = argument_of(index_);
-    return base.add(addend(), bits).bit_or(or_bits(), bits);
+    return base.add(addend(), bits).bit_or(or_bits(), bits).bit_and(and_mask(), bits);
   }
 
   bool operator==(const Value& other) const;

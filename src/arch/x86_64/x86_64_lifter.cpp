@@ -141,6 +141,15 @@ class X86_64Lifter : public Lifter {
     if (insn.id >= X86_INS_JAE && insn.id <= X86_INS_JS && insn.id != X86_INS_JMP) return lift_branch(insn, out);
     if (x.op_count != 2 || op[0].type != X86_OP_REG) return lift_store(insn, out);
     const GprView dst = gpr(op[0].reg);
+    // `mov al, 56` after `xor eax, eax` (musl's __clone): an 8- or 16-bit write keeps the
+    // rest of the register. The high-byte registers (ah…) are left to the fallback.
+    if (insn.id == X86_INS_MOV && op[1].type == X86_OP_IMM && (dst.width == 1 || dst.width == 2) &&
+        op[0].reg != X86_REG_AH && op[0].reg != X86_REG_BH && op[0].reg != X86_REG_CH && op[0].reg != X86_REG_DH) {
+      const int64_t mask = dst.width == 1 ? 0xff : 0xffff;
+      t.push_back(Transfer::and_imm(dst.reg, dst.reg, ~mask));
+      t.push_back(Transfer::or_imm(dst.reg, dst.reg, op[1].imm & mask));
+      return true;
+    }
     if (dst.reg == kNoReg || dst.width < 4) return false;
     switch (insn.id) {
       case X86_INS_MOV:
