@@ -97,7 +97,11 @@ class FunctionAnalyzer::Run {
   void decode_from(uint64_t address, uint64_t end) {
     uint64_t at = address;
     while (insns_.size() < kMaxInstructions && (end == 0 || at < end)) {
-      if (index_.count(at)) return;
+      if (auto known = index_.find(at); known != index_.end()) {
+        if (end == 0) return;  // following flow: joined code decoded before
+        at = insns_[known->second].next;  // sweeping: step over it
+        continue;
+      }
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;
       auto insn = o_.lifter_.lift(code, at, extent_.thumb);
@@ -127,10 +131,17 @@ class FunctionAnalyzer::Run {
   }
 
   void decode() {
-    decode_from(extent_.start, extent_.end);
+    if (extent_.exact) {
+      decode_from(extent_.start, extent_.end);
+    } else {
+      // A guessed extent may run far past the function (stripped busybox: 64 KiB):
+      // follow control flow instead, and sweep linearly only when a switch table needs it.
+      decode_from(extent_.start, 0);
+    }
     // Code past the extent: out-of-line parts (GCC's .cold blocks) reached by jumps, and
     // code an unwind table leaves out (glibc's clone3 ends its FDE before the syscall
     // so that the child thread has no unwind information).
+    bool swept = extent_.exact;
     for (size_t i = 0; i < insns_.size() && insns_.size() < kMaxInstructions; ++i) {
       const LiftedInsn insn = insns_[i];
       if ((insn.flow == Flow::Jump || insn.flow == Flow::Branch) && insn.target && !index_.count(*insn.target) &&
@@ -139,6 +150,10 @@ class FunctionAnalyzer::Run {
       }
       if (falls_through(insn) && !index_.count(insn.next) && !o_.functions_.is_start(insn.next)) {
         decode_from(insn.next, 0);
+      }
+      if (!extent_.exact && insn.flow == Flow::IndirectJump && !swept) {
+        swept = true;
+        decode_from(extent_.start, extent_.end);
       }
     }
     std::vector<size_t> order(insns_.size());

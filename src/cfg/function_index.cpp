@@ -38,8 +38,27 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
     add(p.address, 0, p.thumb);
   }
   const auto ranges = unwind_ranges(elf, diagnostics);
-  has_unwind_tables_ = !ranges.empty();
+  has_unwind_tables_ = covers_most_code(ranges);
   for (const CodeRange& range : ranges) add(range.start, range.size, std::nullopt);
+}
+
+// Unwind tables can be trusted to name every function only where they cover most of the
+// code: busybox, built without asynchronous unwind tables, has three FDEs in 640 KiB.
+// FDEs give sizes; ARM exidx entries partition the code they cover, so their span counts.
+bool FunctionIndex::covers_most_code(const std::vector<CodeRange>& ranges) const {
+  uint64_t code = 0;
+  for (const auto& [begin, end] : code_segments_) code += end - begin;
+  if (code == 0 || ranges.empty()) return false;
+  uint64_t covered = 0;
+  uint64_t lowest = UINT64_MAX;
+  uint64_t highest = 0;
+  for (const CodeRange& r : ranges) {
+    covered += r.size;
+    lowest = std::min(lowest, r.start);
+    highest = std::max(highest, r.start);
+  }
+  if (covered == 0) covered = highest - lowest;
+  return covered * 2 >= code;
 }
 
 void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
@@ -74,6 +93,7 @@ FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_h
   }
   if (auto it = sizes_.find(start); it != sizes_.end() && it->second != 0) {
     out.end = std::min(start + it->second, segment_end);
+    out.exact = true;
     return out;
   }
   auto next = sizes_.upper_bound(start);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "arch/arch.h"
+#include "cfg/unwind_tables.h"
 #include "program/module.h"
 #include "util/diagnostics.h"
 
@@ -19,6 +20,7 @@ struct FunctionExtent {
   uint64_t start = 0;
   uint64_t end = 0;  ///< one past the last byte the function is known (or assumed) to own
   bool thumb = false;
+  bool exact = false;  ///< the size comes from a symbol or unwind table, not a guess
 };
 
 class FunctionIndex {
@@ -50,6 +52,7 @@ class FunctionIndex {
  private:
   void add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name = {});
   bool thumb_at(uint64_t address) const;
+  bool covers_most_code(const std::vector<CodeRange>& ranges) const;
 
   const program::Module& module_;
   std::map<uint64_t, uint64_t> sizes_;          ///< start -> size (0: unknown)

@@ -1,0 +1,116 @@
+// Golden tests of the syscall analysis on the cross-compiled fixtures: every syscall
+// the fixture's source reaches (fixtures/expected, resolved per target by
+// scripts/trace-fixtures and checked there against real traces) must be found.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "analysis/program_analysis.h"
+#include "analysis/syscall_names.h"
+#include "program/program.h"
+#include "support/run_command.h"
+
+namespace sysfence {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  std::string target;
+  std::string binary;
+  std::string fixture;  ///< the source program (binary without -static/-stripped)
+};
+
+fs::path fixtures_dir() { return fs::path(SYSFENCE_CACHE_DIR) / "fixtures"; }
+
+std::vector<Case> all_cases() {
+  std::vector<Case> out;
+  std::error_code ec;
+  for (const auto& target : fs::directory_iterator(fixtures_dir(), ec)) {
+    if (!fs::exists(target.path() / "target.json")) continue;
+    for (const auto& file : fs::directory_iterator(target.path())) {
+      std::string binary = file.path().filename().string();
+      if (binary == "target.json") continue;
+      out.push_back({target.path().filename().string(), binary, binary.substr(0, binary.find('-'))});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Case& a, const Case& b) {
+    return std::tie(a.target, a.binary) < std::tie(b.target, b.binary);
+  });
+  return out;
+}
+
+/// Syscalls the analysis is known to miss today, kept here so that the test fails both
+/// when another one goes missing and when one of these is found (then delete the line).
+/// Each is an open gap of the analysis, listed in the README.
+const std::set<std::tuple<std::string, std::string, std::string>> kKnownMisses = {
+    // Static and stripped: no symbols and no unwind tables for musl's start-up code.
+    {"aarch64-musl", "wrappers-static-stripped", "exit_group"},
+    // Static and stripped glibc on MIPS: functions reached only through calls the
+    // analysis cannot yet follow without symbols.
+    {"mipsel-glibc", "wrappers-static-stripped", "ioctl"},
+    {"mipsel-glibc", "wrappers-static-stripped", "prctl"},
+    {"mips-glibc", "wrappers-static-stripped", "ioctl"},
+    {"mips-glibc", "wrappers-static-stripped", "prctl"},
+    // musl on MIPS: `bal` over inline data in __dlstart leaves gp unknown.
+    {"mipsel-musl", "stdio", "readv"},
+    {"mipsel-musl", "stdio", "writev"},
+    {"mipsel-musl", "threads", "clone"},
+};
+
+std::map<std::string, nlohmann::json> expectations_cache;
+
+const nlohmann::json& expectations(const std::string& target) {
+  auto it = expectations_cache.find(target);
+  if (it != expectations_cache.end()) return it->second;
+  auto result = testing::run_command({std::string(SYSFENCE_SOURCE_DIR) + "/scripts/trace-fixtures", "--resolve", target});
+  EXPECT_EQ(result.status, 0) << result.err;
+  return expectations_cache[target] = nlohmann::json::parse(result.out.empty() ? "{}" : result.out);
+}
+
+class AnalysisFixtureTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AnalysisFixtureTest, FindsEveryExpectedSyscall) {
+  const Case& c = GetParam();
+  std::ifstream description_file(fixtures_dir() / c.target / "target.json");
+  const auto description = nlohmann::json::parse(description_file);
+  program::Sysroot root(description["sysroot"].get<std::string>());
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, (fixtures_dir() / c.target / c.binary).string(), diagnostics);
+  ASSERT_TRUE(program) << program.error().message;
+  auto result = analysis::analyse_program(*program, diagnostics);
+  ASSERT_TRUE(result) << result.error().message;
+
+  const analysis::SyscallNames names(result->arch);
+  std::set<std::string> found;
+  for (const auto& [nr, origins] : result->syscalls) found.insert(names.name(nr).value_or("?"));
+  for (const auto& [nr, reason] : result->implied) found.insert(names.name(nr).value_or("?"));
+
+  const nlohmann::json& expected = expectations(c.target)[c.fixture];
+  ASSERT_FALSE(expected.is_null()) << "no expectations for " << c.fixture;
+  std::set<std::string> wanted;
+  for (const auto& [name, tuples] : expected["syscalls"].items()) wanted.insert(name);
+  for (const auto& name : expected["untraced"]) wanted.insert(name.get<std::string>());
+  for (const std::string& name : wanted) {
+    const bool known_miss = kKnownMisses.count({c.target, c.binary, name}) != 0;
+    if (known_miss) {
+      EXPECT_FALSE(found.count(name)) << name << " is found now: remove it from kKnownMisses";
+    } else {
+      EXPECT_TRUE(found.count(name)) << c.target << "/" << c.binary << " misses " << name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CrossCompiled, AnalysisFixtureTest, ::testing::ValuesIn(all_cases()),
+                         [](const auto& info) {
+                           std::string name = info.param.target + "_" + info.param.binary;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace sysfence
