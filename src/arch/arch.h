@@ -95,8 +95,6 @@ class Backend {
   /// `slots` are the file's GOT entries (from relocations and implicit_got_slots).
   virtual std::vector<PltStub> plt_stubs(const elf::ElfFile& file,
                                          const std::vector<GotSlot>& slots) const = 0;
-  /// Whether relocation `type` is this architecture's IRELATIVE (ifunc) relocation.
-  virtual bool is_irelative(uint32_t type) const = 0;
   /// Slots the loader relocates by the load base without a relocation record (the MIPS
   /// local GOT); empty elsewhere.
   virtual std::vector<uint64_t> implicit_relative_slots(const elf::ElfFile&) const { return {}; }

@@ -10,8 +10,7 @@
 namespace sysfence::cfg {
 
 FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend& backend,
-                             Diagnostics& diagnostics)
-    : module_(module) {
+                             Diagnostics& diagnostics) {
   const elf::ElfFile& elf = module.elf();
   code_segments_ = code_ranges(elf);
   int thumb_votes = 0;

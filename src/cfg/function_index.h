@@ -54,7 +54,6 @@ class FunctionIndex {
   bool thumb_at(uint64_t address) const;
   bool covers_most_code(const std::vector<CodeRange>& ranges) const;
 
-  const program::Module& module_;
   std::map<uint64_t, uint64_t> sizes_;          ///< start -> size (0: unknown)
   std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
   std::map<uint64_t, bool> mapping_symbols_;    ///< ARM $t/$a: address -> thumb

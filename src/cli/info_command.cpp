@@ -1,3 +1,5 @@
+#include <elf.h>
+
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,7 +22,7 @@ nlohmann::json module_json(const program::Program& program, const program::Modul
     const elf::Symbol& symbol = elf.dynamic_symbols()[import.symbol];
     if (import.definition) {
       ++bound;
-    } else if (symbol.binding == 2 /* STB_WEAK */) {
+    } else if (symbol.binding == STB_WEAK) {
       ++weak_unbound;  // the loader leaves these null; programs test them at run time
     } else {
       unbound.push_back(symbol.version.empty() ? symbol.name : symbol.name + "@" + symbol.version);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "arch/relocations.h"
 #include "program/interpreter.h"
 #include "program/library_search.h"
 #include "program/symbol_binding.h"
@@ -163,7 +164,8 @@ void Program::map_stubs(Diagnostics& diagnostics) {
     for (const elf::Relocation& rel : elf.relocations()) {
       if (rel.symbol != 0 && rel.symbol < elf.dynamic_symbols().size()) {
         module.got_slots.push_back({rel.offset, rel.symbol, {}});
-      } else if (rel.symbol == 0 && backend_->is_irelative(rel.type)) {
+      } else if (rel.symbol == 0 && arch::relocation_kind(elf.header().machine, rel.type, false) ==
+                                        arch::RelocationKind::IRelative) {
         auto resolver = irelative_resolver(elf, rel);
         if (resolver) {
           module.got_slots.push_back({rel.offset, 0, *resolver});

@@ -16,7 +16,6 @@ class AArch64Backend : public Backend {
  public:
   std::string_view name() const override { return "aarch64"; }
   std::vector<std::string> multiarch_triplets() const override { return {"aarch64-linux-gnu"}; }
-  bool is_irelative(uint32_t type) const override { return type == 1032; }  // R_AARCH64_IRELATIVE
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;

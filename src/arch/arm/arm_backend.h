@@ -21,7 +21,6 @@ class ArmBackend : public Backend {
   std::vector<std::string> multiarch_triplets() const override {
     return {"arm-linux-gnueabihf", "arm-linux-gnueabi"};
   }
-  bool is_irelative(uint32_t type) const override { return type == 160; }  // R_ARM_IRELATIVE
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;

@@ -10,7 +10,6 @@ class I386Backend : public Backend {
   std::string_view name() const override { return "x86"; }
   bool analysable() const override { return false; }
   std::vector<std::string> multiarch_triplets() const override { return {"i386-linux-gnu"}; }
-  bool is_irelative(uint32_t type) const override { return type == 42; }  // R_386_IRELATIVE
   Reg register_count() const override { return 0; }
   const Conventions& conventions() const override {
     static const Conventions none;

@@ -11,8 +11,6 @@ class MipsBackend : public Backend {
   std::vector<std::string> multiarch_triplets() const override {
     return {little_ ? "mipsel-linux-gnu" : "mips-linux-gnu"};
   }
-  // glibc has no ifunc support on MIPS.
-  bool is_irelative(uint32_t) const override { return false; }
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;

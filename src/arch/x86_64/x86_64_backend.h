@@ -8,7 +8,6 @@ class X86_64Backend : public Backend {
  public:
   std::string_view name() const override { return "x86_64"; }
   std::vector<std::string> multiarch_triplets() const override { return {"x86_64-linux-gnu"}; }
-  bool is_irelative(uint32_t type) const override { return type == 37; }  // R_X86_64_IRELATIVE
   Reg register_count() const override;
   const Conventions& conventions() const override;
   Result<std::unique_ptr<Lifter>> make_lifter() const override;
