@@ -493,8 +493,10 @@ class FunctionAnalyzer::Run {
     if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
     if (!v.is_constants()) return;
     for (uint64_t c : v) {
-      const uint64_t address = o_.backend_.code_pointer(c).address;
-      if (o_.memory_.is_code(address) && o_.functions_.may_be_function(address)) facts_.taken_code.push_back(c);
+      const arch::CodePointer p = o_.backend_.code_pointer(c);
+      if (o_.memory_.is_code(p.address) && o_.functions_.may_be_function(p.address, p.thumb)) {
+        facts_.taken_code.push_back(c);
+      }
     }
   }
 
@@ -571,9 +573,9 @@ class FunctionAnalyzer::Run {
       for (uint64_t pointer : target) {
         // A computed jump inside this function is a switch: its cases are entered as
         // blocks of this function (the orphans of the fixpoint), not as a call.
-        const uint64_t address = o_.backend_.code_pointer(pointer).address;
-        if (tail && address > extent_.start && address < extent_.end) continue;
-        if (!o_.functions_.may_be_function(address) && !o_.stubs_.count(address)) {
+        const arch::CodePointer p = o_.backend_.code_pointer(pointer);
+        if (tail && p.address > extent_.start && p.address < extent_.end) continue;
+        if (!o_.functions_.may_be_function(p.address, p.thumb) && !o_.stubs_.count(p.address)) {
           CallSite unknown;
           unknown.address = insn.address;
           unknown.tail = tail;

@@ -125,7 +125,7 @@ class Analysis {
   void make_taken(uint32_t m, uint64_t pointer) {
     const arch::CodePointer p = program_.backend().code_pointer(pointer);
     // Code addresses inside a function (jump tables in data) are not function pointers.
-    if (!contexts_[m]->memory.is_code(p.address) || !contexts_[m]->index.may_be_function(p.address)) return;
+    if (!contexts_[m]->memory.is_code(p.address) || !contexts_[m]->index.may_be_function(p.address, p.thumb)) return;
     if (!taken_.insert({m, p.address}).second) return;
     pending_taken_.push_back({m, pointer});
     if (any_unknown_call_) flush_taken();

@@ -78,13 +78,13 @@ bool FunctionIndex::thumb_at(uint64_t address) const {
 
 FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_hint) const {
   FunctionExtent out{start, start, false};
-  // A branch or pointer says which instruction set it enters; symbols say it otherwise.
-  if (thumb_hint) {
-    out.thumb = *thumb_hint;
-  } else if (auto it = thumb_.find(start); it != thumb_.end()) {
+  // A symbol's mode wins: a pointer to a Thumb function with bit 0 clear is not a call
+  // target (it would run the code as ARM) but data that the analysis treats as one.
+  // Otherwise the branch or pointer says which instruction set it enters.
+  if (auto it = thumb_.find(start); it != thumb_.end()) {
     out.thumb = it->second;
   } else {
-    out.thumb = thumb_at(start);
+    out.thumb = thumb_hint.value_or(thumb_at(start));
   }
   uint64_t segment_end = start;
   for (const auto& [begin, end] : code_segments_) {

@@ -38,9 +38,12 @@ class FunctionIndex {
   /// Whether a code pointer to `address` can be a function pointer. With unwind tables,
   /// which cover every compiled function, it must be a known start: other code
   /// addresses in data or registers are labels (computed-goto tables in glibc's
-  /// vfprintf, Thumb literal-pool addresses). Without them, anything not interior.
-  bool may_be_function(uint64_t address) const {
-    return is_start(address) || (!has_unwind_tables_ && !is_interior(address));
+  /// vfprintf, Thumb literal-pool addresses). Without them, anything not interior,
+  /// except, in a module of Thumb code, an ARM-mode (even) pointer: Thumb function
+  /// pointers have bit 0 set, so an even one is a label or data.
+  bool may_be_function(uint64_t address, bool thumb) const {
+    if (is_start(address)) return true;
+    return !has_unwind_tables_ && !is_interior(address) && (thumb || !default_thumb_);
   }
   /// Every function start known from symbols and tables (not call targets found later).
   std::vector<uint64_t> starts() const;
