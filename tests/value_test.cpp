@@ -1,0 +1,53 @@
+// The abstract values of the analysis: arithmetic, joins and instantiation.
+#include <gtest/gtest.h>
+
+#include "analysis/value.h"
+
+namespace sysfence::analysis {
+namespace {
+
+TEST(Value, ConstantArithmeticWrapsAtTheRegisterWidth) {
+  EXPECT_EQ(Value::constant(0xffffffff).add(1, 32), Value::constant(0));
+  EXPECT_EQ(Value::constant(0xffffffff).add(1, 64), Value::constant(0x100000000));
+  EXPECT_EQ(Value::constant(1).bit_or(0x80000, 32), Value::constant(0x80001));
+  EXPECT_EQ(Value::constant(0x1234).bit_and(0xff, 64), Value::constant(0x34));
+  EXPECT_EQ(Value::constant(2).add(Value::constant(3), 64), Value::constant(5));
+}
+
+TEST(Value, JoinsGrowSetsThenGiveUp) {
+  Value v = Value::constant(1);
+  for (uint64_t c = 2; c <= Value::kMaxConstants; ++c) v = v.join(Value::constant(c));
+  EXPECT_EQ(v.size(), Value::kMaxConstants);
+  EXPECT_TRUE(v.join(Value::constant(99)).is_unknown());
+  EXPECT_TRUE(Value::constant(1).join(Value::parameter(0)).is_unknown());
+  EXPECT_TRUE(Value::stack(-8).join(Value::stack(-16)).is_unknown());
+  EXPECT_EQ(Value::parameter(2).join(Value::parameter(2)), Value::parameter(2));
+}
+
+// glibc: socket(domain, type | SOCK_CLOEXEC, 0) inside libc, type from the app.
+TEST(Value, ParametersCarryOffsetsOrBitsAndMasksIntoInstantiation) {
+  const Value in_libc = Value::parameter(1).bit_or(0x80000, 64);
+  auto app_passes = [](uint8_t index) { return index == 1 ? Value::constant(1) : Value::unknown(); };
+  EXPECT_EQ(in_libc.substitute(app_passes, 64), Value::constant(0x80001));
+
+  // aarch64 `mov w8, w0`: the number is the low 32 bits of parameter 0.
+  const Value number = Value::parameter(0).bit_and(0xffffffff, 64);
+  auto caller = [](uint8_t) { return Value::constant(0x1000000de); };
+  EXPECT_EQ(number.substitute(caller, 64), Value::constant(0xde));
+
+  // Adding to a masked or OR-ed parameter has no exact form: unknown, never wrong.
+  EXPECT_TRUE(number.add(1, 64).is_unknown());
+  EXPECT_TRUE(in_libc.add(1, 64).is_unknown());
+  EXPECT_EQ(Value::parameter(0).add(4000, 32).substitute([](uint8_t) { return Value::constant(1); }, 32),
+            Value::constant(4001));
+}
+
+TEST(Value, StackAddressesFollowTheStackPointer) {
+  EXPECT_EQ(Value::stack(0).add(-16, 64).add(8, 64), Value::stack(-8));
+  EXPECT_TRUE(Value::stack(0).bit_and(~uint64_t{15}, 64).is_unknown());  // alignment: frame lost
+  EXPECT_TRUE(Value::import(3).add(8, 64).is_unknown());
+  EXPECT_EQ(Value::import(3).add(0, 64), Value::import(3));
+}
+
+}  // namespace
+}  // namespace sysfence::analysis
