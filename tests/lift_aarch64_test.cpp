@@ -20,6 +20,7 @@
 #include "disasm/capstone.h"
 #include "elf/elf_file.h"
 #include "util/mapped_file.h"
+#include "support/text_section.h"
 
 namespace sysfence::arch {
 namespace {
@@ -533,17 +534,12 @@ bool capstone_wrongly_reports(unsigned id, Reg reg) {
 // destination of a transfer (calls excepted: call_clobbered covers them).
 TEST_F(LiftAArch64, EveryLibcTextWordLiftsSoundly) {
   const std::string path = "/usr/aarch64-linux-gnu/lib/libc.so.6";
-  auto mapped = MappedFile::open(path);
-  ASSERT_TRUE(mapped) << mapped.error().message << " (scripts/setup installs libc6-arm64-cross)";
-  auto file = elf::ElfFile::parse(mapped->bytes(), path);
-  ASSERT_TRUE(file) << file.error().message;
-  auto backend = backend_for(*file);
-  ASSERT_TRUE(backend) << backend.error().message;
+  auto loaded = testing::load_text_section(path, "scripts/setup installs libc6-arm64-cross");
+  ASSERT_TRUE(loaded);
+  const std::unique_ptr<Backend>* backend = &loaded->backend;
   ASSERT_EQ((*backend)->name(), "aarch64");
-  const elf::Section* text = file->find_section(".text");
-  ASSERT_NE(text, nullptr);
-  auto bytes = file->section_bytes(*text);
-  ASSERT_TRUE(bytes) << bytes.error().message;
+  const elf::Section* text = loaded->text;
+  const std::optional<std::span<const uint8_t>> bytes = loaded->bytes;
   ASSERT_GT(bytes->size(), 100000u);
 
   auto oracle = disasm::Capstone::open(CS_ARCH_ARM64, CS_MODE_ARM);

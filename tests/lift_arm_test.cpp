@@ -21,6 +21,7 @@
 #include "disasm/capstone.h"
 #include "elf/elf_file.h"
 #include "util/mapped_file.h"
+#include "support/text_section.h"
 
 namespace sysfence::arch {
 namespace {
@@ -895,17 +896,12 @@ Reg core_register(int reg) {
 // some transfer (pc excepted, and calls, whose clobbers come from the conventions).
 TEST(ArmLiftLibc, ThumbTextLiftsSoundly) {
   const std::string path = "/usr/arm-linux-gnueabihf/lib/libc.so.6";
-  auto file = MappedFile::open(path);
-  ASSERT_TRUE(file) << file.error().message << " (scripts/setup installs libc6-armhf-cross)";
-  auto elf = elf::ElfFile::parse(file->bytes(), path);
-  ASSERT_TRUE(elf) << elf.error().message;
-  auto backend = backend_for(*elf);
-  ASSERT_TRUE(backend) << backend.error().message;
+  auto loaded = testing::load_text_section(path, "scripts/setup installs libc6-armhf-cross");
+  ASSERT_TRUE(loaded);
+  const std::unique_ptr<Backend>* backend = &loaded->backend;
   ASSERT_EQ((*backend)->name(), "arm");
-  const elf::Section* text = elf->find_section(".text");
-  ASSERT_NE(text, nullptr);
-  auto bytes = elf->section_bytes(*text);
-  ASSERT_TRUE(bytes) << bytes.error().message;
+  const elf::Section* text = loaded->text;
+  const std::optional<std::span<const uint8_t>> bytes = loaded->bytes;
   const std::span<const uint8_t> code = *bytes;
   auto lifter = (*backend)->make_lifter();
   ASSERT_TRUE(lifter) << lifter.error().message;

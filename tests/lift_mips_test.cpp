@@ -16,6 +16,7 @@
 #include "arch/mips/mips_registers.h"
 #include "elf/elf_file.h"
 #include "util/mapped_file.h"
+#include "support/text_section.h"
 
 namespace sysfence::arch {
 namespace {
@@ -718,18 +719,14 @@ uint32_t word_at(std::span<const uint8_t> b, size_t off, ByteOrder order) {
 }
 
 void sweep_libc(const std::string& path, SweepStats& stats) {
-  auto mapped = MappedFile::open(path);
-  ASSERT_TRUE(mapped) << mapped.error().message << " (scripts/setup installs the mips cross libc)";
-  auto file = elf::ElfFile::parse(mapped->bytes(), path);
-  ASSERT_TRUE(file) << file.error().message;
-  auto backend = backend_for(*file);
-  ASSERT_TRUE(backend) << backend.error().message;
+  auto loaded = testing::load_text_section(path, "scripts/setup installs the mips cross libc");
+  ASSERT_TRUE(loaded);
+  const elf::ElfFile* file = &loaded->elf;
+  const std::unique_ptr<Backend>* backend = &loaded->backend;
   auto lifter = (*backend)->make_lifter();
   ASSERT_TRUE(lifter) << lifter.error().message;
-  const elf::Section* text = file->find_section(".text");
-  ASSERT_NE(text, nullptr);
-  auto bytes = file->section_bytes(*text);
-  ASSERT_TRUE(bytes) << bytes.error().message;
+  const elf::Section* text = loaded->text;
+  const std::optional<std::span<const uint8_t>> bytes = loaded->bytes;
   const ByteOrder order = file->header().order;
   const Reg count = (*backend)->register_count();
 
