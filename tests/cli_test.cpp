@@ -53,6 +53,19 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_NE(help.out.find("info"), std::string::npos);
 }
 
+TEST(Cli, ExplainExitCodes) {
+  // The host's own /bin/true: analysable here, exits through exit_group.
+  auto found = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "exit_group"});
+  EXPECT_EQ(found.status, 0) << found.err;
+  EXPECT_NE(found.out.find("exit_group"), std::string::npos);
+  auto absent = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "kexec_load"});
+  EXPECT_EQ(absent.status, 1) << absent.err;
+  EXPECT_NE(absent.out.find("not reachable"), std::string::npos);
+  auto bad = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "no_such_call"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("no_such_call"), std::string::npos);
+}
+
 TEST(Cli, InfoDescribesAProgramInASysroot) {
   testing::TempDir dir;
   const std::string root = dir.str();

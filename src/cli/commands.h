@@ -13,4 +13,8 @@ void add_info_command(CLI::App& app, int& status);
 /// `sysfence analyze BINARY [--sysroot DIR] [-o FILE] [--format native|report]`.
 void add_analyze_command(CLI::App& app, int& status);
 
+/// `sysfence explain BINARY SYSCALL [--sysroot DIR]`: where and through which calls the
+/// program makes SYSCALL; exit 1 when it cannot.
+void add_explain_command(CLI::App& app, int& status);
+
 }  // namespace sysfence::cli

@@ -1,0 +1,76 @@
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "analysis/program_analysis.h"
+#include "analysis/syscall_names.h"
+#include "cli/commands.h"
+#include "cli/program_loading.h"
+
+namespace sysfence::cli {
+namespace {
+
+struct ExplainOptions {
+  ProgramOptions program;
+  std::string syscall;
+};
+
+/// The number of `text`: a syscall name on this architecture, or a number.
+std::optional<uint64_t> syscall_number(const analysis::SyscallNames& names, const std::string& text) {
+  if (auto nr = names.number(text)) return nr;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoull(text);
+  return std::nullopt;
+}
+
+int run_explain(const ExplainOptions& options) {
+  auto loaded = load_program(options.program);
+  if (!loaded) return 2;
+  Diagnostics diagnostics;
+  auto result = analysis::analyse_program(loaded->program, diagnostics);
+  if (!result) {
+    std::cerr << "sysfence: " << result.error().message << "\n";
+    return 2;
+  }
+  const analysis::SyscallNames names(result->arch);
+  const auto nr = syscall_number(names, options.syscall);
+  if (!nr) {
+    std::cerr << fmt::format("sysfence: {}: not a syscall name or number on {}\n", options.syscall, result->arch);
+    return 2;
+  }
+  const std::string name = names.name(*nr).value_or(options.syscall);
+  if (auto implied = result->implied.find(*nr); implied != result->implied.end()) {
+    std::cout << fmt::format("{} ({}) is allowed without an instruction for it: {}\n", name, *nr, implied->second);
+    return 0;
+  }
+  auto found = result->syscalls.find(*nr);
+  if (found == result->syscalls.end()) {
+    std::cout << fmt::format("{} ({}) is not reachable from the program's entry points", name, *nr);
+    if (!result->unresolved.empty()) {
+      std::cout << fmt::format(" (except perhaps through one of the {} unresolved sites)", result->unresolved.size());
+    }
+    std::cout << "\n";
+    return 1;
+  }
+  // The analysis keeps a few sites per syscall, each with the functions its number was
+  // resolved through (a site with a constant number names only its own function).
+  std::cout << fmt::format("{} ({}) is made at these sites, innermost function first:\n", name, *nr);
+  for (const auto& origin : found->second) {
+    std::cout << fmt::format("  {} {:#x}\n", loaded->program.modules()[origin.module].path, origin.address);
+    for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_explain_command(CLI::App& app, int& status) {
+  auto options = std::make_shared<ExplainOptions>();
+  CLI::App* sub = app.add_subcommand("explain", "Show the call paths through which the program makes SYSCALL");
+  add_program_options(*sub, options->program);
+  sub->add_option("SYSCALL", options->syscall, "A syscall name (e.g. socket) or number")->required();
+  sub->callback([options, &status] { status = run_explain(*options); });
+}
+
+}  // namespace sysfence::cli
