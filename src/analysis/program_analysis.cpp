@@ -40,6 +40,9 @@ struct ModuleContext {
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
   std::unique_ptr<FunctionAnalyzer> analyzer;
+  std::string cache_key;
+  ModuleFacts cached;  ///< facts from the cache, plus those computed in this run
+  bool cache_dirty = false;
 };
 
 struct ResolvedCall {
@@ -67,8 +70,8 @@ struct OpenEffect {
 
 class Analysis {
  public:
-  Analysis(const program::Program& program, Diagnostics& diagnostics)
-      : program_(program), diagnostics_(diagnostics), names_(program.backend().name()) {}
+  Analysis(const program::Program& program, Diagnostics& diagnostics, const FactsCache* cache)
+      : program_(program), diagnostics_(diagnostics), cache_(cache), names_(program.backend().name()) {}
 
   Result<AnalysisResult> run() {
     if (!program_.backend().analysable()) {
@@ -79,11 +82,18 @@ class Analysis {
     lifter_ = std::move(*lifter);
     for (const program::Module& m : program_.modules()) {
       contexts_.push_back(std::make_unique<ModuleContext>(m, program_.backend(), *lifter_, diagnostics_));
+      if (cache_ != nullptr) {
+        contexts_.back()->cache_key = FactsCache::key(m.loaded.file.bytes());
+        contexts_.back()->cached = cache_->load(contexts_.back()->cache_key);
+      }
     }
     result_.arch = std::string(program_.backend().name());
     add_roots();
     add_taken_from_data();
     explore();
+    for (const auto& context : contexts_) {
+      if (cache_ != nullptr && context->cache_dirty) cache_->store(context->cache_key, context->cached);
+    }
     for (const auto& [m, count] : undecodable_) {
       diagnostics_.warn(fmt::format("{}: {} byte(s) in {} function(s) did not decode (instructions the disassembler "
                                     "does not know, e.g. AVX-512); they were skipped",
@@ -235,7 +245,7 @@ class Analysis {
       worklist_.pop_back();
       if (functions_[id].analysed) continue;
       const uint32_t m = functions_[id].module;
-      FunctionFacts facts = contexts_[m]->analyzer->analyze(functions_[id].extent);
+      FunctionFacts facts = facts_of(m, functions_[id].extent);
       if (facts.undecodable > 0) {
         undecodable_[m].first += facts.undecodable;
         undecodable_[m].second++;
@@ -257,6 +267,23 @@ class Analysis {
       for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
       functions_[id].facts = std::move(facts);
     }
+  }
+
+  /// The facts of a function: from the cache when it has them, else computed (and kept
+  /// for the cache).
+  FunctionFacts facts_of(uint32_t m, const cfg::FunctionExtent& extent) {
+    ModuleContext& context = *contexts_[m];
+    const uint64_t key = facts_key(extent.start, extent.thumb);
+    if (auto it = context.cached.find(key); it != context.cached.end() && it->second.end == extent.end) {
+      ++result_.functions_from_cache;
+      return it->second;
+    }
+    FunctionFacts facts = context.analyzer->analyze(extent);
+    if (cache_ != nullptr) {
+      context.cached[key] = facts;
+      context.cache_dirty = true;
+    }
+    return facts;
   }
 
   // ---- summaries ------------------------------------------------------------------
@@ -388,6 +415,7 @@ class Analysis {
 
   const program::Program& program_;
   Diagnostics& diagnostics_;
+  const FactsCache* cache_;
   SyscallNames names_;
   std::unique_ptr<arch::Lifter> lifter_;
   std::vector<std::unique_ptr<ModuleContext>> contexts_;
@@ -406,8 +434,9 @@ class Analysis {
 
 }  // namespace
 
-Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics) {
-  return Analysis(program, diagnostics).run();
+Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics,
+                                       const FactsCache* cache) {
+  return Analysis(program, diagnostics, cache).run();
 }
 
 }  // namespace sysfence::analysis

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/facts_cache.h"
 #include "program/program.h"
 #include "util/diagnostics.h"
 
@@ -39,9 +40,12 @@ struct AnalysisResult {
   size_t functions_analysed = 0;
   size_t address_taken = 0;
   bool unknown_indirect_calls = false;
+  size_t functions_from_cache = 0;
 };
 
 /// Analyses `program`; problems that leave the analysis conservative go to `diagnostics`.
-Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics);
+/// With a `cache`, per-function facts are read from and written back to it.
+Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics,
+                                       const FactsCache* cache = nullptr);
 
 }  // namespace sysfence::analysis

@@ -20,6 +20,7 @@ struct AnalyzeOptions {
   ProgramOptions program;
   std::string output;
   std::string format = "native";
+  CacheOptions cache;
 };
 
 /// Writes `text` to `path` atomically (temporary file, then rename), or to stdout.
@@ -55,7 +56,8 @@ int run_analyze(const AnalyzeOptions& options) {
   std::cerr << fmt::format("sysfence: analysing {} ({} modules)\n", loaded->program.modules()[0].path,
                            loaded->program.modules().size());
   Diagnostics diagnostics;
-  auto result = analysis::analyse_program(loaded->program, diagnostics);
+  const auto cache = make_cache(options.cache);
+  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr);
   for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
@@ -71,8 +73,9 @@ int run_analyze(const AnalyzeOptions& options) {
   std::string text = options.format == "report" ? emit::text_report(loaded->program, *result, seconds)
                                                 : emit::native_policy(loaded->program, *result).dump(2) + "\n";
   if (!write_output(options.output, text)) return 2;
-  std::cerr << fmt::format("sysfence: {} syscalls, {} unresolved sites, {:.2f} s\n",
-                           result->syscalls.size() + result->implied.size(), result->unresolved.size(), seconds);
+  std::cerr << fmt::format("sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {:.2f} s\n",
+                           result->syscalls.size() + result->implied.size(), result->unresolved.size(),
+                           result->functions_analysed, result->functions_from_cache, seconds);
   return 0;
 }
 
@@ -86,6 +89,7 @@ void add_analyze_command(CLI::App& app, int& status) {
   sub->add_option("--format", options->format, "Output format")
       ->check(CLI::IsMember({"native", "report"}))
       ->capture_default_str();
+  add_cache_options(*sub, options->cache);
   sub->callback([options, &status] { status = run_analyze(*options); });
 }
 

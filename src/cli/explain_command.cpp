@@ -15,6 +15,7 @@ namespace {
 struct ExplainOptions {
   ProgramOptions program;
   std::string syscall;
+  CacheOptions cache;
 };
 
 /// The number of `text`: a syscall name on this architecture, or a number.
@@ -28,7 +29,8 @@ int run_explain(const ExplainOptions& options) {
   auto loaded = load_program(options.program);
   if (!loaded) return 2;
   Diagnostics diagnostics;
-  auto result = analysis::analyse_program(loaded->program, diagnostics);
+  const auto cache = make_cache(options.cache);
+  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr);
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
     return 2;
@@ -70,6 +72,7 @@ void add_explain_command(CLI::App& app, int& status) {
   CLI::App* sub = app.add_subcommand("explain", "Show the call paths through which the program makes SYSCALL");
   add_program_options(*sub, options->program);
   sub->add_option("SYSCALL", options->syscall, "A syscall name (e.g. socket) or number")->required();
+  add_cache_options(*sub, options->cache);
   sub->callback([options, &status] { status = run_explain(*options); });
 }
 

@@ -14,6 +14,17 @@ void add_program_options(CLI::App& command, ProgramOptions& options) {
       ->capture_default_str();
 }
 
+void add_cache_options(CLI::App& command, CacheOptions& options) {
+  command.add_option("--cache", options.directory, "Where per-function facts of each library are cached")
+      ->capture_default_str();
+  command.add_flag("--no-cache", options.disabled, "Analyse everything afresh and leave the cache alone");
+}
+
+std::optional<analysis::FactsCache> make_cache(const CacheOptions& options) {
+  if (options.disabled) return std::nullopt;
+  return analysis::FactsCache(options.directory);
+}
+
 std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(options.sysroot, ec)) {

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "analysis/facts_cache.h"
 #include "program/program.h"
 
 namespace sysfence::cli {
@@ -26,5 +27,16 @@ struct LoadedProgram {
 
 /// Loads the program; prints warnings, and on failure the error, on stderr.
 std::optional<LoadedProgram> load_program(const ProgramOptions& options);
+
+struct CacheOptions {
+  std::string directory = analysis::FactsCache::default_directory().string();
+  bool disabled = false;
+};
+
+/// Adds --cache DIR and --no-cache to `command`.
+void add_cache_options(CLI::App& command, CacheOptions& options);
+
+/// The facts cache the options ask for, or nullopt with --no-cache.
+std::optional<analysis::FactsCache> make_cache(const CacheOptions& options);
 
 }  // namespace sysfence::cli

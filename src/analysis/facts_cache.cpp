@@ -1,0 +1,227 @@
+#include "analysis/facts_cache.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "util/byte_reader.h"
+
+namespace sysfence::analysis {
+namespace {
+
+// Bump when FunctionFacts, Value or the analysis that produces them changes meaning.
+constexpr uint32_t kFormatVersion = 1;
+constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
+
+class Writer {
+ public:
+  void u8(uint64_t v) { bytes_.push_back(static_cast<uint8_t>(v)); }
+  void u32(uint64_t v) {
+    for (int i = 0; i < 4; ++i) u8(v >> (8 * i));
+  }
+  void u64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) u8(v >> (8 * i));
+  }
+  void value(const Value& v) {
+    u8(static_cast<uint8_t>(v.kind()));
+    switch (v.kind()) {
+      case Value::Kind::Unknown: break;
+      case Value::Kind::Constants:
+        u8(v.size());
+        for (uint64_t c : v) u64(c);
+        break;
+      case Value::Kind::Parameter:
+        u8(v.parameter_index());
+        u64(static_cast<uint64_t>(v.addend()));
+        u64(v.or_bits());
+        u64(v.and_mask());
+        break;
+      case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
+      case Value::Kind::Import: u32(v.import_symbol()); break;
+    }
+  }
+  void indexed(const std::vector<IndexedValue>& values) {
+    u32(values.size());
+    for (const auto& v : values) {
+      u8(v.index);
+      value(v.value);
+    }
+  }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+/// Reads what Writer wrote; any inconsistency makes `ok()` false (a damaged file).
+class Reader {
+ public:
+  explicit Reader(const ByteReader& r) : r_(r) {}
+  bool ok() const { return ok_; }
+  uint64_t u8() { return take<uint8_t>(); }
+  uint64_t u32() { return take<uint32_t>(); }
+  uint64_t u64() { return take<uint64_t>(); }
+  /// A count of items that each need at least `min_size` more bytes.
+  uint64_t count(uint64_t min_size) {
+    uint64_t n = u32();
+    if (n * min_size > r_.size() - pos_) ok_ = false;
+    return ok_ ? n : 0;
+  }
+  Value value() {
+    switch (static_cast<Value::Kind>(u8())) {
+      case Value::Kind::Unknown: return Value::unknown();
+      case Value::Kind::Constants: {
+        uint64_t n = u8();
+        if (n == 0 || n > Value::kMaxConstants) return fail();
+        Value v = Value::constant(u64());
+        for (uint64_t i = 1; i < n; ++i) v = v.join(Value::constant(u64()));
+        return v;
+      }
+      case Value::Kind::Parameter: {
+        Value v = Value::parameter(static_cast<uint8_t>(u8()));
+        const auto addend = static_cast<int64_t>(u64());
+        const uint64_t or_bits = u64();
+        const uint64_t and_mask = u64();
+        return v.add(addend, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
+      }
+      case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
+      case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));
+      default: return fail();
+    }
+  }
+  std::vector<IndexedValue> indexed() {
+    std::vector<IndexedValue> out(count(2));
+    for (auto& v : out) {
+      v.index = static_cast<uint8_t>(u8());
+      v.value = value();
+    }
+    return out;
+  }
+
+ private:
+  Value fail() {
+    ok_ = false;
+    return Value::unknown();
+  }
+  template <class T>
+  uint64_t take() {
+    auto v = r_.read<T>(pos_);
+    if (!v) {
+      ok_ = false;
+      return 0;
+    }
+    pos_ += sizeof(T);
+    return *v;
+  }
+  const ByteReader& r_;
+  uint64_t pos_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::string FactsCache::key(std::span<const uint8_t> module_bytes) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a, 64 bit
+  for (uint8_t b : module_bytes) hash = (hash ^ b) * 1099511628211ull;
+  return fmt::format("{:016x}-{}-v{}", hash, module_bytes.size(), kFormatVersion);
+}
+
+std::filesystem::path FactsCache::default_directory() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "sysfence";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".cache" / "sysfence";
+  }
+  return std::filesystem::temp_directory_path() / "sysfence-cache";
+}
+
+ModuleFacts FactsCache::load(const std::string& key) const {
+  std::ifstream in(directory_ / (key + ".facts"), std::ios::binary);
+  if (!in) return {};
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const ByteReader file(bytes, ByteOrder::Little, key);
+  if (bytes.size() < sizeof(kMagic) || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) return {};
+  const ByteReader body(std::span<const uint8_t>(bytes).subspan(sizeof(kMagic)), ByteOrder::Little, key);
+  Reader r(body);
+  ModuleFacts out;
+  const uint64_t functions = r.count(16);
+  for (uint64_t i = 0; i < functions && r.ok(); ++i) {
+    FunctionFacts f;
+    f.start = r.u64();
+    f.end = r.u64();
+    f.thumb = r.u8() != 0;
+    f.undecodable = static_cast<uint32_t>(r.u32());
+    f.syscalls.resize(r.count(9));
+    for (auto& s : f.syscalls) {
+      s.address = r.u64();
+      s.number = r.value();
+      s.args = r.indexed();
+    }
+    f.calls.resize(r.count(8));
+    for (auto& c : f.calls) {
+      c.address = r.u64();
+      const uint64_t kind = r.u8();
+      if (kind > static_cast<uint64_t>(CallSite::Kind::Unknown)) return {};
+      c.kind = static_cast<CallSite::Kind>(kind);
+      c.target = r.u64();
+      c.target_thumb = r.u8() != 0;
+      c.symbol = static_cast<uint32_t>(r.u32());
+      c.tail = r.u8() != 0;
+      c.args = r.indexed();
+    }
+    f.taken_code.resize(r.count(8));
+    for (auto& t : f.taken_code) t = r.u64();
+    f.taken_imports.resize(r.count(4));
+    for (auto& t : f.taken_imports) t = static_cast<uint32_t>(r.u32());
+    out.emplace(facts_key(f.start, f.thumb), std::move(f));
+  }
+  return r.ok() ? out : ModuleFacts{};
+}
+
+void FactsCache::store(const std::string& key, const ModuleFacts& facts) const {
+  Writer w;
+  for (char c : kMagic) w.u8(static_cast<uint8_t>(c));
+  w.u32(facts.size());
+  for (const auto& [k, f] : facts) {
+    w.u64(f.start);
+    w.u64(f.end);
+    w.u8(f.thumb);
+    w.u32(f.undecodable);
+    w.u32(f.syscalls.size());
+    for (const auto& s : f.syscalls) {
+      w.u64(s.address);
+      w.value(s.number);
+      w.indexed(s.args);
+    }
+    w.u32(f.calls.size());
+    for (const auto& c : f.calls) {
+      w.u64(c.address);
+      w.u8(static_cast<uint8_t>(c.kind));
+      w.u64(c.target);
+      w.u8(c.target_thumb);
+      w.u32(c.symbol);
+      w.u8(c.tail);
+      w.indexed(c.args);
+    }
+    w.u32(f.taken_code.size());
+    for (uint64_t t : f.taken_code) w.u64(t);
+    w.u32(f.taken_imports.size());
+    for (uint32_t t : f.taken_imports) w.u32(t);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(directory_, ec);
+  const auto final_path = directory_ / (key + ".facts");
+  const auto temporary = directory_ / (key + ".facts.tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));
+    if (!out.flush()) return;  // an unwritable cache only costs time
+  }
+  std::filesystem::rename(temporary, final_path, ec);
+}
+
+}  // namespace sysfence::analysis

@@ -1,0 +1,44 @@
+#pragma once
+/// The on-disk cache of per-function facts (DESIGN.md: a libc is analysed once per
+/// firmware). Facts depend only on the module's bytes, so one file per module, named by
+/// a hash of its content and of the sysfence version, holds the facts of every function
+/// analysed in it so far. A missing or damaged file is a cache miss, never an error.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "analysis/function_facts.h"
+
+namespace sysfence::analysis {
+
+/// Facts of one module's functions, keyed by start address (with the Thumb bit).
+using ModuleFacts = std::unordered_map<uint64_t, FunctionFacts>;
+
+class FactsCache {
+ public:
+  /// A cache in `directory` (created on first store).
+  explicit FactsCache(std::filesystem::path directory) : directory_(std::move(directory)) {}
+
+  /// The cache key of a module: its bytes and the analysis version.
+  static std::string key(std::span<const uint8_t> module_bytes);
+
+  /// The facts stored for `key`; empty when none or when the file is damaged.
+  ModuleFacts load(const std::string& key) const;
+  /// Replaces the facts stored for `key` (written to a temporary file, then renamed).
+  void store(const std::string& key, const ModuleFacts& facts) const;
+
+  /// `$XDG_CACHE_HOME/sysfence`, else `$HOME/.cache/sysfence`.
+  static std::filesystem::path default_directory();
+
+ private:
+  std::filesystem::path directory_;
+};
+
+/// The key of a function inside ModuleFacts.
+inline uint64_t facts_key(uint64_t start, bool thumb) { return start | (thumb ? 1 : 0); }
+
+}  // namespace sysfence::analysis
