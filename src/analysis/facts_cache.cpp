@@ -1,5 +1,7 @@
 #include "analysis/facts_cache.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -215,7 +217,8 @@ void FactsCache::store(const std::string& key, const ModuleFacts& facts) const {
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);
   const auto final_path = directory_ / (key + ".facts");
-  const auto temporary = directory_ / (key + ".facts.tmp");
+  // A temporary name of this process's own: runs in parallel must not write one file.
+  const auto temporary = directory_ / fmt::format("{}.facts.{}.tmp", key, ::getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));
