@@ -184,11 +184,12 @@ ModuleFacts FactsCache::load(const std::string& key) const {
   return r.ok() ? out : ModuleFacts{};
 }
 
-void FactsCache::store(const std::string& key, const ModuleFacts& facts) const {
+void FactsCache::store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const {
   Writer w;
   for (char c : kMagic) w.u8(static_cast<uint8_t>(c));
   w.u32(facts.size());
-  for (const auto& [k, f] : facts) {
+  for (const FunctionFacts* fp : facts) {
+    const FunctionFacts& f = *fp;
     w.u64(f.start);
     w.u64(f.end);
     w.u8(f.thumb);

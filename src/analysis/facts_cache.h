@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "analysis/function_facts.h"
 
@@ -29,7 +30,7 @@ class FactsCache {
   /// The facts stored for `key`; empty when none or when the file is damaged.
   ModuleFacts load(const std::string& key) const;
   /// Replaces the facts stored for `key` (written to a temporary file, then renamed).
-  void store(const std::string& key, const ModuleFacts& facts) const;
+  void store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const;
 
   /// `$XDG_CACHE_HOME/sysfence`, else `$HOME/.cache/sysfence`.
   static std::filesystem::path default_directory();

@@ -507,11 +507,9 @@ class FunctionAnalyzer::Run {
       note_escape(v);
       if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(i), v});
     }
-    // Registers outside the convention pass only constants in practice (the number in
-    // r12 for __libc_do_syscall); recording just those keeps call sites small.
     for (Reg r = 0; r < registers_; ++r) {
       const Value& v = s.regs[r];
-      if (r == c_.stack_pointer || !v.is_constants() ||
+      if (r == c_.stack_pointer || v.is_unknown() ||
           std::find(c_.call_args.begin(), c_.call_args.end(), r) != c_.call_args.end()) {
         continue;
       }

@@ -41,7 +41,7 @@ struct ModuleContext {
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
   std::unique_ptr<FunctionAnalyzer> analyzer;
   std::string cache_key;
-  ModuleFacts cached;  ///< facts from the cache, plus those computed in this run
+  ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
 };
 
@@ -91,9 +91,7 @@ class Analysis {
     add_roots();
     add_taken_from_data();
     explore();
-    for (const auto& context : contexts_) {
-      if (cache_ != nullptr && context->cache_dirty) cache_->store(context->cache_key, context->cached);
-    }
+    store_cache();
     for (const auto& [m, count] : undecodable_) {
       diagnostics_.warn(fmt::format("{}: {} byte(s) in {} function(s) did not decode (instructions the disassembler "
                                     "does not know, e.g. AVX-512); they were skipped",
@@ -276,14 +274,26 @@ class Analysis {
     const uint64_t key = facts_key(extent.start, extent.thumb);
     if (auto it = context.cached.find(key); it != context.cached.end() && it->second.end == extent.end) {
       ++result_.functions_from_cache;
-      return it->second;
+      FunctionFacts facts = std::move(it->second);  // moved, not copied: memory
+      context.cached.erase(it);
+      return facts;
     }
-    FunctionFacts facts = context.analyzer->analyze(extent);
-    if (cache_ != nullptr) {
-      context.cached[key] = facts;
-      context.cache_dirty = true;
+    context.cache_dirty = cache_ != nullptr;
+    return context.analyzer->analyze(extent);
+  }
+
+  /// Writes back each module whose facts changed: this run's and the unused cached ones.
+  void store_cache() const {
+    if (cache_ == nullptr) return;
+    for (uint32_t m = 0; m < contexts_.size(); ++m) {
+      if (!contexts_[m]->cache_dirty) continue;
+      std::vector<const FunctionFacts*> facts;
+      for (const Function& f : functions_) {
+        if (f.module == m && f.analysed) facts.push_back(&f.facts);
+      }
+      for (const auto& [key, cached] : contexts_[m]->cached) facts.push_back(&cached);
+      cache_->store(contexts_[m]->cache_key, facts);
     }
-    return facts;
   }
 
   // ---- summaries ------------------------------------------------------------------
