@@ -205,7 +205,7 @@ class FunctionAnalyzer::Run {
           if (end.conditional) edge(end.next);
           break;
         case Flow::IndirectJump:
-          b.unresolved_jump = true;  // refined in the fixpoint when the target is a constant
+          b.unresolved_jump = true;  // constant targets are recorded as calls; the rest seed orphans
           if (end.conditional) edge(end.next);
           break;
         case Flow::Return:

@@ -3,7 +3,6 @@
 /// file and a lookup from GOT slot address to dynamic symbol.
 
 #include <cstdint>
-#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
