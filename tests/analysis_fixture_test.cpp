@@ -52,7 +52,6 @@ const std::set<std::tuple<std::string, std::string, std::string>> kKnownMisses =
     // program's own main are missed; the cause is not diagnosed yet (README: open gaps).
     {"armhf-glibc-arm", "wrappers-static-stripped", "socket"},
     {"armhf-glibc-arm", "wrappers-static-stripped", "setsockopt"},
-    {"armhf-glibc-thumb", "wrappers-static-stripped", "kill"},
     {"armhf-glibc-thumb", "wrappers-static-stripped", "prctl"},
     {"armhf-glibc-thumb", "wrappers-static-stripped", "socket"},
     {"armhf-glibc-thumb", "wrappers-static-stripped", "setsockopt"},

@@ -9,12 +9,15 @@
 
 #include <fmt/format.h>
 
+#include "elf/elf_file.h"
 #include "util/byte_reader.h"
+#include "util/mapped_file.h"
 
 namespace sysfence::analysis {
 namespace {
 
-// Bump when FunctionFacts, Value or the analysis that produces them changes meaning.
+// Bump when the file layout changes; a change in the analysis is covered by the
+// analyser's identity in the key.
 constexpr uint32_t kFormatVersion = 1;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
@@ -123,12 +126,25 @@ class Reader {
   bool ok_ = true;
 };
 
+/// Which analysis produced the facts: the build-id of this sysfence executable, so that
+/// a rebuilt analyser never reads facts an older one computed ("dev" when it has none).
+const std::string& analyser_identity() {
+  static const std::string identity = [] {
+    auto self = MappedFile::open("/proc/self/exe");
+    if (!self) return std::string("dev");
+    auto elf = elf::ElfFile::parse(self->bytes(), self->path());
+    if (!elf || elf->build_id().empty()) return std::string("dev");
+    return elf->build_id().substr(0, 16);
+  }();
+  return identity;
+}
+
 }  // namespace
 
 std::string FactsCache::key(std::span<const uint8_t> module_bytes) {
   uint64_t hash = 1469598103934665603ull;  // FNV-1a, 64 bit
   for (uint8_t b : module_bytes) hash = (hash ^ b) * 1099511628211ull;
-  return fmt::format("{:016x}-{}-v{}", hash, module_bytes.size(), kFormatVersion);
+  return fmt::format("{:016x}-{}-v{}-{}", hash, module_bytes.size(), kFormatVersion, analyser_identity());
 }
 
 std::filesystem::path FactsCache::default_directory() {

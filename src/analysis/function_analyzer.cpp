@@ -102,6 +102,9 @@ class FunctionAnalyzer::Run {
         at = insns_[known->second].next;  // sweeping: step over it
         continue;
       }
+      // Flow never runs into another function: what seems to fall through is the
+      // return of a call that does not return (__stack_chk_fail, abort) or padding.
+      if (end == 0 && at != extent_.start && o_.functions_.is_start(at)) return;
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;
       auto insn = o_.lifter_.lift(code, at, extent_.thumb);
@@ -362,7 +365,32 @@ class FunctionAnalyzer::Run {
         default: break;
       }
     }
+    if (recording_) {
+      if (auto next = falls_into_function(b)) record_fall_into(s, insns_[b.last].address, *next);
+    }
     return s;
+  }
+
+  /// The start of the function this block's last instruction runs into, unless it is a
+  /// call (after padding) that does not return (__stack_chk_fail, abort): compilers
+  /// never let a returning call run into the next function, but hand-written code may
+  /// fall through on purpose.
+  std::optional<uint64_t> falls_into_function(const Block& b) const {
+    const LiftedInsn& last = insns_[b.last];
+    if (!falls_through(last)) return std::nullopt;
+    if (last.next == extent_.start || !o_.functions_.is_start(last.next)) return std::nullopt;
+    for (size_t i = b.last + 1; i-- > b.first;) {
+      const LiftedInsn& insn = insns_[i];
+      if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall) return std::nullopt;
+      if (insn.flow != Flow::Next || !insn.transfers.empty()) break;
+    }
+    return last.next;
+  }
+
+  void record_fall_into(const State& s, uint64_t address, uint64_t target) {
+    CallSite site = call_to(address, target, extent_.thumb);
+    site.tail = true;
+    add_call(std::move(site), call_arguments(s, true));
   }
 
   /// Joins `incoming` into `into`; true when `into` changed.

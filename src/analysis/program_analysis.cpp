@@ -89,7 +89,7 @@ class Analysis {
     }
     result_.arch = std::string(program_.backend().name());
     add_roots();
-    add_taken_from_data();
+    if (!getenv("SF_NODATA")) add_taken_from_data();
     explore();
     store_cache();
     for (const auto& [m, count] : undecodable_) {
