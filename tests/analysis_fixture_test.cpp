@@ -48,17 +48,6 @@ std::vector<Case> all_cases() {
 /// when another one goes missing and when one of these is found (then delete the line).
 /// Each is an open gap of the analysis, listed in the README.
 const std::set<std::tuple<std::string, std::string, std::string>> kKnownMisses = {
-    // Static and stripped (no symbols) glibc on ARM and MIPS: syscalls made from the
-    // program's own main are missed; the cause is not diagnosed yet (README: open gaps).
-    {"armhf-glibc-arm", "wrappers-static-stripped", "socket"},
-    {"armhf-glibc-arm", "wrappers-static-stripped", "setsockopt"},
-    {"armhf-glibc-thumb", "wrappers-static-stripped", "prctl"},
-    {"armhf-glibc-thumb", "wrappers-static-stripped", "socket"},
-    {"armhf-glibc-thumb", "wrappers-static-stripped", "setsockopt"},
-    {"mipsel-glibc", "wrappers-static-stripped", "ioctl"},
-    {"mipsel-glibc", "wrappers-static-stripped", "prctl"},
-    {"mips-glibc", "wrappers-static-stripped", "ioctl"},
-    {"mips-glibc", "wrappers-static-stripped", "prctl"},
 };
 
 std::map<std::string, nlohmann::json> expectations_cache;

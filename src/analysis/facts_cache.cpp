@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -142,8 +143,17 @@ const std::string& analyser_identity() {
 }  // namespace
 
 std::string FactsCache::key(std::span<const uint8_t> module_bytes) {
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a, 64 bit
-  for (uint8_t b : module_bytes) hash = (hash ^ b) * 1099511628211ull;
+  // FNV-1a over 64-bit words (a word at a time: a libcrypto is hashed on every run),
+  // then the tail bytes.
+  uint64_t hash = 1469598103934665603ull;
+  const size_t words = module_bytes.size() / 8;
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t word = 0;
+    std::memcpy(&word, module_bytes.data() + 8 * i, 8);
+    hash = (hash ^ word) * 1099511628211ull;
+    hash ^= hash >> 32;
+  }
+  for (size_t i = 8 * words; i < module_bytes.size(); ++i) hash = (hash ^ module_bytes[i]) * 1099511628211ull;
   return fmt::format("{:016x}-{}-v{}-{}", hash, module_bytes.size(), kFormatVersion, analyser_identity());
 }
 
@@ -158,12 +168,14 @@ std::filesystem::path FactsCache::default_directory() {
 }
 
 ModuleFacts FactsCache::load(const std::string& key) const {
-  std::ifstream in(directory_ / (key + ".facts"), std::ios::binary);
-  if (!in) return {};
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const ByteReader file(bytes, ByteOrder::Little, key);
+  std::error_code error;
+  const std::filesystem::path path = directory_ / (key + ".facts");
+  if (!std::filesystem::is_regular_file(path, error)) return {};
+  auto mapped = MappedFile::open(path.string());
+  if (!mapped) return {};
+  const std::span<const uint8_t> bytes = mapped->bytes();
   if (bytes.size() < sizeof(kMagic) || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) return {};
-  const ByteReader body(std::span<const uint8_t>(bytes).subspan(sizeof(kMagic)), ByteOrder::Little, key);
+  const ByteReader body(bytes.subspan(sizeof(kMagic)), ByteOrder::Little, key);
   Reader r(body);
   ModuleFacts out;
   const uint64_t functions = r.count(16);
@@ -197,7 +209,8 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     for (auto& t : f.taken_imports) t = static_cast<uint32_t>(r.u32());
     out.emplace(facts_key(f.start, f.thumb), std::move(f));
   }
-  return r.ok() ? out : ModuleFacts{};
+  if (!r.ok()) return {};
+  return out;  // not `r.ok() ? out : {}`, which would copy every function's facts
 }
 
 void FactsCache::store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const {

@@ -126,6 +126,22 @@ std::vector<uint64_t> MemoryView::code_pointers_in_data(const std::vector<uint64
   return out;
 }
 
+std::vector<uint64_t> MemoryView::code_addresses_in_got() const {
+  std::vector<uint64_t> out;
+  const elf::ElfFile& elf = module_.elf();
+  if (elf.header().type != elf::FileType::Executable || elf.dynamic().present) return out;
+  for (const elf::Section& s : elf.sections()) {
+    if (s.name != ".got" || s.type != SHT_PROGBITS) continue;
+    for (uint64_t at = s.address; at + pointer_size_ <= s.address + s.size; at += pointer_size_) {
+      if (slots_.count(at)) continue;  // IRELATIVE: the loader writes the ifunc's choice
+      auto word = elf.read_address(at);
+      if (!word) break;
+      if (is_code(*word & ~uint64_t{1})) out.push_back(*word);  // ARM: bit 0 is the Thumb bit
+    }
+  }
+  return out;
+}
+
 std::vector<uint32_t> MemoryView::symbols_taken() const {
   std::vector<uint32_t> out;
   const auto& symbols = module_.elf().dynamic_symbols();

@@ -32,6 +32,12 @@ class MemoryView {
   /// functions whose address is taken.
   std::vector<uint64_t> code_pointers_in_data(const std::vector<uint64_t>& function_starts) const;
 
+  /// The code addresses the GOT of a static executable holds (slots without a
+  /// relocation). A GOT slot holds a symbol's address, never a label's, and nothing
+  /// rewrites it; in a stripped static program it is the only trace of main, whose
+  /// address crt1's _start loads from the GOT on ARM and MIPS.
+  std::vector<uint64_t> code_addresses_in_got() const;
+
   /// Dynamic symbols whose address is taken through data: symbolic relocations outside
   /// the GOT, and GOT slots (GLOB_DAT) of function symbols.
   std::vector<uint32_t> symbols_taken() const;

@@ -15,6 +15,7 @@
 #include "analysis/memory_view.h"
 #include "analysis/syscall_names.h"
 #include "cfg/function_index.h"
+#include "util/parallel.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -23,23 +24,22 @@ namespace {
 constexpr size_t kMaxOriginsPerSyscall = 4;
 constexpr size_t kMaxOpenEffects = 64;
 constexpr size_t kMaxPathLength = 8;
+constexpr size_t kMaxReachedLength = 16;
+constexpr uint32_t kNoFunction = UINT32_MAX;
 
 struct ModuleContext {
-  ModuleContext(const program::Module& m, const arch::Backend& backend, arch::Lifter& lifter,
-                Diagnostics& diagnostics)
+  ModuleContext(const program::Module& m, const arch::Backend& backend, Diagnostics& diagnostics)
       : module(m), memory(m, backend), index(m, backend, diagnostics) {
     for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
-    analyzer = std::make_unique<FunctionAnalyzer>(backend, lifter, memory, index, stubs);
   }
   const program::Module& module;
   MemoryView memory;
   cfg::FunctionIndex index;
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
-  std::unique_ptr<FunctionAnalyzer> analyzer;
   std::string cache_key;
   ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
@@ -57,6 +57,8 @@ struct Function {
   bool analysed = false;
   bool root = false;
   bool taken = false;
+  bool reached_by_pointer = false;
+  uint32_t reached_from = kNoFunction;  ///< the function whose analysis first reached it
   std::vector<ResolvedCall> calls;
   std::vector<uint32_t> callers;
 };
@@ -77,19 +79,15 @@ class Analysis {
     if (!program_.backend().analysable()) {
       return Error{fmt::format("{}: {} code is not analysed", program_.modules()[0].path, program_.backend().name())};
     }
-    auto lifter = program_.backend().make_lifter();
-    if (!lifter) return lifter.error();
-    lifter_ = std::move(*lifter);
-    for (const program::Module& m : program_.modules()) {
-      contexts_.push_back(std::make_unique<ModuleContext>(m, program_.backend(), *lifter_, diagnostics_));
-      if (cache_ != nullptr) {
-        contexts_.back()->cache_key = FactsCache::key(m.loaded.file.bytes());
-        contexts_.back()->cached = cache_->load(contexts_.back()->cache_key);
-      }
+    for (unsigned w = 0; w < worker_count(); ++w) {
+      auto lifter = program_.backend().make_lifter();
+      if (!lifter) return lifter.error();
+      lifters_.push_back(std::move(*lifter));
     }
+    load_modules();
     result_.arch = std::string(program_.backend().name());
     add_roots();
-    if (!getenv("SF_NODATA")) add_taken_from_data();
+    add_taken_from_data();
     explore();
     store_cache();
     for (const auto& [m, count] : undecodable_) {
@@ -106,19 +104,42 @@ class Analysis {
   }
 
  private:
+  /// The per-module context and cached facts, one module per worker at a time.
+  void load_modules() {
+    const auto& modules = program_.modules();
+    contexts_.resize(modules.size());
+    std::vector<Diagnostics> found(modules.size());
+    parallel_for(modules.size(), worker_count(), [&](unsigned, size_t m) {
+      contexts_[m] = std::make_unique<ModuleContext>(modules[m], program_.backend(), found[m]);
+      if (cache_ != nullptr) {
+        contexts_[m]->cache_key = FactsCache::key(modules[m].loaded.file.bytes());
+        contexts_[m]->cached = cache_->load(contexts_[m]->cache_key);
+      }
+    });
+    for (const Diagnostics& d : found) {
+      for (const std::string& warning : d.warnings()) diagnostics_.warn(warning);
+    }
+  }
+
   // ---- functions and reachability -------------------------------------------------
 
   /// The function at code pointer `pointer` of module `m` (created and queued if new).
-  std::optional<uint32_t> function_at(uint32_t m, uint64_t pointer, std::optional<bool> thumb) {
+  std::optional<uint32_t> function_at(uint32_t m, uint64_t pointer, std::optional<bool> thumb,
+                                      bool by_pointer = false) {
     const arch::CodePointer p = program_.backend().code_pointer(pointer);
     if (!contexts_[m]->memory.is_code(p.address)) return std::nullopt;
-    const uint64_t key = (uint64_t{m} << 48) ^ p.address;
-    if (auto it = ids_.find(key); it != ids_.end()) return it->second;
     Function f;
     f.module = m;
     // Every pointer the analysis follows is a code pointer as stored or branched to:
     // on ARM its bit 0 is the instruction set (interworking), set or clear.
     f.extent = contexts_[m]->index.extent(p.address, thumb.value_or(p.thumb));
+    // A function is its address and instruction set: where stripped ARM code is
+    // reached in both (a Thumb function, and ARM-mode bytes decoded by mistake),
+    // both are analysed, so which one the exploration meets first does not matter.
+    const uint64_t key = (uint64_t{m} << 48) ^ facts_key(f.extent.start, f.extent.thumb);
+    if (auto it = ids_.find(key); it != ids_.end()) return it->second;
+    f.reached_from = exploring_;
+    f.reached_by_pointer = by_pointer;
     const auto id = static_cast<uint32_t>(functions_.size());
     functions_.push_back(std::move(f));
     ids_.emplace(key, id);
@@ -130,10 +151,14 @@ class Analysis {
     if (auto id = function_at(m, pointer, std::nullopt)) functions_[*id].root = true;
   }
 
-  void make_taken(uint32_t m, uint64_t pointer) {
+  /// `symbol_address`: `pointer` is a symbol's value (from the GOT), not just any code
+  /// address.
+  void make_taken(uint32_t m, uint64_t pointer, bool symbol_address = false) {
     const arch::CodePointer p = program_.backend().code_pointer(pointer);
+    const cfg::FunctionIndex& index = contexts_[m]->index;
     // Code addresses inside a function (jump tables in data) are not function pointers.
-    if (!contexts_[m]->memory.is_code(p.address) || !contexts_[m]->index.may_be_function(p.address, p.thumb)) return;
+    if (!contexts_[m]->memory.is_code(p.address)) return;
+    if (symbol_address ? !index.may_be_symbol_address(p.address) : !index.may_be_function(p.address, p.thumb)) return;
     if (!taken_.insert({m, p.address}).second) return;
     pending_taken_.push_back({m, pointer});
     if (any_unknown_call_) flush_taken();
@@ -141,7 +166,7 @@ class Analysis {
 
   void flush_taken() {
     for (const auto& [m, pointer] : pending_taken_) {
-      if (auto id = function_at(m, pointer, std::nullopt)) functions_[*id].taken = true;
+      if (auto id = function_at(m, pointer, std::nullopt, true)) functions_[*id].taken = true;
     }
     pending_taken_.clear();
   }
@@ -233,53 +258,78 @@ class Analysis {
       for (uint64_t pointer : contexts_[m]->memory.code_pointers_in_data(contexts_[m]->index.starts())) {
         make_taken(m, pointer);
       }
+      for (uint64_t pointer : contexts_[m]->memory.code_addresses_in_got()) make_taken(m, pointer, true);
       for (uint32_t symbol : contexts_[m]->memory.symbols_taken()) through_symbol(m, symbol, true);
     }
   }
 
+  /// Analyses the queued functions in waves: the facts of a wave's functions are
+  /// computed in parallel (they depend on no other function), then followed in queue
+  /// order, which queues the next wave; the result does not depend on thread timing.
   void explore() {
     while (!worklist_.empty()) {
-      const uint32_t id = worklist_.back();
-      worklist_.pop_back();
-      if (functions_[id].analysed) continue;
-      const uint32_t m = functions_[id].module;
-      FunctionFacts facts = facts_of(m, functions_[id].extent);
-      if (facts.undecodable > 0) {
-        undecodable_[m].first += facts.undecodable;
-        undecodable_[m].second++;
-      }
-      functions_[id].analysed = true;
-      for (size_t i = 0; i < facts.calls.size(); ++i) {
-        const CallSite& call = facts.calls[i];
-        std::optional<uint32_t> callee;
-        switch (call.kind) {
-          case CallSite::Kind::Local: callee = function_at(m, call.target, call.target_thumb); break;
-          case CallSite::Kind::Import:
-            callee = through_symbol(m, call.symbol, false);
-            break;
-          case CallSite::Kind::Unknown: note_unknown_call(); break;
+      std::vector<uint32_t> wave;
+      wave.swap(worklist_);
+      std::sort(wave.begin(), wave.end());
+      wave.erase(std::unique(wave.begin(), wave.end()), wave.end());
+      std::erase_if(wave, [&](uint32_t id) { return functions_[id].analysed; });
+      std::vector<FunctionFacts> facts(wave.size());
+      std::vector<size_t> to_compute;
+      for (size_t i = 0; i < wave.size(); ++i) {
+        if (auto cached = cached_facts(functions_[wave[i]])) {
+          facts[i] = std::move(*cached);
+        } else {
+          to_compute.push_back(i);
         }
-        if (callee) functions_[id].calls.push_back({i, *callee});
       }
-      for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
-      for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
-      functions_[id].facts = std::move(facts);
+      parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
+        const Function& f = functions_[wave[to_compute[k]]];
+        const ModuleContext& c = *contexts_[f.module];
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], c.memory, c.index, c.stubs);
+        facts[to_compute[k]] = analyzer.analyze(f.extent);
+      });
+      for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
+      for (size_t i = 0; i < wave.size(); ++i) follow(wave[i], std::move(facts[i]));
     }
+    exploring_ = kNoFunction;
   }
 
-  /// The facts of a function: from the cache when it has them, else computed (and kept
-  /// for the cache).
-  FunctionFacts facts_of(uint32_t m, const cfg::FunctionExtent& extent) {
-    ModuleContext& context = *contexts_[m];
-    const uint64_t key = facts_key(extent.start, extent.thumb);
-    if (auto it = context.cached.find(key); it != context.cached.end() && it->second.end == extent.end) {
-      ++result_.functions_from_cache;
-      FunctionFacts facts = std::move(it->second);  // moved, not copied: memory
-      context.cached.erase(it);
-      return facts;
+  /// Records the facts of function `id` and follows its calls and escaping addresses.
+  void follow(uint32_t id, FunctionFacts facts) {
+    const uint32_t m = functions_[id].module;
+    if (facts.undecodable > 0) {
+      undecodable_[m].first += facts.undecodable;
+      undecodable_[m].second++;
     }
-    context.cache_dirty = cache_ != nullptr;
-    return context.analyzer->analyze(extent);
+    functions_[id].analysed = true;
+    exploring_ = id;
+    for (size_t i = 0; i < facts.calls.size(); ++i) {
+      const CallSite& call = facts.calls[i];
+      std::optional<uint32_t> callee;
+      switch (call.kind) {
+        case CallSite::Kind::Local: callee = function_at(m, call.target, call.target_thumb); break;
+        case CallSite::Kind::Import:
+          callee = through_symbol(m, call.symbol, false);
+          break;
+        case CallSite::Kind::Unknown: note_unknown_call(); break;
+      }
+      if (callee) functions_[id].calls.push_back({i, *callee});
+    }
+    for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
+    for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
+    functions_[id].facts = std::move(facts);
+  }
+
+  /// The cached facts of a function, if the cache has them (taken out of it).
+  std::optional<FunctionFacts> cached_facts(const Function& f) {
+    ModuleContext& context = *contexts_[f.module];
+    const uint64_t key = facts_key(f.extent.start, f.extent.thumb);
+    auto it = context.cached.find(key);
+    if (it == context.cached.end() || it->second.end != f.extent.end) return std::nullopt;
+    ++result_.functions_from_cache;
+    FunctionFacts facts = std::move(it->second);  // moved, not copied: memory
+    context.cached.erase(it);
+    return facts;
   }
 
   /// Writes back each module whose facts changed: this run's and the unused cached ones.
@@ -309,6 +359,15 @@ class Analysis {
   SyscallOrigin origin_of(const OpenEffect& e) const {
     SyscallOrigin o{e.origin_module, e.site, {}};
     for (uint32_t f : e.path) o.via.push_back(describe_function(f));
+    for (uint32_t f = e.path.back(); o.reached.size() < kMaxReachedLength;) {
+      const Function& fn = functions_[f];
+      if (fn.reached_from == kNoFunction) {
+        o.reached.push_back(fn.root ? "(entry point)" : "(its address is stored in data)");
+        break;
+      }
+      f = fn.reached_from;
+      o.reached.push_back(describe_function(f) + (fn.reached_by_pointer ? " (pointer)" : ""));
+    }
     return o;
   }
 
@@ -427,7 +486,7 @@ class Analysis {
   Diagnostics& diagnostics_;
   const FactsCache* cache_;
   SyscallNames names_;
-  std::unique_ptr<arch::Lifter> lifter_;
+  std::vector<std::unique_ptr<arch::Lifter>> lifters_;  ///< one per worker thread
   std::vector<std::unique_ptr<ModuleContext>> contexts_;
   std::vector<Function> functions_;
   std::unordered_map<uint64_t, uint32_t> ids_;
@@ -435,6 +494,7 @@ class Analysis {
   std::set<std::pair<uint32_t, uint64_t>> taken_;
   std::vector<std::pair<uint32_t, uint64_t>> pending_taken_;
   bool any_unknown_call_ = false;
+  uint32_t exploring_ = kNoFunction;  ///< the function whose calls are being followed
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> undecodable_;  ///< module -> (bytes, functions)
   std::unordered_map<uint32_t, std::vector<OpenEffect>> open_;
   std::vector<uint32_t> dirty_;

@@ -23,6 +23,9 @@ struct SyscallOrigin {
   uint32_t module = 0;
   uint64_t address = 0;
   std::vector<std::string> via;
+  /// How the outermost function of `via` was first reached, from its caller out to an
+  /// entry point ("(pointer)": called through a function pointer).
+  std::vector<std::string> reached;
 };
 
 struct UnresolvedSyscall {

@@ -45,6 +45,10 @@ class FunctionIndex {
     if (is_start(address)) return true;
     return !has_unwind_tables_ && !is_interior(address) && (thumb || !default_thumb_);
   }
+  /// Whether a code address that is some symbol's value (a GOT slot's content) can be a
+  /// function: not a label, so the unwind tables need not name it, but not inside a
+  /// function of known size either (MIPS GOT page entries).
+  bool may_be_symbol_address(uint64_t address) const { return is_start(address) || !is_interior(address); }
   /// Every function start known from symbols and tables (not call targets found later).
   std::vector<uint64_t> starts() const;
   /// The name of the symbol at `address`, or "" (for call paths in reports).

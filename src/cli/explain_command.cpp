@@ -61,6 +61,7 @@ int run_explain(const ExplainOptions& options) {
   for (const auto& origin : found->second) {
     std::cout << fmt::format("  {} {:#x}\n", loaded->program.modules()[origin.module].path, origin.address);
     for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
+    for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
   }
   return 0;
 }
