@@ -237,6 +237,23 @@ TEST_F(ArmLift, ArmSyscallWrapperAndOabiSvc) {
   EXPECT_EQ(x[5].next, 0x10018u);
 }
 
+// Linux takes only `svc 0` (and OABI's 0x9000xx): any other immediate is a literal
+// decoded as code or semihosting, and must not become a syscall site.
+TEST_F(ArmLift, SvcWithAnotherImmediateStops) {
+  const Bytes thumb = {
+      0xab, 0xdf,  // svc 0xab (Thumb semihosting)
+      0xd4, 0xdf,  // svc 0xd4 (a literal after a call that does not return)
+  };
+  auto x = lift_all(thumb, 0x20000, true);
+  ASSERT_EQ(x.size(), 2u);
+  EXPECT_EQ(flow(x[0]), "stop");
+  EXPECT_EQ(flow(x[1]), "stop");
+  const Bytes arm = {0x05, 0x00, 0x00, 0xef};  // svc 5
+  x = lift_all(arm, 0x10000, false);
+  ASSERT_EQ(x.size(), 1u);
+  EXPECT_EQ(flow(x[0]), "stop");
+}
+
 // DESIGN.md hard case: a constant built by movw/movt.
 TEST_F(ArmLift, MovwMovtBuildAConstantInBothSets) {
   const Bytes thumb = {
@@ -959,7 +976,9 @@ TEST(ArmLiftLibc, ThumbTextLiftsSoundly) {
     if (ref == nullptr) continue;  // the reference's own IT state can refuse what the lifter takes
     if (insn->next != address + ref->size) problem(address, ref, fmt::format("next {:#x}", insn->next));
     ++checked;
-    if (insn->flow == Flow::Call || insn->flow == Flow::IndirectCall) continue;
+    // Nothing after a call is modelled through the callee, and nothing runs after a stop
+    // (a non-Linux `svc #n`, a trap).
+    if (insn->flow == Flow::Call || insn->flow == Flow::IndirectCall || insn->flow == Flow::Stop) continue;
     cs_regs read, written;
     uint8_t read_count = 0, written_count = 0;
     ASSERT_EQ(cs_regs_access(reference->handle(), ref, read, &read_count, written, &written_count),

@@ -154,7 +154,8 @@ class FunctionAnalyzer::Run {
       if (falls_through(insn) && !index_.count(insn.next) && !o_.functions_.is_start(insn.next)) {
         decode_from(insn.next, 0);
       }
-      if (!extent_.exact && insn.flow == Flow::IndirectJump && !swept) {
+      const bool may_be_table = !(c_.register_jumps_are_calls && insn.indirect.reg != arch::kNoReg);
+      if (!extent_.exact && insn.flow == Flow::IndirectJump && may_be_table && !swept) {
         swept = true;
         decode_from(extent_.start, extent_.end);
       }
@@ -371,10 +372,11 @@ class FunctionAnalyzer::Run {
     return s;
   }
 
-  /// The start of the function this block's last instruction runs into, unless it is a
-  /// call (after padding) that does not return (__stack_chk_fail, abort): compilers
-  /// never let a returning call run into the next function, but hand-written code may
-  /// fall through on purpose.
+  /// The start of the function this block's last instruction runs into, unless that is
+  /// the return of a call that does not return (__stack_chk_fail, abort), after padding
+  /// or, where literal pools sit in the code, after the pool: compilers never let a
+  /// returning call run into the next function, but hand-written code may fall through
+  /// on purpose (glibc's __memmove_chk into __memmove).
   std::optional<uint64_t> falls_into_function(const Block& b) const {
     const LiftedInsn& last = insns_[b.last];
     if (!falls_through(last)) return std::nullopt;
@@ -382,7 +384,8 @@ class FunctionAnalyzer::Run {
     for (size_t i = b.last + 1; i-- > b.first;) {
       const LiftedInsn& insn = insns_[i];
       if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall) return std::nullopt;
-      if (insn.flow != Flow::Next || !insn.transfers.empty()) break;
+      const bool padding = insn.flow == Flow::Next && insn.transfers.empty();
+      if (!padding && !c_.literal_pools_in_code) break;
     }
     return last.next;
   }

@@ -64,6 +64,13 @@ struct Conventions {
   std::vector<Reg> call_clobbered;
   /// Registers a syscall instruction changes besides the return value.
   std::vector<Reg> syscall_clobbered;
+  /// A jump through a plain register is never a jump table (ARM: compilers switch with
+  /// `ldr pc, [pc, rN, lsl #2]`, `add pc, pc, …`, tbb/tbh; `bx rN` is a tail call),
+  /// so it gives no reason to sweep a function of unknown size for switch cases.
+  bool register_jumps_are_calls = false;
+  /// Compilers place literal pools in the code, after the last instruction of a function
+  /// (ARM): bytes that decode as instructions but are data.
+  bool literal_pools_in_code = false;
 };
 
 /// A code address as stored in a pointer: ARM keeps the instruction set in bit 0.

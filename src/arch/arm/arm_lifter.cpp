@@ -358,9 +358,14 @@ class Lowering {
       case ARM_INS_TBH:
         flow(Flow::IndirectJump);  // a jump table; its target is not expressible here
         return true;
-      case ARM_INS_SVC:
-        flow(Flow::Syscall);  // EABI `svc 0` and OABI `svc 0x900000+n` alike
+      case ARM_INS_SVC: {
+        // Linux takes EABI `svc 0` (number in r7) and, on old kernels, OABI
+        // `svc 0x900000+n`. Any other immediate is data decoded as code (a literal after
+        // a call that does not return) or semihosting: it stops the flow.
+        const auto number = count() == 1 && op(0).type == ARM_OP_IMM ? static_cast<uint64_t>(imm(0)) : 0;
+        flow(number == 0 || (number & 0xf00000) == 0x900000 ? Flow::Syscall : Flow::Stop);
         return true;
+      }
       case ARM_INS_UDF:
       case ARM_INS_BKPT:
       case ARM_INS_TRAP:
@@ -966,6 +971,8 @@ const Conventions& ArmBackend::conventions() const {
     c.call_clobbered = {0, 1, 2, 3, 12, kLr};
     // The kernel preserves every register across a syscall except r0, the result.
     c.syscall_clobbered = {};
+    c.register_jumps_are_calls = true;
+    c.literal_pools_in_code = true;
     return c;
   }();
   return arm;
