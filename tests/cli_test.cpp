@@ -1,5 +1,7 @@
 // The command-line contract: exit 2 and one message naming the file for bad input.
 #include <elf.h>
+
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -64,6 +66,23 @@ TEST(Cli, ExplainExitCodes) {
   auto bad = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "no_such_call"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("no_such_call"), std::string::npos);
+}
+
+TEST(Cli, AnalyzeOutputToADeviceWritesThroughIt) {
+  // -o replaces a regular file atomically, but must never rename over a device: a
+  // symlink to /dev/null stays a symlink (and /dev/null a device), the profile goes in.
+  testing::TempDir dir;
+  const auto sink = dir.path() / "sink";
+  std::filesystem::create_symlink("/dev/null", sink);
+  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", sink.string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::is_symlink(sink));
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  const auto file = dir.path() / "profile.json";
+  r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", file.string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::is_regular_file(file));
+  EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
 }
 
 TEST(Cli, InfoDescribesAProgramInASysroot) {

@@ -113,6 +113,12 @@ class Backend {
   virtual const Conventions& conventions() const = 0;
   /// A new lifter for this architecture.
   virtual Result<std::unique_ptr<Lifter>> make_lifter() const = 0;
+  /// Function starts recognisable by a prologue the ABI fixes, within the code `ranges`
+  /// of `file`; for code without symbols or unwind tables. Empty by default.
+  virtual std::vector<uint64_t> prologue_starts(const elf::ElfFile& /*file*/,
+                                                const std::vector<std::pair<uint64_t, uint64_t>>& /*ranges*/) const {
+    return {};
+  }
   /// Register values the ABI guarantees at a function's first instruction, besides
   /// parameters (MIPS PIC: t9 holds the function's own address).
   virtual std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t /*function*/) const { return {}; }

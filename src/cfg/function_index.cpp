@@ -36,6 +36,7 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
     arch::CodePointer p = backend.code_pointer(elf.header().entry);
     add(p.address, 0, p.thumb);
   }
+  for (uint64_t start : backend.prologue_starts(elf, code_segments_)) add(start, 0, std::nullopt);
   const auto ranges = unwind_ranges(elf, diagnostics);
   has_unwind_tables_ = covers_most_code(ranges);
   for (const CodeRange& range : ranges) add(range.start, range.size, std::nullopt);

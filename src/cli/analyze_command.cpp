@@ -23,10 +23,23 @@ struct AnalyzeOptions {
   CacheOptions cache;
 };
 
-/// Writes `text` to `path` atomically (temporary file, then rename), or to stdout.
+/// Writes `text` to `path` atomically (temporary file, then rename), or to stdout. A
+/// path that is not a regular file (/dev/null, a FIFO) is written in place: renaming
+/// over it would replace the device with a file.
 bool write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::cout << text;
+    return true;
+  }
+  std::error_code status_error;
+  const auto status = std::filesystem::status(path, status_error);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream out(path);
+    out << text;
+    if (!out.flush()) {
+      std::cerr << fmt::format("sysfence: {}: cannot write\n", path);
+      return false;
+    }
     return true;
   }
   const std::string temporary = path + ".tmp";

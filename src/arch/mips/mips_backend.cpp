@@ -59,6 +59,31 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
 // The local part of the GOT holds addresses inside the module (pages and local
 // functions), relocated by the load base without relocation records. Entry 0 is the lazy
 // resolver and entry 1 (GNU) the module pointer: both are filled at run time.
+// Position-independent o32 code computes $gp from $t9 (the function's own address) in
+// its first three instructions: `lui gp, %hi(_gp_disp)`, `addiu gp, gp, %lo(_gp_disp)`,
+// `addu gp, gp, t9`. Debian's MIPS libraries carry almost no unwind tables, so this is
+// what bounds their functions (a guessed extent would run up to 64 KiB).
+std::vector<uint64_t> MipsBackend::prologue_starts(const elf::ElfFile& file,
+                                                   const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {
+  constexpr uint32_t kLuiGp = 0x3c1c0000;       // lui $gp, imm
+  constexpr uint32_t kAddiuGpGp = 0x279c0000;   // addiu $gp, $gp, imm
+  constexpr uint32_t kAdduGpGpT9 = 0x0399e021;  // addu $gp, $gp, $t9
+  std::vector<uint64_t> starts;
+  for (const auto& [begin, end] : ranges) {
+    auto bytes = file.bytes_at(begin, end - begin);
+    if (!bytes) continue;
+    const ByteReader code(*bytes, file.reader().order(), file.reader().file_name());
+    for (uint64_t at = 0; at + 12 <= bytes->size(); at += 4) {
+      if ((code.read_unchecked<uint32_t>(at) & 0xffff0000) == kLuiGp &&
+          (code.read_unchecked<uint32_t>(at + 4) & 0xffff0000) == kAddiuGpGp &&
+          code.read_unchecked<uint32_t>(at + 8) == kAdduGpGpT9) {
+        starts.push_back(begin + at);
+      }
+    }
+  }
+  return starts;
+}
+
 std::vector<uint64_t> MipsBackend::implicit_relative_slots(const elf::ElfFile& file) const {
   const elf::DynamicInfo& d = file.dynamic();
   if (!d.pltgot || !d.mips_local_gotno) return {};
