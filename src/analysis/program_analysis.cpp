@@ -128,16 +128,17 @@ class Analysis {
                                       bool by_pointer = false) {
     const arch::CodePointer p = program_.backend().code_pointer(pointer);
     if (!contexts_[m]->memory.is_code(p.address)) return std::nullopt;
-    Function f;
-    f.module = m;
     // Every pointer the analysis follows is a code pointer as stored or branched to:
     // on ARM its bit 0 is the instruction set (interworking), set or clear.
-    f.extent = contexts_[m]->index.extent(p.address, thumb.value_or(p.thumb));
+    const bool in_thumb = contexts_[m]->index.thumb_for(p.address, thumb.value_or(p.thumb));
     // A function is its address and instruction set: where stripped ARM code is
     // reached in both (a Thumb function, and ARM-mode bytes decoded by mistake),
     // both are analysed, so which one the exploration meets first does not matter.
-    const uint64_t key = (uint64_t{m} << 48) ^ facts_key(f.extent.start, f.extent.thumb);
+    const uint64_t key = (uint64_t{m} << 48) ^ facts_key(p.address, in_thumb);
     if (auto it = ids_.find(key); it != ids_.end()) return it->second;
+    Function f;
+    f.module = m;
+    f.extent = contexts_[m]->index.extent(p.address, in_thumb);
     f.reached_from = exploring_;
     f.reached_by_pointer = by_pointer;
     const auto id = static_cast<uint32_t>(functions_.size());

@@ -71,6 +71,14 @@ void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb
   if (!name.empty()) names_.emplace(start, std::move(name));
 }
 
+bool FunctionIndex::thumb_for(uint64_t start, std::optional<bool> thumb_hint) const {
+  // A symbol's mode wins: a pointer to a Thumb function with bit 0 clear is not a call
+  // target (it would run the code as ARM) but data that the analysis treats as one.
+  // Otherwise the branch or pointer says which instruction set it enters.
+  if (auto it = thumb_.find(start); it != thumb_.end()) return it->second;
+  return thumb_hint.value_or(thumb_at(start));
+}
+
 bool FunctionIndex::thumb_at(uint64_t address) const {
   auto it = mapping_symbols_.upper_bound(address);
   if (it != mapping_symbols_.begin()) return std::prev(it)->second;
@@ -79,14 +87,7 @@ bool FunctionIndex::thumb_at(uint64_t address) const {
 
 FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_hint) const {
   FunctionExtent out{start, start, false};
-  // A symbol's mode wins: a pointer to a Thumb function with bit 0 clear is not a call
-  // target (it would run the code as ARM) but data that the analysis treats as one.
-  // Otherwise the branch or pointer says which instruction set it enters.
-  if (auto it = thumb_.find(start); it != thumb_.end()) {
-    out.thumb = it->second;
-  } else {
-    out.thumb = thumb_hint.value_or(thumb_at(start));
-  }
+  out.thumb = thumb_for(start, thumb_hint);
   uint64_t segment_end = start;
   for (const auto& [begin, end] : code_segments_) {
     if (start >= begin && start < end) segment_end = end;
