@@ -102,8 +102,9 @@ class FunctionAnalyzer::Run {
         at = insns_[known->second].next;  // sweeping: step over it
         continue;
       }
-      // Flow never runs into another function: what seems to fall through is the
-      // return of a call that does not return (__stack_chk_fail, abort) or padding.
+      // Decoding stops at another function's start; whether control really runs into
+      // it (a tail call) or not (after a call that does not return) is for
+      // falls_into_function to say.
       if (end == 0 && at != extent_.start && o_.functions_.is_start(at)) return;
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;

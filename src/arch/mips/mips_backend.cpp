@@ -56,9 +56,6 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
   return stubs;
 }
 
-// The local part of the GOT holds addresses inside the module (pages and local
-// functions), relocated by the load base without relocation records. Entry 0 is the lazy
-// resolver and entry 1 (GNU) the module pointer: both are filled at run time.
 // Position-independent o32 code computes $gp from $t9 (the function's own address) in
 // its first three instructions: `lui gp, %hi(_gp_disp)`, `addiu gp, gp, %lo(_gp_disp)`,
 // `addu gp, gp, t9`. Debian's MIPS libraries carry almost no unwind tables, so this is
@@ -84,6 +81,9 @@ std::vector<uint64_t> MipsBackend::prologue_starts(const elf::ElfFile& file,
   return starts;
 }
 
+// The local part of the GOT holds addresses inside the module (pages and local
+// functions), relocated by the load base without relocation records. Entry 0 is the lazy
+// resolver and entry 1 (GNU) the module pointer: both are filled at run time.
 std::vector<uint64_t> MipsBackend::implicit_relative_slots(const elf::ElfFile& file) const {
   const elf::DynamicInfo& d = file.dynamic();
   if (!d.pltgot || !d.mips_local_gotno) return {};
