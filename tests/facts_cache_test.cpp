@@ -43,6 +43,21 @@ TEST(FactsCache, WarmRunReusesFactsAndDamagedFilesAreMisses) {
   EXPECT_EQ(damaged->syscalls.size(), cold->syscalls.size());
 }
 
+TEST(FactsCache, StoreRemovesTheModulesFilesFromOtherAnalyserBuilds) {
+  testing::TempDir dir;
+  const analysis::FactsCache cache(dir.path());
+  const std::vector<uint8_t> module = {1, 2, 3};
+  const std::string key = analysis::FactsCache::key(module);
+  const std::string other_build = key.substr(0, key.find("-v") + 2) + "1-0123456789abcdef.facts";
+  const std::string other_module = "0000000000000000-3-v1-0123456789abcdef.facts";
+  std::ofstream(dir.path() / other_build) << "stale";
+  std::ofstream(dir.path() / other_module) << "kept";
+  cache.store(key, {});
+  EXPECT_TRUE(fs::exists(dir.path() / (key + ".facts")));
+  EXPECT_FALSE(fs::exists(dir.path() / other_build));
+  EXPECT_TRUE(fs::exists(dir.path() / other_module));
+}
+
 TEST(FactsCache, KeysFollowContent) {
   const std::vector<uint8_t> a = {1, 2, 3};
   const std::vector<uint8_t> b = {1, 2, 4};

@@ -255,6 +255,20 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     if (!out.flush()) return;  // an unwritable cache only costs time
   }
   std::filesystem::rename(temporary, final_path, ec);
+  if (!ec) remove_superseded(key);
+}
+
+void FactsCache::remove_superseded(const std::string& key) const {
+  // Keys are "<content hash>-<size>-v<format>-<analyser>": the same module's facts from
+  // another format or analyser build can never be read again.
+  const std::string module = key.substr(0, key.find("-v") + 2);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(module) && name.ends_with(".facts") && name != key + ".facts") {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
 }
 
 }  // namespace sysfence::analysis

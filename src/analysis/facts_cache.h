@@ -29,13 +29,16 @@ class FactsCache {
 
   /// The facts stored for `key`; empty when none or when the file is damaged.
   ModuleFacts load(const std::string& key) const;
-  /// Replaces the facts stored for `key` (written to a temporary file, then renamed).
+  /// Replaces the facts stored for `key` (written to a temporary file, then renamed), and
+  /// removes the same module's files from other cache formats or analyser builds.
   void store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const;
 
   /// `$XDG_CACHE_HOME/sysfence`, else `$HOME/.cache/sysfence`.
   static std::filesystem::path default_directory();
 
  private:
+  void remove_superseded(const std::string& key) const;
+
   std::filesystem::path directory_;
 };
 
