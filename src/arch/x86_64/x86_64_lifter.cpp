@@ -330,7 +330,14 @@ const Conventions& X86_64Backend::conventions() const {
 Result<std::unique_ptr<Lifter>> X86_64Backend::make_lifter() const {
   auto capstone = disasm::Capstone::open(CS_ARCH_X86, CS_MODE_64);
   if (!capstone) return capstone.error();
-  return std::unique_ptr<Lifter>(std::make_unique<X86_64Lifter>(std::move(*capstone)));
+  auto lifter = std::make_unique<X86_64Lifter>(std::move(*capstone));
+  // Capstone 4 sorts its x86 implicit-register tables (X86Mapping.c) on first use,
+  // without a lock. Lifting a few instructions here, where lifters are made one at a
+  // time, keeps lifters that later run on several threads from racing there.
+  static const std::vector<std::vector<uint8_t>> kWarmUp = {
+      {0x55}, {0x48, 0x89, 0xe5}, {0xec}, {0x91}, {0x0f, 0xa2}, {0xf3, 0xa4}, {0x48, 0x99}};
+  for (const auto& code : kWarmUp) lifter->lift(code, 0, false);
+  return std::unique_ptr<Lifter>(std::move(lifter));
 }
 
 }  // namespace sysfence::arch
