@@ -168,10 +168,7 @@ std::filesystem::path FactsCache::default_directory() {
 }
 
 ModuleFacts FactsCache::load(const std::string& key) const {
-  std::error_code error;
-  const std::filesystem::path path = directory_ / (key + ".facts");
-  if (!std::filesystem::is_regular_file(path, error)) return {};
-  auto mapped = MappedFile::open(path.string());
+  auto mapped = MappedFile::open((directory_ / (key + ".facts")).string());
   if (!mapped) return {};
   const std::span<const uint8_t> bytes = mapped->bytes();
   if (bytes.size() < sizeof(kMagic) || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) return {};

@@ -23,6 +23,15 @@ struct AnalyzeOptions {
   CacheOptions cache;
 };
 
+/// Writes `text` to `file`; when that fails, says so naming `path` (the name the user gave).
+bool write_text(const std::string& file, const std::string& path, const std::string& text) {
+  std::ofstream out(file, std::ios::trunc);
+  out << text;
+  if (out.flush()) return true;
+  std::cerr << fmt::format("sysfence: {}: cannot write\n", path);
+  return false;
+}
+
 /// Writes `text` to `path` atomically (temporary file, then rename), or to stdout. A
 /// path that is not a regular file (/dev/null, a FIFO) is written in place: renaming
 /// over it would replace the device with a file.
@@ -34,23 +43,12 @@ bool write_output(const std::string& path, const std::string& text) {
   std::error_code status_error;
   const auto status = std::filesystem::status(path, status_error);
   if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    std::ofstream out(path);
-    out << text;
-    if (!out.flush()) {
-      std::cerr << fmt::format("sysfence: {}: cannot write\n", path);
-      return false;
-    }
-    return true;
+    return write_text(path, path, text);
   }
   const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      std::cerr << fmt::format("sysfence: {}: cannot write\n", path);
-      std::remove(temporary.c_str());
-      return false;
-    }
+  if (!write_text(temporary, path, text)) {
+    std::remove(temporary.c_str());
+    return false;
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
