@@ -212,6 +212,23 @@ TEST_F(LiftAArch64, MoveWideBuildsConstants) {
   EXPECT_EQ(regs[5], 0x10000u);
 }
 
+// The memory operand names the data an instruction reaches, a SIMD load included.
+TEST_F(LiftAArch64, MemoryOperandsNameTheDataReached) {
+  auto insns = lift(0x400000, {
+                                  0x3dc00420,  // ldr q0, [x1, #16]
+                                  0xf9400441,  // ldr x1, [x2, #8]
+                                  0x8b020020,  // add x0, x1, x2
+                              });
+  ASSERT_EQ(insns.size(), 3u);
+  ASSERT_TRUE(insns[0].memory);
+  EXPECT_EQ(insns[0].memory->base, 1);
+  EXPECT_EQ(insns[0].memory->disp, 16);
+  ASSERT_TRUE(insns[1].memory);
+  EXPECT_EQ(insns[1].memory->base, 2);
+  EXPECT_EQ(insns[1].memory->disp, 8);
+  EXPECT_FALSE(insns[2].memory);
+}
+
 TEST_F(LiftAArch64, RegisterMoves) {
   EXPECT_EQ(transfers_of(0xaa0103e0), (Shown{"x0 = x1"}));               // mov x0, x1
   EXPECT_EQ(transfers_of(0x2a0103e0), (Shown{"x0 = x1 & 0xffffffff"}));  // mov w0, w1

@@ -53,6 +53,22 @@ TEST_F(LiftX86_64, MovesAndTheSyscallInstruction) {
   EXPECT_EQ(sys.transfers[1].dst, kR11);
 }
 
+// The memory operand names the data an instruction reaches, modelled or not; not the
+// slot an indirect call goes through (the analysis loads that itself), nor TLS.
+TEST_F(LiftX86_64, MemoryOperandsNameTheDataReached) {
+  auto vector_load = lift({0x0f, 0x10, 0x05, 0x00, 0x01, 0x00, 0x00});  // movups xmm0, [rip+0x100]
+  ASSERT_TRUE(vector_load.memory);
+  EXPECT_EQ(vector_load.memory->base, kNoReg);
+  EXPECT_EQ(vector_load.memory->disp, static_cast<int64_t>(kAt + 7 + 0x100));
+  auto indexed = lift({0x48, 0x8b, 0x44, 0xcb, 0x10});  // mov rax, [rbx+rcx*8+0x10]
+  ASSERT_TRUE(indexed.memory);
+  EXPECT_EQ(indexed.memory->base, kRbx);
+  EXPECT_EQ(indexed.memory->disp, 0x10);
+  EXPECT_FALSE(lift({0xff, 0x15, 0x00, 0x02, 0x00, 0x00}).memory);  // call [rip+0x200]
+  EXPECT_FALSE(lift({0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00, 0x00, 0x00}).memory);  // mov rax, fs:[0x28]
+  EXPECT_FALSE(lift({0x48, 0x89, 0xf8}).memory);  // mov rax, rdi
+}
+
 TEST_F(LiftX86_64, ZeroingAndPartialWrites) {
   auto zero = lift({0x31, 0xc0});  // xor eax, eax
   expect(zero.transfers[0], Transfer::Op::Set, kRax, kNoReg, 0);

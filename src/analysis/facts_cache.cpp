@@ -19,7 +19,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -204,6 +204,8 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     for (auto& t : f.taken_code) t = r.u64();
     f.taken_imports.resize(r.count(4));
     for (auto& t : f.taken_imports) t = static_cast<uint32_t>(r.u32());
+    f.data_refs.resize(r.count(8));
+    for (auto& d : f.data_refs) d = r.u64();
     out.emplace(facts_key(f.start, f.thumb), std::move(f));
   }
   if (!r.ok()) return {};
@@ -240,6 +242,8 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     for (uint64_t t : f.taken_code) w.u64(t);
     w.u32(f.taken_imports.size());
     for (uint32_t t : f.taken_imports) w.u32(t);
+    w.u32(f.data_refs.size());
+    for (uint64_t d : f.data_refs) w.u64(d);
   }
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);

@@ -342,8 +342,16 @@ class FunctionAnalyzer::Run {
       const LiftedInsn& insn = insns_[i];
       if (recording_) {
         for (Reg r : insn.opaque_reads) note_escape(s.regs[r]);
+        if (insn.memory) note_data(address_of(s, insn.memory->base, insn.memory->disp));
       }
-      for (const Transfer& t : insn.transfers) apply(s, t);
+      for (const Transfer& t : insn.transfers) {
+        apply(s, t);
+        if (recording_ && t.dst != arch::kNoReg) note_data(s.regs[t.dst]);
+      }
+      if (recording_ && insn.indirect.memory && indirect_target(s, insn).is_unknown()) {
+        // A pointer loaded from data the analysis cannot read: the code reaches that data.
+        note_data(address_of(s, insn.indirect.base, insn.indirect.disp));
+      }
       switch (insn.flow) {
         case Flow::Call:
         case Flow::IndirectCall:
@@ -516,6 +524,8 @@ class FunctionAnalyzer::Run {
     }
     std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
     facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
+    std::sort(facts_.data_refs.begin(), facts_.data_refs.end());
+    facts_.data_refs.erase(std::unique(facts_.data_refs.begin(), facts_.data_refs.end()), facts_.data_refs.end());
     std::sort(facts_.taken_imports.begin(), facts_.taken_imports.end());
     facts_.taken_imports.erase(std::unique(facts_.taken_imports.begin(), facts_.taken_imports.end()),
                                facts_.taken_imports.end());
@@ -529,6 +539,13 @@ class FunctionAnalyzer::Run {
       if (o_.memory_.is_code(p.address) && o_.functions_.may_be_function(p.address, p.thumb)) {
         facts_.taken_code.push_back(c);
       }
+    }
+  }
+
+  void note_data(const Value& v) {
+    if (!v.is_constants()) return;
+    for (uint64_t c : v) {
+      if (o_.memory_.is_data(c)) facts_.data_refs.push_back(c);
     }
   }
 

@@ -54,6 +54,9 @@ struct FunctionFacts {
   /// whose address escapes: stored, passed, returned. They may be called indirectly.
   std::vector<uint64_t> taken_code;
   std::vector<uint32_t> taken_imports;
+  /// Addresses in the module's data that the function computes or accesses as
+  /// constants: the data it can reach (see Conventions::data_references_complete).
+  std::vector<uint64_t> data_refs;
   uint32_t undecodable = 0;  ///< bytes that did not decode inside the function
 };
 

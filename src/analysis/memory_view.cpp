@@ -56,11 +56,13 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
     if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true, true};
   }
   for (const elf::Segment& s : elf.segments()) {
+    if (s.type == PT_LOAD && !(s.flags & PF_X)) data_.emplace_back(s.address, s.address + s.memory_size);
     if (s.type == PT_GNU_RELRO) {
       relro_start_ = s.address;
       relro_end_ = s.address + s.memory_size;
     }
   }
+  std::sort(data_.begin(), data_.end());
 }
 
 std::span<const uint8_t> MemoryView::code_from(uint64_t address) const {
@@ -69,6 +71,25 @@ std::span<const uint8_t> MemoryView::code_from(uint64_t address) const {
   if (it == code_.begin() || address >= std::prev(it)->second) return {};
   auto bytes = module_.elf().bytes_at(address, std::prev(it)->second - address);
   return bytes ? *bytes : std::span<const uint8_t>{};
+}
+
+bool MemoryView::is_data(uint64_t address) const {
+  auto it = std::upper_bound(data_.begin(), data_.end(), address,
+                             [](uint64_t a, const std::pair<uint64_t, uint64_t>& r) { return a < r.first; });
+  return it != data_.begin() && address < std::prev(it)->second;
+}
+
+std::vector<MemoryView::DataPointer> MemoryView::data_pointers() const {
+  std::vector<DataPointer> out;
+  for (const auto& [address, slot] : slots_) {
+    if (slot.relative) {
+      out.push_back({address, slot.value, 0});
+    } else if (slot.symbol != 0 && !slot.call_only && !slot.ifunc) {
+      out.push_back({address, 0, slot.symbol});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const DataPointer& a, const DataPointer& b) { return a.slot < b.slot; });
+  return out;
 }
 
 bool MemoryView::constant_memory(uint64_t address, uint64_t size) const {
@@ -105,12 +126,8 @@ Value MemoryView::load(uint64_t address, int width, bool sign_extend) const {
   return Value::constant(v & mask_of(8 * pointer_size_));
 }
 
-std::vector<uint64_t> MemoryView::code_pointers_in_data(const std::vector<uint64_t>& function_starts) const {
+std::vector<uint64_t> MemoryView::code_words_in_data(const std::vector<uint64_t>& function_starts) const {
   std::vector<uint64_t> out;
-  for (const auto& [address, slot] : slots_) {
-    if (slot.relative && is_code(slot.value)) out.push_back(slot.value);
-  }
-  // A fixed-address executable stores code pointers as plain words, without relocations.
   if (module_.elf().header().type != elf::FileType::Executable) return out;
   const std::unordered_set<uint64_t> starts(function_starts.begin(), function_starts.end());
   const elf::ElfFile& elf = module_.elf();
@@ -142,16 +159,5 @@ std::vector<uint64_t> MemoryView::code_addresses_in_got() const {
   return out;
 }
 
-std::vector<uint32_t> MemoryView::symbols_taken() const {
-  std::vector<uint32_t> out;
-  const auto& symbols = module_.elf().dynamic_symbols();
-  for (const auto& [address, slot] : slots_) {
-    if (slot.symbol == 0 || slot.relative || slot.symbol >= symbols.size()) continue;
-    // A GOT slot is taken unless it only serves calls (its loads are followed instead).
-    if (slot.call_only) continue;
-    out.push_back(slot.symbol);
-  }
-  return out;
-}
 
 }  // namespace sysfence::analysis

@@ -27,10 +27,24 @@ class MemoryView {
   /// an import (a GOT slot), or unknown (writable data, ifunc slots, out of range).
   Value load(uint64_t address, int width, bool sign_extend) const;
 
-  /// Code addresses stored in the module's data through relocations (and, for executables
-  /// at a fixed address, plain pointer-sized words that equal one of `function_starts`):
-  /// functions whose address is taken.
-  std::vector<uint64_t> code_pointers_in_data(const std::vector<uint64_t>& function_starts) const;
+  /// Whether `address` lies in a loaded segment that is not executable.
+  bool is_data(uint64_t address) const;
+
+  /// A pointer the loader stores in the module's memory: to an address of the module, or
+  /// to a dynamic symbol's definition (GOT slots that are not only called through, and
+  /// symbolic relocations).
+  struct DataPointer {
+    uint64_t slot = 0;
+    uint64_t target = 0;  ///< the module address, when `symbol` is 0
+    uint32_t symbol = 0;
+  };
+  /// Every such pointer, by slot address.
+  std::vector<DataPointer> data_pointers() const;
+
+  /// In an executable at a fixed address, which stores code pointers as plain words
+  /// without relocations: the pointer-sized words of its data that equal one of
+  /// `function_starts`.
+  std::vector<uint64_t> code_words_in_data(const std::vector<uint64_t>& function_starts) const;
 
   /// The code addresses the GOT of a static executable holds (slots without a
   /// relocation). A GOT slot holds a symbol's address, never a label's, and nothing
@@ -38,9 +52,6 @@ class MemoryView {
   /// address crt1's _start loads from the GOT on ARM and MIPS.
   std::vector<uint64_t> code_addresses_in_got() const;
 
-  /// Dynamic symbols whose address is taken through data: symbolic relocations outside
-  /// the GOT, and GOT slots (GLOB_DAT) of function symbols.
-  std::vector<uint32_t> symbols_taken() const;
 
  private:
   struct Slot {
@@ -57,6 +68,7 @@ class MemoryView {
   int pointer_size_;
   std::unordered_map<uint64_t, Slot> slots_;
   std::vector<std::pair<uint64_t, uint64_t>> code_;  ///< sorted code ranges
+  std::vector<std::pair<uint64_t, uint64_t>> data_;  ///< sorted data ranges
   uint64_t relro_start_ = 0;
   uint64_t relro_end_ = 0;
 };

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/data_regions.h"
 #include "analysis/function_analyzer.h"
 #include "analysis/memory_view.h"
 #include "analysis/syscall_names.h"
@@ -27,9 +28,34 @@ constexpr size_t kMaxPathLength = 8;
 constexpr size_t kMaxReachedLength = 16;
 constexpr uint32_t kNoFunction = UINT32_MAX;
 
+/// Where something in a module's data starts: a symbol's value.
+std::vector<uint64_t> data_boundaries(const program::Module& m, const MemoryView& memory) {
+  std::vector<uint64_t> out;
+  for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
+    for (const elf::Symbol& s : *table) {
+      if (!s.is_undefined() && memory.is_data(s.value)) out.push_back(s.value);
+    }
+  }
+  return out;
+}
+
+/// The module's GOT: slots that code loads one at a time.
+std::vector<std::pair<uint64_t, uint64_t>> got_ranges(const program::Module& m) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const elf::Section& s : m.elf().sections()) {
+    if (s.name == ".got" || s.name == ".got.plt") out.emplace_back(s.address, s.address + s.size);
+  }
+  return out;
+}
+
 struct ModuleContext {
   ModuleContext(const program::Module& m, const arch::Backend& backend, Diagnostics& diagnostics)
-      : module(m), memory(m, backend), index(m, backend, diagnostics) {
+      : module(m),
+        memory(m, backend),
+        index(m, backend, diagnostics),
+        data(memory.data_pointers(), data_boundaries(m, memory), got_ranges(m)),
+        data_references_complete(backend.conventions().data_references_complete &&
+                                 m.elf().header().type != elf::FileType::Executable) {
     for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
@@ -38,6 +64,10 @@ struct ModuleContext {
   const program::Module& module;
   MemoryView memory;
   cfg::FunctionIndex index;
+  DataRegions data;
+  /// The analysis sees every address of its data the code uses (Conventions), and
+  /// its pointers are relocated (a fixed-address executable stores plain words).
+  bool data_references_complete;
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
   std::string cache_key;
@@ -87,7 +117,7 @@ class Analysis {
     load_modules();
     result_.arch = std::string(program_.backend().name());
     add_roots();
-    add_taken_from_data();
+    add_data_roots();
     explore();
     store_cache();
     for (const auto& [m, count] : undecodable_) {
@@ -254,13 +284,64 @@ class Analysis {
     }
   }
 
-  void add_taken_from_data() {
+  /// The data reached before any code runs: exported objects (other modules and the
+  /// loader use them), TLS images, the slots of personality routines (the unwinder reads
+  /// them); all of it in modules whose data references the analysis cannot see.
+  void add_data_roots() {
     for (uint32_t m = 0; m < contexts_.size(); ++m) {
-      for (uint64_t pointer : contexts_[m]->memory.code_pointers_in_data(contexts_[m]->index.starts())) {
-        make_taken(m, pointer);
+      ModuleContext& c = *contexts_[m];
+      if (!c.data_references_complete) {
+        std::vector<MemoryView::DataPointer> pointers;
+        c.data.reach_all(pointers);
+        for (const MemoryView::DataPointer& p : pointers) follow_data_pointer(m, p);
+        for (uint64_t pointer : c.memory.code_words_in_data(c.index.starts())) make_taken(m, pointer);
+        for (uint64_t pointer : c.memory.code_addresses_in_got()) make_taken(m, pointer, true);
+        continue;
       }
-      for (uint64_t pointer : contexts_[m]->memory.code_addresses_in_got()) make_taken(m, pointer, true);
-      for (uint32_t symbol : contexts_[m]->memory.symbols_taken()) through_symbol(m, symbol, true);
+      for (const elf::Symbol& s : c.module.elf().dynamic_symbols()) {
+        if (!s.is_undefined() && c.memory.is_data(s.value)) pending_data_.push_back({m, s.value, s.size});
+      }
+      for (const elf::Section& s : c.module.elf().sections()) {
+        if (s.flags & SHF_TLS) pending_data_.push_back({m, s.address, s.size});
+      }
+      for (uint64_t routine : c.index.personalities()) {
+        if (c.memory.is_data(routine)) {
+          pending_data_.push_back({m, routine, 0});
+        } else {
+          make_root(m, routine);
+        }
+      }
+    }
+  }
+
+  /// Reaches the data queued so far, and what the pointers in it point to.
+  void reach_pending_data() {
+    std::vector<MemoryView::DataPointer> pointers;
+    while (!pending_data_.empty()) {
+      const auto [m, address, size] = pending_data_.back();
+      pending_data_.pop_back();
+      pointers.clear();
+      contexts_[m]->data.reach(address, size, pointers);
+      for (const MemoryView::DataPointer& p : pointers) follow_data_pointer(m, p);
+    }
+  }
+
+  void follow_data_pointer(uint32_t m, const MemoryView::DataPointer& p) {
+    if (p.symbol == 0) {
+      if (contexts_[m]->memory.is_code(program_.backend().code_pointer(p.target).address)) {
+        make_taken(m, p.target);
+      } else if (contexts_[m]->data_references_complete) {
+        pending_data_.push_back({m, p.target, 0});
+      }
+      return;
+    }
+    auto definition = definition_of(m, p.symbol);
+    if (!definition) return;
+    const auto [dm, sym] = *definition;
+    if (contexts_[dm]->memory.is_data(sym->value)) {
+      if (contexts_[dm]->data_references_complete) pending_data_.push_back({dm, sym->value, sym->size});
+    } else {
+      through_symbol(m, p.symbol, true);
     }
   }
 
@@ -268,7 +349,11 @@ class Analysis {
   /// computed in parallel (they depend on no other function), then followed in queue
   /// order, which queues the next wave; the result does not depend on thread timing.
   void explore() {
-    while (!worklist_.empty()) {
+    for (;;) {
+      // Data is reached between waves, once the code explored so far has cut it into
+      // regions as finely as it can.
+      if (worklist_.empty()) reach_pending_data();
+      if (worklist_.empty()) break;
       std::vector<uint32_t> wave;
       wave.swap(worklist_);
       std::sort(wave.begin(), wave.end());
@@ -318,6 +403,12 @@ class Analysis {
     }
     for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
+    if (contexts_[m]->data_references_complete) {
+      for (uint64_t address : facts.data_refs) {
+        contexts_[m]->data.add_boundary(address);
+        pending_data_.push_back({m, address, 0});
+      }
+    }
     functions_[id].facts = std::move(facts);
   }
 
@@ -494,6 +585,12 @@ class Analysis {
   std::vector<uint32_t> worklist_;
   std::set<std::pair<uint32_t, uint64_t>> taken_;
   std::vector<std::pair<uint32_t, uint64_t>> pending_taken_;
+  struct DataReference {
+    uint32_t module = 0;
+    uint64_t address = 0;
+    uint64_t size = 0;
+  };
+  std::vector<DataReference> pending_data_;
   bool any_unknown_call_ = false;
   uint32_t exploring_ = kNoFunction;  ///< the function whose calls are being followed
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> undecodable_;  ///< module -> (bytes, functions)

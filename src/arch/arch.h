@@ -71,6 +71,12 @@ struct Conventions {
   /// Compilers place literal pools in the code, after the last instruction of a function
   /// (ARM): bytes that decode as instructions but are data.
   bool literal_pools_in_code = false;
+  /// Every address of the module's data that code uses appears as a constant in the
+  /// analysis (x86-64 rip-relative operands, AArch64 adrp): data no analysed function
+  /// names is out of the program's reach. Not so where data is reached through a GOT
+  /// pointer the analysis does not track (ARM's GOT-relative, MIPS's $gp-relative
+  /// accesses): there all of a module's data counts as reached.
+  bool data_references_complete = false;
 };
 
 /// A code address as stored in a pointer: ARM keeps the instruction set in bit 0.

@@ -90,6 +90,13 @@ struct IndirectTarget {
   int64_t disp = 0;
 };
 
+/// A memory operand as base register + displacement (base kNoReg: an absolute address,
+/// e.g. rip-relative); an index register, if any, is left out.
+struct MemoryOperand {
+  Reg base = kNoReg;
+  int64_t disp = 0;
+};
+
 /// One decoded machine instruction in register-transfer form. The analysis applies the
 /// transfers first and then reads `indirect` (so `ldr pc, [ip, #8]!` is ip += 8 followed
 /// by a jump through [ip]); `opaque_reads` are read before the transfers.
@@ -110,6 +117,10 @@ struct LiftedInsn {
   /// Registers the instruction reads in ways no transfer expresses (the unmodelled
   /// fallback: e.g. `movq xmm0, rdi`). A code address in one of them escapes.
   std::vector<Reg> opaque_reads;
+  /// The instruction's memory operand, whether its access is modelled or not (a vector
+  /// load from a table), except the one an indirect call or jump goes through; read in
+  /// the state before the transfers. The data it names is data the code can reach.
+  std::optional<MemoryOperand> memory;
 };
 
 }  // namespace sysfence::arch

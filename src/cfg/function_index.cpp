@@ -37,9 +37,10 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
     add(p.address, 0, p.thumb);
   }
   for (uint64_t start : backend.prologue_starts(elf, code_segments_)) add(start, 0, std::nullopt);
-  const auto ranges = unwind_ranges(elf, diagnostics);
-  has_unwind_tables_ = covers_most_code(ranges);
-  for (const CodeRange& range : ranges) add(range.start, range.size, std::nullopt);
+  UnwindTables tables = read_unwind_tables(elf, diagnostics);
+  has_unwind_tables_ = covers_most_code(tables.ranges);
+  for (const CodeRange& range : tables.ranges) add(range.start, range.size, std::nullopt);
+  personalities_ = std::move(tables.personalities);
 }
 
 // Unwind tables can be trusted to name every function only where they cover most of the

@@ -53,6 +53,8 @@ class FunctionIndex {
   bool may_be_symbol_address(uint64_t address) const { return is_start(address) || !is_interior(address); }
   /// Every function start known from symbols and tables (not call targets found later).
   std::vector<uint64_t> starts() const;
+  /// The personality routines of the unwind tables (UnwindTables::personalities).
+  const std::vector<uint64_t>& personalities() const { return personalities_; }
   /// The name of the symbol at `address`, or "" (for call paths in reports).
   std::string name_at(uint64_t address) const;
 
@@ -70,6 +72,7 @@ class FunctionIndex {
   std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< code ranges [start, end)
   bool default_thumb_ = false;
   bool has_unwind_tables_ = false;
+  std::vector<uint64_t> personalities_;
 };
 
 }  // namespace sysfence::cfg

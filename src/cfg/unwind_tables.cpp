@@ -86,8 +86,9 @@ class EhReader {
   bool ok_ = true;
 };
 
-/// The FDE pointer encoding a CIE's augmentation declares ('R'), or absptr.
-uint8_t fde_encoding(EhReader& r, uint64_t cie_end) {
+/// The FDE pointer encoding a CIE's augmentation declares ('R'), or absptr; its
+/// personality routine ('P') goes to `personalities`.
+uint8_t read_cie(EhReader& r, uint64_t cie_end, std::vector<uint64_t>& personalities) {
   r.fixed<uint8_t>();  // version
   std::string augmentation;
   for (char c = static_cast<char>(r.fixed<uint8_t>()); c != 0 && r.ok(); c = static_cast<char>(r.fixed<uint8_t>())) {
@@ -103,7 +104,11 @@ uint8_t fde_encoding(EhReader& r, uint64_t cie_end) {
   for (size_t i = 1; i < augmentation.size() && r.ok() && r.position() < cie_end; ++i) {
     switch (augmentation[i]) {
       case 'R': encoding = r.fixed<uint8_t>(); break;
-      case 'P': r.encoded(r.fixed<uint8_t>()); break;
+      case 'P':
+        if (const uint64_t routine = r.encoded(r.fixed<uint8_t>()); r.ok() && routine != 0) {
+          personalities.push_back(routine);
+        }
+        break;
       case 'L': r.fixed<uint8_t>(); break;
       default: break;  // 'S', 'B', 'G': no data
     }
@@ -111,7 +116,7 @@ uint8_t fde_encoding(EhReader& r, uint64_t cie_end) {
   return encoding;
 }
 
-void scan_eh_frame(const elf::ElfFile& file, const elf::Section& section, std::vector<CodeRange>& out,
+void scan_eh_frame(const elf::ElfFile& file, const elf::Section& section, UnwindTables& out,
                    Diagnostics& diagnostics) {
   const bool wide = file.header().bits == 64;
   EhReader r(file.reader(), section.offset, section.address, section.size, wide);
@@ -129,18 +134,18 @@ void scan_eh_frame(const elf::ElfFile& file, const elf::Section& section, std::v
     const uint64_t end = body + length;
     const uint32_t cie_pointer = r.fixed<uint32_t>();
     if (cie_pointer == 0) {
-      encodings[record] = fde_encoding(r, end);
+      encodings[record] = read_cie(r, end, out.personalities);
     } else if (cie_pointer <= body) {
       const uint64_t cie = body - cie_pointer;
       auto it = encodings.find(cie);
       if (it == encodings.end()) {
         EhReader cie_reader(file.reader(), section.offset, section.address, section.size, wide);
         cie_reader.seek(cie + 4 + 4);  // length, CIE id (32-bit records)
-        it = encodings.emplace(cie, fde_encoding(cie_reader, end)).first;
+        it = encodings.emplace(cie, read_cie(cie_reader, end, out.personalities)).first;
       }
       const uint64_t start = r.encoded(it->second);
       const uint64_t size = r.encoded(it->second & 0x0f);
-      if (r.ok() && start != 0) out.push_back({start, size});
+      if (r.ok() && start != 0) out.ranges.push_back({start, size});
     }
     r.seek(end);
   }
@@ -157,13 +162,13 @@ void scan_arm_exidx(const elf::ElfFile& file, const elf::Section& section, std::
 
 }  // namespace
 
-std::vector<CodeRange> unwind_ranges(const elf::ElfFile& file, Diagnostics& diagnostics) {
-  std::vector<CodeRange> out;
+UnwindTables read_unwind_tables(const elf::ElfFile& file, Diagnostics& diagnostics) {
+  UnwindTables out;
   for (const elf::Section& section : file.sections()) {
     if (section.type == SHT_NOBITS) continue;
     if (section.name == ".eh_frame") scan_eh_frame(file, section, out, diagnostics);
     // SHT_ARM_EXIDX shares its number with MIPS section types: check the machine.
-    if (section.type == SHT_ARM_EXIDX && file.header().machine == EM_ARM) scan_arm_exidx(file, section, out);
+    if (section.type == SHT_ARM_EXIDX && file.header().machine == EM_ARM) scan_arm_exidx(file, section, out.ranges);
   }
   return out;
 }

@@ -16,8 +16,16 @@ struct CodeRange {
   uint64_t size = 0;  ///< 0 when the table gives only the start
 };
 
-/// Every function range the unwind tables of `file` describe (unsorted). A malformed
-/// table yields the entries before the damage and a warning.
-std::vector<CodeRange> unwind_ranges(const elf::ElfFile& file, Diagnostics& diagnostics);
+struct UnwindTables {
+  /// Every function range the tables describe (unsorted).
+  std::vector<CodeRange> ranges;
+  /// The personality routines .eh_frame CIEs name, which the unwinder calls: a code
+  /// address, or (indirect encoding) the address of the data slot that holds it.
+  std::vector<uint64_t> personalities;
+};
+
+/// What the unwind tables of `file` say. A malformed table yields the entries before
+/// the damage and a warning.
+UnwindTables read_unwind_tables(const elf::ElfFile& file, Diagnostics& diagnostics);
 
 }  // namespace sysfence::cfg

@@ -162,6 +162,11 @@ class AArch64Lifter final : public Lifter {
     const cs_arm64& d = ci->detail->arm64;
     if (!lift_flow(*ci, d, insn) && !lift_data(*ci, d)) clobber_written(*ci, d);
     finish(insn);
+    if (const int index = find_mem(d); index >= 0) {
+      if (const Operand base = reg_of(d.operands[index].mem.base); base.gpr()) {
+        insn.memory = MemoryOperand{base.reg, d.operands[index].mem.disp};
+      }
+    }
     return insn;
   }
 
@@ -767,6 +772,7 @@ Conventions make_conventions() {
   // Empty: the kernel returns in x0, which is Conventions::return_value ("besides the
   // return value" in arch.h), and preserves every other general register across svc.
   c.syscall_clobbered = {};
+  c.data_references_complete = true;
   return c;
 }
 

@@ -62,6 +62,7 @@ class X86_64Lifter : public Lifter {
     out.address = address;
     out.next = address + insn->size;
     if (!lift_known(*insn, out)) clobber_written(*insn, out);
+    out.memory = memory_operand(*insn, out);
     return out;
   }
 
@@ -81,6 +82,30 @@ class X86_64Lifter : public Lifter {
     GprView base = gpr(m.base);
     if (base.reg == kNoReg || base.width != 8) return {};
     return {true, base.reg, m.disp};
+  }
+
+  /// The instruction's memory operand as base + displacement, whatever the index; none
+  /// for segment-relative (TLS) operands and for the one an indirect call goes through.
+  static std::optional<MemoryOperand> memory_operand(const cs_insn& insn, const LiftedInsn& out) {
+    const cs_x86& x = insn.detail->x86;
+    for (uint8_t i = 0; i < x.op_count; ++i) {
+      if (x.operands[i].type != X86_OP_MEM) continue;
+      const x86_op_mem& m = x.operands[i].mem;
+      if (m.segment != X86_REG_INVALID) return std::nullopt;
+      MemoryOperand operand{kNoReg, m.disp};
+      if (m.base == X86_REG_RIP) {
+        operand.disp += static_cast<int64_t>(insn.address + insn.size);
+      } else if (m.base != X86_REG_INVALID) {
+        GprView base = gpr(m.base);
+        if (base.reg == kNoReg || base.width != 8) return std::nullopt;
+        operand.base = base.reg;
+      }
+      if (out.indirect.memory && out.indirect.base == operand.base && out.indirect.disp == operand.disp) {
+        return std::nullopt;
+      }
+      return operand;
+    }
+    return std::nullopt;
   }
 
   /// dst (of `width` bytes) = result already in dst's 64-bit form: 32-bit writes clear
@@ -322,6 +347,7 @@ const Conventions& X86_64Backend::conventions() const {
     c.return_value = kRax;
     c.call_clobbered = {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11};
     c.syscall_clobbered = {kRax, kRcx, kR11};
+    c.data_references_complete = true;
     return c;
   }();
   return conventions;
