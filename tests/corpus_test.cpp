@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <set>
 
+#include "analysis/program_analysis.h"
+#include "analysis/syscall_names.h"
 #include "program/program.h"
 #include "support/plt_oracle.h"
 
@@ -102,6 +104,29 @@ TEST(CorpusArmhf, MosquittoLoadsItsWholeLibraryClosure) {
   for (const char* soname : {"libmosquitto.so.1", "libcjson.so.1", "libcrypto.so.3", "libc.so.6"}) {
     EXPECT_TRUE(ctrl.count(soname)) << soname;
   }
+}
+
+// Function pointers count as address-taken only where reached code can see the data
+// holding them. mosquitto links libsystemd only for sd_notify: sd-bus (reached before
+// through its GOT slots and method tables) and libgcrypt (through libsystemd's data)
+// stay out, while what the broker's own run makes (traced by scripts/run-workloads)
+// stays in.
+TEST(CorpusAmd64, DataNoReachedCodeSeesAddsNoFunctionPointers) {
+  program::Sysroot root(corpus_root("amd64"));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, "/usr/sbin/mosquitto", diagnostics);
+  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch amd64 --set default)";
+  auto result = analysis::analyse_program(*program, diagnostics);
+  ASSERT_TRUE(result) << result.error().message;
+  const analysis::SyscallNames names(result->arch);
+  auto allowed = [&](const char* name) { return result->syscalls.count(*names.number(name)) != 0; };
+  for (const char* sd_bus_only : {"chroot", "setns", "pidfd_send_signal", "inotify_init1", "mlock"}) {
+    EXPECT_FALSE(allowed(sd_bus_only)) << sd_bus_only;
+  }
+  for (const char* traced : {"accept", "epoll_wait", "getrandom", "openat", "setgroups", "socket", "rseq"}) {
+    EXPECT_TRUE(allowed(traced)) << traced;
+  }
+  EXPECT_LT(result->syscalls.size(), 141u);  // callander's static count for the same binary
 }
 
 }  // namespace

@@ -46,6 +46,10 @@ bool falls_through(const LiftedInsn& insn) {
   }
 }
 
+bool accesses_memory(const Transfer& t) {
+  return t.op == Transfer::Op::Load || t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
+}
+
 bool ends_block(const LiftedInsn& insn) {
   switch (insn.flow) {
     case Flow::Next:
@@ -345,6 +349,7 @@ class FunctionAnalyzer::Run {
         if (insn.memory) note_data(address_of(s, insn.memory->base, insn.memory->disp));
       }
       for (const Transfer& t : insn.transfers) {
+        if (recording_ && accesses_memory(t)) note_data(address_of(s, t.src, t.imm));
         apply(s, t);
         if (recording_ && t.dst != arch::kNoReg) note_data(s.regs[t.dst]);
       }

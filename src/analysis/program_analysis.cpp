@@ -65,6 +65,7 @@ struct ModuleContext {
   MemoryView memory;
   cfg::FunctionIndex index;
   DataRegions data;
+  std::unordered_set<uint64_t> data_named;  ///< addresses analysed code names
   /// The analysis sees every address of its data the code uses (Conventions), and
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
@@ -405,6 +406,7 @@ class Analysis {
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
     if (contexts_[m]->data_references_complete) {
       for (uint64_t address : facts.data_refs) {
+        if (!contexts_[m]->data_named.insert(address).second) continue;  // many functions name the same data
         contexts_[m]->data.add_boundary(address);
         pending_data_.push_back({m, address, 0});
       }
