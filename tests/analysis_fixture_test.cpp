@@ -50,6 +50,20 @@ std::vector<Case> all_cases() {
 const std::set<std::tuple<std::string, std::string, std::string>> kKnownMisses = {
 };
 
+/// Whether some rule of `arguments` lets argument `index` be `value` (constraints on other
+/// arguments are not checked: the expectation says nothing about them).
+bool allows(const analysis::SyscallArguments& arguments, uint8_t index, uint64_t value) {
+  if (arguments.any || arguments.tuples.empty()) return true;
+  for (const analysis::ArgumentTuple& rule : arguments.tuples) {
+    auto constraint = rule.find(index);
+    if (constraint == rule.end() ||
+        std::find(constraint->second.begin(), constraint->second.end(), value) != constraint->second.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::map<std::string, nlohmann::json> expectations_cache;
 
 const nlohmann::json& expectations(const std::string& target) {
@@ -89,6 +103,25 @@ TEST_P(AnalysisFixtureTest, FindsEveryExpectedSyscall) {
       EXPECT_FALSE(found.count(name)) << name << " is found now: remove it from kKnownMisses";
     } else {
       EXPECT_TRUE(found.count(name)) << c.target << "/" << c.binary << " misses " << name;
+    }
+  }
+
+  // The argument values the source passes (fixtures/README.md, "How tests should use
+  // it") are each allowed by some rule. (Whether they were pinned rather than left to
+  // "any value" is not asserted yet: other sites of the same syscall inside libc often
+  // pass values the analysis cannot know.)
+  for (const auto& [name, tuples] : expected["syscalls"].items()) {
+    const auto nr = names.number(name);
+    if (!nr || !found.count(name)) continue;
+    auto known = result->arguments.find(*nr);
+    ASSERT_NE(known, result->arguments.end()) << name;
+    for (const auto& tuple : tuples) {
+      for (const auto& [index, values] : tuple.items()) {
+        for (const auto& value : values) {
+          EXPECT_TRUE(allows(known->second, static_cast<uint8_t>(std::stoi(index)), value.get<uint64_t>()))
+              << c.target << "/" << c.binary << ": " << name << " arg " << index << " = " << value << " is denied";
+        }
+      }
     }
   }
 }

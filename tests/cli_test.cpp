@@ -85,6 +85,25 @@ TEST(Cli, AnalyzeOutputToADeviceWritesThroughIt) {
   EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
 }
 
+// Argument constraints are in the profile by default; --no-args drops every one of them
+// and nothing else (the syscall-only profile, to measure what arguments add).
+TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
+  auto with = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache"});
+  auto without = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--no-args"});
+  ASSERT_EQ(with.status, 0) << with.err;
+  ASSERT_EQ(without.status, 0) << without.err;
+  const auto a = nlohmann::json::parse(with.out)["syscalls"];
+  const auto b = nlohmann::json::parse(without.out)["syscalls"];
+  ASSERT_EQ(a.size(), b.size());
+  size_t constrained = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["name"], b[i]["name"]);
+    EXPECT_TRUE(b[i]["rules"].empty()) << b[i]["name"];
+    if (!a[i]["rules"].empty()) ++constrained;
+  }
+  EXPECT_GT(constrained, 0u);  // glibc's own mmap/ioctl/fcntl calls pin some values
+}
+
 TEST(Cli, InfoDescribesAProgramInASysroot) {
   testing::TempDir dir;
   const std::string root = dir.str();

@@ -14,6 +14,7 @@
 #include "analysis/data_regions.h"
 #include "analysis/function_analyzer.h"
 #include "analysis/memory_view.h"
+#include "analysis/scalar_args.h"
 #include "analysis/syscall_names.h"
 #include "cfg/function_index.h"
 #include "util/parallel.h"
@@ -98,7 +99,24 @@ struct OpenEffect {
   uint64_t site = 0;
   uint32_t origin_module = 0;
   Value number;
+  /// The known arguments that may be scalars worth constraining (all, while the number
+  /// is not a constant); unknown ones are left out.
+  std::vector<IndexedValue> args;
   std::vector<uint32_t> path;  ///< functions, innermost first
+
+  bool same_effect(const OpenEffect& o) const {
+    if (site != o.site || origin_module != o.origin_module || !(number == o.number) || args.size() != o.args.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i].index != o.args[i].index || !(args[i].value == o.args[i].value)) return false;
+    }
+    return true;
+  }
+  bool arguments_depend_on_parameters() const {
+    return std::any_of(args.begin(), args.end(),
+                       [](const IndexedValue& a) { return a.value.kind() == Value::Kind::Parameter; });
+  }
 };
 
 class Analysis {
@@ -465,10 +483,30 @@ class Analysis {
     return o;
   }
 
-  void resolved(const OpenEffect& e, const Value& number) {
-    for (uint64_t nr : number) {
+  void resolved(const OpenEffect& e) {
+    for (uint64_t nr : e.number) {
       auto& origins = result_.syscalls[nr];
       if (origins.size() < kMaxOriginsPerSyscall) origins.push_back(origin_of(e));
+      record_arguments(nr, e.args);
+    }
+  }
+
+  /// One site's constraint on syscall `nr`: its scalar arguments with constant values.
+  void record_arguments(uint64_t nr, const std::vector<IndexedValue>& args) {
+    SyscallArguments& known = result_.arguments[nr];
+    if (known.any) return;
+    ArgumentTuple tuple;
+    const auto name = names_.name(nr);
+    const auto& scalars = ScalarArgs::table().indices(name.value_or(""));
+    for (const IndexedValue& a : args) {
+      if (!a.value.is_constants() || !std::binary_search(scalars.begin(), scalars.end(), a.index)) continue;
+      tuple[a.index].assign(a.value.begin(), a.value.end());
+    }
+    if (tuple.empty()) {
+      known.any = true;  // this site may pass anything
+      known.tuples.clear();
+    } else {
+      known.tuples.insert(std::move(tuple));
     }
   }
 
@@ -477,24 +515,53 @@ class Analysis {
     result_.unresolved.push_back({origin_of(e), std::move(reason)});
   }
 
-  /// Files a syscall number seen in function `f`: resolved, open, or unresolved.
-  void classify(uint32_t f, OpenEffect e, const std::string& context) {
+  /// Keeps of `e`'s arguments those that may be scalars of its syscall(s).
+  void keep_scalar_arguments(OpenEffect& e) const {
+    if (!e.number.is_constants()) return;  // any argument may matter for some number
+    std::erase_if(e.args, [&](const IndexedValue& a) {
+      for (uint64_t nr : e.number) {
+        const auto& scalars = ScalarArgs::table().indices(names_.name(nr).value_or(""));
+        if (std::binary_search(scalars.begin(), scalars.end(), a.index)) return false;
+      }
+      return true;
+    });
+  }
+
+  /// Files a syscall effect seen in function `f`: resolved, open (its number or a scalar
+  /// argument depends on f's parameters), or unresolved (`context()` says where).
+  template <class Context>
+  void classify(uint32_t f, OpenEffect e, const Context& context) {
+    keep_scalar_arguments(e);
     if (e.number.is_constants()) {
-      resolved(e, e.number);
+      if (e.arguments_depend_on_parameters()) {
+        add_open(f, std::move(e));
+      } else {
+        resolved(e);
+      }
     } else if (e.number.kind() == Value::Kind::Parameter) {
       add_open(f, std::move(e));
     } else {
-      unresolved(e, fmt::format("syscall number is not a constant {}", context));
+      unresolved(e, fmt::format("syscall number is not a constant {}", context()));
     }
+  }
+
+  /// `e` with the arguments that depend on parameters nothing instantiates dropped.
+  static OpenEffect without_parameter_arguments(OpenEffect e) {
+    std::erase_if(e.args, [](const IndexedValue& a) { return a.value.kind() == Value::Kind::Parameter; });
+    return e;
   }
 
   void add_open(uint32_t f, OpenEffect e) {
     auto& list = open_[f];
     for (const OpenEffect& known : list) {
-      if (known.site == e.site && known.origin_module == e.origin_module && known.number == e.number) return;
+      if (known.same_effect(e)) return;
     }
     if (list.size() >= kMaxOpenEffects) {
-      unresolved(e, fmt::format("too many parameter-dependent syscall sites in {}", describe_function(f)));
+      if (e.number.is_constants()) {
+        resolved(without_parameter_arguments(std::move(e)));  // the arguments stay unconstrained
+      } else {
+        unresolved(e, fmt::format("too many parameter-dependent syscall sites in {}", describe_function(f)));
+      }
       return;
     }
     list.push_back(std::move(e));
@@ -513,7 +580,8 @@ class Analysis {
     }
     for (uint32_t f = 0; f < functions_.size(); ++f) {
       for (const SyscallSite& site : functions_[f].facts.syscalls) {
-        classify(f, {site.address, functions_[f].module, site.number, {f}}, "in " + describe_function(f));
+        classify(f, {site.address, functions_[f].module, site.number, site.args, {f}},
+                 [&] { return "in " + describe_function(f); });
       }
     }
     // Instantiate parameter-dependent sites at every call site, bottom-up to a fixpoint.
@@ -539,6 +607,10 @@ class Analysis {
       const Function& fn = functions_[f];
       if (!fn.root && !(fn.taken && any_unknown_call_)) continue;
       for (const OpenEffect& e : effects) {
+        if (e.number.is_constants()) {
+          resolved(without_parameter_arguments(e));
+          continue;
+        }
         unresolved(e, fmt::format("syscall number is parameter {} of {}, which is {}", e.number.parameter_index(),
                                   describe_function(f), fn.root ? "an entry point" : "called through a pointer"));
       }
@@ -552,18 +624,29 @@ class Analysis {
       }
       return Value::unknown();
     };
+    const int bits = program_.backend().conventions().pointer_size * 8;
     OpenEffect up = e;
-    up.number = e.number.substitute(argument, program_.backend().conventions().pointer_size * 8);
+    up.number = e.number.substitute(argument, bits);
+    up.args.clear();
+    for (const IndexedValue& a : e.args) {
+      Value v = a.value.substitute(argument, bits);
+      if (!v.is_unknown()) up.args.push_back({a.index, std::move(v)});
+    }
     if (up.path.size() < kMaxPathLength) up.path.push_back(f);
-    classify(f, std::move(up),
-             fmt::format("(parameter {} of {} is not a constant at {:#x} in {})", e.number.parameter_index(),
-                         describe_function(g), site.address, describe_function(f)));
+    classify(f, std::move(up), [&] {
+      return fmt::format("(parameter {} of {} is not a constant at {:#x} in {})", e.number.parameter_index(),
+                         describe_function(g), site.address, describe_function(f));
+    });
   }
 
   // ---- syscalls without an instruction ------------------------------------------
 
+  /// A syscall made without an instruction of the program's for it, with any arguments.
   void imply(std::string_view name, const std::string& reason) {
-    if (auto nr = names_.number(name); nr && !result_.syscalls.count(*nr)) result_.implied.emplace(*nr, reason);
+    auto nr = names_.number(name);
+    if (!nr) return;
+    result_.arguments[*nr] = {true, {}};
+    if (!result_.syscalls.count(*nr)) result_.implied.emplace(*nr, reason);
   }
 
   void add_implied() {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,12 +34,26 @@ struct UnresolvedSyscall {
   std::string reason;
 };
 
+/// One call site's constraint on a syscall: each scalar argument it pins (ScalarArgs)
+/// with the values it can take there; arguments it does not pin are absent.
+using ArgumentTuple = std::map<uint8_t, std::vector<uint64_t>>;
+
+/// What the sites of one syscall pass in its scalar arguments.
+struct SyscallArguments {
+  /// Some site pins none of them (or the syscall has none): any arguments.
+  bool any = false;
+  /// Otherwise, one tuple per distinct site constraint: a call must match one of them.
+  std::set<ArgumentTuple> tuples;
+};
+
 struct AnalysisResult {
   std::string arch;
   /// Syscall number → the sites that make it (a few per number, for reports).
   std::map<uint64_t, std::vector<SyscallOrigin>> syscalls;
   /// Numbers added without an instruction for them, with the reason.
   std::map<uint64_t, std::string> implied;
+  /// Syscall number → the argument values its sites pass (every number in `syscalls`).
+  std::map<uint64_t, SyscallArguments> arguments;
   std::vector<UnresolvedSyscall> unresolved;
   size_t functions_analysed = 0;
   size_t address_taken = 0;

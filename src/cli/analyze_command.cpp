@@ -20,6 +20,7 @@ struct AnalyzeOptions {
   ProgramOptions program;
   std::string output;
   std::string format = "native";
+  bool no_args = false;
   CacheOptions cache;
 };
 
@@ -81,6 +82,9 @@ int run_analyze(const AnalyzeOptions& options) {
         "under \"unresolved\" (see README: unresolved sites)\n",
         result->unresolved.size());
   }
+  if (options.no_args) {
+    for (auto& [nr, arguments] : result->arguments) arguments = {true, {}};
+  }
   std::string text = options.format == "report" ? emit::text_report(loaded->program, *result, seconds)
                                                 : emit::native_policy(loaded->program, *result).dump(2) + "\n";
   if (!write_output(options.output, text)) return 2;
@@ -100,6 +104,9 @@ void add_analyze_command(CLI::App& app, int& status) {
   sub->add_option("--format", options->format, "Output format")
       ->check(CLI::IsMember({"native", "report"}))
       ->capture_default_str();
+  sub->add_flag("--no-args", options->no_args,
+                 "Allow each syscall with any arguments (the syscall-only profile, to measure what argument "
+                 "constraints add)");
   add_cache_options(*sub, options->cache);
   sub->callback([options, &status] { status = run_analyze(*options); });
 }

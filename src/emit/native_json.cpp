@@ -17,15 +17,29 @@ nlohmann::json origin_json(const program::Program& program, const analysis::Sysc
 
 }  // namespace
 
-nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result) {
+nlohmann::json rules_json(const analysis::SyscallArguments& arguments) {
+  nlohmann::json rules = nlohmann::json::array();
+  if (arguments.any) return rules;
+  for (const analysis::ArgumentTuple& tuple : arguments.tuples) {
+    nlohmann::json args = nlohmann::json::object();
+    for (const auto& [index, values] : tuple) args[std::to_string(index)] = values;
+    rules.push_back({{"args", std::move(args)}});
+  }
+  return rules;
+}
+
+nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result,
+                             bool with_arguments) {
   const analysis::SyscallNames names(result.arch);
   nlohmann::json modules = nlohmann::json::array();
   for (const auto& m : program.modules()) modules.push_back({{"path", m.path}, {"build_id", m.elf().build_id()}});
   nlohmann::json syscalls = nlohmann::json::array();
   auto add = [&](uint64_t nr, nlohmann::json sites, const std::string& implied) {
+    auto arguments = result.arguments.find(nr);
+    const bool constrained = with_arguments && arguments != result.arguments.end();
     nlohmann::json entry = {{"name", names.name(nr).value_or(fmt::format("syscall_{}", nr))},
                             {"nr", nr},
-                            {"rules", nlohmann::json::array()},
+                            {"rules", constrained ? rules_json(arguments->second) : nlohmann::json::array()},
                             {"sites", std::move(sites)}};
     if (!implied.empty()) entry["implied"] = implied;
     syscalls.push_back(std::move(entry));

@@ -8,6 +8,13 @@
 
 namespace sysfence::emit {
 
-nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result);
+/// The policy; without `with_arguments` every syscall is allowed with any arguments
+/// (`--no-args`, the syscall-only profile).
+nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result,
+                             bool with_arguments = true);
+
+/// A syscall's "rules": one {"args": {"i": [values]}} per distinct site constraint, or
+/// empty (any arguments).
+nlohmann::json rules_json(const analysis::SyscallArguments& arguments);
 
 }  // namespace sysfence::emit

@@ -5,11 +5,39 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "analysis/scalar_args.h"
 #include "analysis/syscall_names.h"
 #include "emit/syscall_kinds.h"
 
 namespace sysfence::emit {
+namespace {
+
+/// "socket(domain 1|2, type 1|524290)": one rule of a syscall, scalar arguments by meaning.
+std::string describe_rule(const std::string& name, const analysis::ArgumentTuple& rule) {
+  std::vector<std::string> parts;
+  for (const auto& [index, values] : rule) {
+    std::string meaning = analysis::ScalarArgs::table().meaning(name, index);
+    if (meaning.empty()) meaning = fmt::format("arg{}", index);
+    parts.push_back(fmt::format("{} {:#x}", meaning, fmt::join(values, "|")));
+  }
+  return fmt::format("{}({})", name, fmt::join(parts, ", "));
+}
+
+template <class NameOf>
+std::string argument_section(const analysis::AnalysisResult& result, const NameOf& name_of) {
+  std::string lines;
+  size_t constrained = 0;
+  for (const auto& [nr, arguments] : result.arguments) {
+    if (arguments.any || arguments.tuples.empty()) continue;
+    ++constrained;
+    for (const auto& rule : arguments.tuples) lines += "  " + describe_rule(name_of(nr), rule) + "\n";
+  }
+  return fmt::format("syscalls allowed only with certain argument values: {}\n", constrained) + lines;
+}
+
+}  // namespace
 
 std::string text_report(const program::Program& program, const analysis::AnalysisResult& result, double seconds) {
   const analysis::SyscallNames names(result.arch);
@@ -36,6 +64,7 @@ std::string text_report(const program::Program& program, const analysis::Analysi
     out += "\n";
   }
   for (const auto& [nr, reason] : result.implied) out += fmt::format("  * {}: {}\n", name_of(nr), reason);
+  out += argument_section(result, name_of);
   out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
   for (const auto& u : result.unresolved) {
     out += fmt::format("  {} {:#x}: {}\n", program.modules()[u.origin.module].path, u.origin.address, u.reason);

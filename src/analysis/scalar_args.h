@@ -1,0 +1,33 @@
+#pragma once
+/// Which syscall arguments are scalars worth constraining: flags, commands, address
+/// families, option numbers, never pointers or lengths. The table is data
+/// (data/scalar_args.json), compiled into the binary.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sysfence::analysis {
+
+class ScalarArgs {
+ public:
+  /// The table, parsed once.
+  static const ScalarArgs& table();
+  /// Indices of `syscall`'s scalar arguments, ascending; empty when it has none.
+  const std::vector<uint8_t>& indices(std::string_view syscall) const;
+  /// What argument `index` of `syscall` means ("domain"), or "".
+  std::string meaning(std::string_view syscall, uint8_t index) const;
+
+ private:
+  struct Entry {
+    std::vector<uint8_t> indices;
+    std::map<uint8_t, std::string> meanings;
+  };
+  ScalarArgs();
+  std::map<std::string, Entry, std::less<>> syscalls_;
+};
+
+}  // namespace sysfence::analysis
