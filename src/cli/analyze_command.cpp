@@ -6,12 +6,16 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/program_analysis.h"
 #include "cli/commands.h"
 #include "cli/program_loading.h"
 #include "emit/native_json.h"
 #include "emit/report.h"
+#include "emit/seccomp_formats.h"
+#include "policy/profile.h"
+#include "policy/seccomp_filter.h"
 
 namespace sysfence::cli {
 namespace {
@@ -20,6 +24,7 @@ struct AnalyzeOptions {
   ProgramOptions program;
   std::string output;
   std::string format = "native";
+  std::string action = "kill";
   bool no_args = false;
   CacheOptions cache;
 };
@@ -61,6 +66,28 @@ bool write_output(const std::string& path, const std::string& text) {
   return true;
 }
 
+/// The profile in the format asked for (the BPF program as its raw bytes).
+Result<std::string> render(const AnalyzeOptions& options, const program::Program& program,
+                           const analysis::AnalysisResult& result, double seconds) {
+  if (options.format == "report") return emit::text_report(program, result, seconds);
+  if (options.format == "native") return emit::native_policy(program, result).dump(2) + "\n";
+  const policy::Profile profile = policy::profile_of(result, true);
+  const policy::DenyAction action = *policy::deny_action_named(options.action);
+  const std::string& binary = program.modules()[0].path;
+  if (options.format == "oci") return emit::oci_profile(profile, action).dump(2) + "\n";
+  if (options.format == "c") return emit::libseccomp_c(profile, action, binary);
+  if (options.format == "systemd") return emit::systemd_filter(profile, binary);
+  auto filter = policy::compile_filter(profile, action);
+  if (!filter) return filter.error();
+  if (!filter->loosened.empty()) {
+    std::cerr << fmt::format("sysfence: warning: to fit the kernel's {}-instruction limit, these syscalls are "
+                             "allowed with any arguments: {}\n",
+                             policy::kMaxFilterInstructions, fmt::join(filter->loosened, ", "));
+  }
+  return std::string(reinterpret_cast<const char*>(filter->program.data()),
+                     filter->program.size() * sizeof(sock_filter));
+}
+
 int run_analyze(const AnalyzeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   auto loaded = load_program(options.program);
@@ -85,9 +112,12 @@ int run_analyze(const AnalyzeOptions& options) {
   if (options.no_args) {
     for (auto& [nr, arguments] : result->arguments) arguments = {true, {}};
   }
-  std::string text = options.format == "report" ? emit::text_report(loaded->program, *result, seconds)
-                                                : emit::native_policy(loaded->program, *result).dump(2) + "\n";
-  if (!write_output(options.output, text)) return 2;
+  auto text = render(options, loaded->program, *result, seconds);
+  if (!text) {
+    std::cerr << "sysfence: " << text.error().message << "\n";
+    return 2;
+  }
+  if (!write_output(options.output, *text)) return 2;
   std::cerr << fmt::format("sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {:.2f} s\n",
                            result->syscalls.size() + result->implied.size(), result->unresolved.size(),
                            result->functions_analysed, result->functions_from_cache, seconds);
@@ -101,8 +131,14 @@ void add_analyze_command(CLI::App& app, int& status) {
   CLI::App* sub = app.add_subcommand("analyze", "List every syscall the program can make (a seccomp profile)");
   add_program_options(*sub, options->program);
   sub->add_option("-o,--output", options->output, "Write the profile here instead of stdout");
-  sub->add_option("--format", options->format, "Output format")
-      ->check(CLI::IsMember({"native", "report"}))
+  sub->add_option("--format", options->format,
+                  "Output format: native (sysfence JSON), report (readable), bpf (raw filter for the binary's "
+                  "architecture), oci (Docker/podman/runc seccomp JSON), c (libseccomp C that loads the filter and "
+                  "execs), systemd (SystemCallFilter=, names only)")
+      ->check(CLI::IsMember({"native", "report", "bpf", "oci", "c", "systemd"}))
+      ->capture_default_str();
+  sub->add_option("--action", options->action, "What the bpf, oci and c formats do with a denied call")
+      ->check(CLI::IsMember({"kill", "errno", "log", "trap"}))
       ->capture_default_str();
   sub->add_flag("--no-args", options->no_args,
                  "Allow each syscall with any arguments (the syscall-only profile, to measure what argument "

@@ -1,0 +1,151 @@
+// Profiles compiled to seccomp BPF (libseccomp) and run two ways: through sysfence's own
+// BPF simulator and, on x86-64, through the kernel, in a child that loads the filter and
+// makes the call. Both must give the table's verdict.
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "enforce/bpf_simulator.h"
+#include "policy/seccomp_filter.h"
+
+namespace sysfence {
+namespace {
+
+constexpr uint64_t kAfUnix = 1, kAfInet = 2, kAfPacket = 17, kStream = 1, kDgram = 2, kCloexec = 0x80000;
+
+policy::Profile x86_64_profile() {
+  policy::Profile p;
+  p.arch = "x86_64";
+  p.syscalls = {
+      {SYS_getpid, "getpid", {}},
+      {SYS_exit_group, "exit_group", {}},
+      {SYS_ioctl, "ioctl", {{{1, {0x5401}}}}},  // TCGETS only
+      {SYS_mprotect, "mprotect", {{{2, {0, 1, 3}}}}},  // never PROT_EXEC
+      {SYS_socket, "socket", {{{0, {kAfUnix, kAfInet}}, {1, {kStream, kStream | kCloexec}}}}},
+      {SYS_prctl, "prctl", {{{0, {PR_SET_NAME, PR_GET_NAME}}}}},
+  };
+  return p;
+}
+
+struct Row {
+  const char* what;
+  long nr;
+  std::array<uint64_t, 6> args;
+  bool allowed;
+};
+
+const Row kRows[] = {
+    {"getpid", SYS_getpid, {}, true},
+    {"socket(AF_INET, SOCK_STREAM)", SYS_socket, {kAfInet, kStream, 0}, true},
+    {"socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC)", SYS_socket, {kAfUnix, kStream | kCloexec, 0}, true},
+    {"socket(AF_PACKET, SOCK_STREAM)", SYS_socket, {kAfPacket, kStream, 0}, false},
+    {"socket(AF_INET, SOCK_DGRAM)", SYS_socket, {kAfInet, kDgram, 0}, false},
+    {"socket(AF_INET in the low half only)", SYS_socket, {kAfInet | (uint64_t{1} << 32), kStream, 0}, false},
+    {"mprotect(PROT_READ)", SYS_mprotect, {0, 0, 1}, true},
+    {"mprotect(PROT_READ|PROT_EXEC)", SYS_mprotect, {0, 0, 5}, false},
+    {"prctl(PR_GET_NAME)", SYS_prctl, {PR_GET_NAME, 0}, true},
+    {"prctl(PR_SET_SECCOMP)", SYS_prctl, {PR_SET_SECCOMP, 0}, false},
+    {"ioctl(-1, TCGETS)", SYS_ioctl, {~uint64_t{0}, 0x5401}, true},
+    {"ioctl(-1, FIONREAD)", SYS_ioctl, {~uint64_t{0}, 0x541b}, false},
+    {"openat (not in the profile)", SYS_openat, {~uint64_t{99}, 0, 0}, false},
+};
+
+class SeccompFilter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto filter = policy::compile_filter(x86_64_profile(), policy::DenyAction::Kill);
+    ASSERT_TRUE(filter) << filter.error().message;
+    EXPECT_TRUE(filter->loosened.empty());
+    program_ = filter->program;
+  }
+
+  enforce::Verdict simulate(long nr, const std::array<uint64_t, 6>& args, uint32_t arch = AUDIT_ARCH_X86_64) {
+    enforce::SeccompData data;
+    data.nr = static_cast<int32_t>(nr);
+    data.arch = arch;
+    data.args = args;
+    auto verdict = enforce::run_filter(program_, data, false);
+    EXPECT_TRUE(verdict) << verdict.error().message;
+    return verdict ? *verdict : enforce::Verdict{};
+  }
+
+  /// Whether the kernel lets a child make the call under the filter (killed by SIGSYS if not).
+  bool kernel_allows(long nr, const std::array<uint64_t, 6>& args) {
+    const pid_t child = fork();
+    if (child == 0) {
+      sock_fprog prog{static_cast<unsigned short>(program_.size()), program_.data()};
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+        _exit(3);
+      }
+      syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+      syscall(SYS_exit_group, 0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << "the child could not load the filter";
+    if (WIFSIGNALED(status)) {
+      EXPECT_EQ(WTERMSIG(status), SIGSYS);
+      return false;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+
+  std::vector<sock_filter> program_;
+};
+
+TEST_F(SeccompFilter, SimulatorAndKernelAgreeWithTheTable) {
+  for (const Row& row : kRows) {
+    const auto verdict = simulate(row.nr, row.args);
+    EXPECT_EQ(enforce::action_of(verdict.action), row.allowed ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS)
+        << row.what << " (simulator)";
+    EXPECT_GT(verdict.instructions, 0u);
+    EXPECT_EQ(kernel_allows(row.nr, row.args), row.allowed) << row.what << " (kernel)";
+  }
+}
+
+TEST_F(SeccompFilter, OtherAbisAreKilled) {
+  // i386 numbering through int 0x80, and the x32 ABI (__X32_SYSCALL_BIT).
+  EXPECT_EQ(enforce::action_of(simulate(20, {}, AUDIT_ARCH_I386).action), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(enforce::action_of(simulate(SYS_getpid | 0x40000000, {}).action), SECCOMP_RET_KILL_PROCESS);
+}
+
+TEST_F(SeccompFilter, UnconstrainedSyscallsLoadNoArgument) {
+  enforce::SeccompData data;
+  data.nr = SYS_getpid;
+  data.arch = AUDIT_ARCH_X86_64;
+  data.unknown_args.fill(true);
+  auto verdict = enforce::run_filter(program_, data, false);
+  ASSERT_TRUE(verdict);
+  EXPECT_FALSE(verdict->depends_on_unknown);  // the kernel's constant-action cache can skip it
+  data.nr = SYS_socket;
+  verdict = enforce::run_filter(program_, data, false);
+  ASSERT_TRUE(verdict);
+  EXPECT_TRUE(verdict->depends_on_unknown);
+}
+
+TEST(BpfSimulator, RefusesWhatTheKernelRefuses) {
+  const sock_filter unaligned[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), BPF_STMT(BPF_RET | BPF_K, 0)};
+  EXPECT_FALSE(enforce::run_filter(unaligned, {}, false));
+  const sock_filter off_the_end[] = {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0)};
+  EXPECT_FALSE(enforce::run_filter(off_the_end, {}, false));
+  EXPECT_FALSE(enforce::run_filter({}, {}, false));
+}
+
+TEST(BpfSimulator, ReadsSeccompDataInTheArchitecturesByteOrder) {
+  // Load the low word of argument 0: at offset 16 little endian, 20 big endian.
+  const sock_filter low_word_le[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16), BPF_STMT(BPF_RET | BPF_A, 0)};
+  const sock_filter low_word_be[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20), BPF_STMT(BPF_RET | BPF_A, 0)};
+  enforce::SeccompData data;
+  data.args[0] = 0x1122334455667788;
+  EXPECT_EQ(enforce::run_filter(low_word_le, data, false)->action, 0x55667788u);
+  EXPECT_EQ(enforce::run_filter(low_word_be, data, true)->action, 0x55667788u);
+}
+
+}  // namespace
+}  // namespace sysfence
