@@ -2,6 +2,7 @@
 #include <elf.h>
 
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -102,6 +103,34 @@ TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
     if (!a[i]["rules"].empty()) ++constrained;
   }
   EXPECT_GT(constrained, 0u);  // glibc's own mmap/ioctl/fcntl calls pin some values
+}
+
+// check: 0 when every traced call is allowed, 1 listing the denied ones, 2 for bad input.
+TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
+  testing::TempDir dir;
+  const std::string policy = (dir.path() / "true.json").string();
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", policy}).status, 0);
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir.path() / name).string();
+    std::ofstream(path) << text;
+    return path;
+  };
+  const std::string good = write("good.trace", "1 exit_group(0) = ?\n{\"name\": \"getpid\", \"args\": []}\n");
+  auto r = run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", good});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 allowed, 0 denied"), std::string::npos) << r.out;
+
+  const std::string bad = write("bad.trace", "1 exit_group(0) = ?\n1 kexec_load(0, 0, 0, 0) = -1 EPERM\n");
+  r = run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", bad});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("denied: line 2: kexec_load"), std::string::npos) << r.out;
+
+  const std::string not_a_policy = write("junk.json", "{\"schema\": \"something-else\"}");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", not_a_policy, "--trace", good}), not_a_policy,
+                     "not a sysfence policy");
+  const std::string raw = write("odd.bpf", "12345");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", raw, "--trace", good}), raw,
+                     "neither a sysfence policy");
 }
 
 TEST(Cli, InfoDescribesAProgramInASysroot) {

@@ -16,7 +16,9 @@ class SyscallNames {
   bool valid() const { return token_ != 0; }
   /// The kernel's name for `number` on this architecture, or nullopt.
   std::optional<std::string> name(uint64_t number) const;
-  /// The number of `name` on this architecture (real numbers only, no pseudo-syscalls).
+  /// The number of `name` on this architecture (real numbers only, no pseudo-syscalls:
+  /// where libseccomp models a call only through a multiplexer, the real number that
+  /// carries the name).
   std::optional<uint64_t> number(std::string_view name) const;
 
  private:

@@ -10,11 +10,15 @@ namespace sysfence::cli {
 /// `sysfence info BINARY [--sysroot DIR]`: the loaded program model as JSON.
 void add_info_command(CLI::App& app, int& status);
 
-/// `sysfence analyze BINARY [--sysroot DIR] [-o FILE] [--format native|report]`.
+/// `sysfence analyze BINARY [--sysroot DIR] [-o FILE] [--format native|report|bpf|oci|c|systemd]`.
 void add_analyze_command(CLI::App& app, int& status);
 
 /// `sysfence explain BINARY SYSCALL [--sysroot DIR]`: where and through which calls the
 /// program makes SYSCALL; exit 1 when it cannot.
 void add_explain_command(CLI::App& app, int& status);
+
+/// `sysfence check --policy FILE --trace FILE [--arch ARCH]`: exit 1 when the filter
+/// would deny a traced call.
+void add_check_command(CLI::App& app, int& status);
 
 }  // namespace sysfence::cli

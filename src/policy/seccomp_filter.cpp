@@ -76,7 +76,10 @@ Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree on the syscall number
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     const SyscallPolicy& s = profile.syscalls[i];
-    const int nr = static_cast<int>(s.nr);
+    // libseccomp takes numbers in the host's namespace (names the host lacks have
+    // pseudo-numbers) and maps them by name onto each architecture of the filter.
+    const int nr = seccomp_syscall_resolve_name(s.name.c_str());
+    if (nr == __NR_SCMP_ERROR) return Error{fmt::format("libseccomp does not know the syscall {}", s.name)};
     if (s.rules.empty() || unconstrained[i]) {
       if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc != 0) {
         return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};

@@ -1,0 +1,166 @@
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <cstring>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "analysis/syscall_names.h"
+#include "cli/commands.h"
+#include "enforce/bpf_simulator.h"
+#include "enforce/trace_reader.h"
+#include "policy/profile.h"
+#include "policy/seccomp_filter.h"
+
+namespace sysfence::cli {
+namespace {
+
+struct CheckOptions {
+  std::string policy;
+  std::string trace;
+  std::string arch;
+};
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{fmt::format("{}: cannot read", path)};
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+struct Filter {
+  std::string arch;
+  std::vector<sock_filter> program;
+};
+
+/// The filter a policy file stands for: a native policy compiled as `analyze --format
+/// bpf` would, or a raw BPF program (whose architecture `arch` must name).
+Result<Filter> load_filter(const std::string& path, const std::string& arch) {
+  auto content = read_file(path);
+  if (!content) return content.error();
+  const auto json = nlohmann::json::parse(*content, nullptr, false);
+  if (!json.is_discarded() && json.is_object()) {
+    auto profile = policy::read_native_policy(json, path);
+    if (!profile) return profile.error();
+    if (!arch.empty() && arch != profile->arch) {
+      return Error{fmt::format("{}: the policy is for {}, not {}", path, profile->arch, arch)};
+    }
+    auto compiled = policy::compile_filter(*profile, policy::DenyAction::Kill);
+    if (!compiled) return Error{fmt::format("{}: {}", path, compiled.error().message)};
+    return Filter{profile->arch, std::move(compiled->program)};
+  }
+  if (content->empty() || content->size() % sizeof(sock_filter) != 0) {
+    return Error{fmt::format("{}: neither a sysfence policy (JSON) nor a BPF program (a multiple of {} bytes)", path,
+                             sizeof(sock_filter))};
+  }
+  if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
+  Filter filter{arch, std::vector<sock_filter>(content->size() / sizeof(sock_filter))};
+  std::memcpy(filter.program.data(), content->data(), content->size());
+  return filter;
+}
+
+bool big_endian(const std::string& arch) {
+  for (const char* be : {"mips", "mips64", "mips64n32", "ppc", "ppc64", "s390", "s390x", "parisc", "parisc64"}) {
+    if (arch == be) return true;
+  }
+  return false;
+}
+
+int run_check(const CheckOptions& options) {
+  auto filter = load_filter(options.policy, options.arch);
+  if (!filter) {
+    std::cerr << "sysfence: " << filter.error().message << "\n";
+    return 2;
+  }
+  const analysis::SyscallNames names(filter->arch);
+  const uint32_t audit_arch = seccomp_arch_resolve_name(filter->arch.c_str());
+  if (!names.valid() || audit_arch == 0) {
+    std::cerr << fmt::format("sysfence: unknown architecture \"{}\"\n", filter->arch);
+    return 2;
+  }
+  auto text = read_file(options.trace);
+  if (!text) {
+    std::cerr << "sysfence: " << text.error().message << "\n";
+    return 2;
+  }
+  const int bits = seccomp_arch_resolve_name(filter->arch.c_str()) & __AUDIT_ARCH_64BIT ? 64 : 32;
+  auto calls = enforce::read_trace(*text, options.trace, bits);
+  if (!calls) {
+    std::cerr << "sysfence: " << calls.error().message << "\n";
+    return 2;
+  }
+  // Distinct calls (as printed) -> first line, how many.
+  std::map<std::string, std::pair<size_t, size_t>> denied, undetermined, unknown_names;
+  size_t allowed = 0;
+  for (const enforce::TracedCall& call : *calls) {
+    const auto nr = names.number(call.name);
+    const std::string shown = call.text.substr(call.text.find(call.name));
+    auto note = [&](auto& list) {
+      auto [it, fresh] = list.try_emplace(shown, call.line, 0);
+      ++it->second.second;
+    };
+    if (!nr) {
+      note(unknown_names);
+      continue;
+    }
+    enforce::SeccompData data;
+    data.nr = static_cast<int32_t>(*nr);
+    data.arch = audit_arch;
+    data.args = call.args;
+    data.unknown_args = call.unknown;
+    auto verdict = enforce::run_filter(filter->program, data, big_endian(filter->arch));
+    if (!verdict) {
+      std::cerr << fmt::format("sysfence: {}: {}\n", options.policy, verdict.error().message);
+      return 2;
+    }
+    if (enforce::action_of(verdict->action) == SECCOMP_RET_ALLOW) {
+      ++allowed;
+    } else if (verdict->depends_on_unknown) {
+      note(undetermined);
+    } else {
+      note(denied);
+    }
+  }
+  auto count = [](const auto& list) {
+    size_t n = 0;
+    for (const auto& [text, where] : list) n += where.second;
+    return n;
+  };
+  std::cout << fmt::format("{} calls checked against {} ({}): {} allowed, {} denied, {} undetermined, {} unknown\n",
+                           calls->size(), options.policy, filter->arch, allowed, count(denied), count(undetermined),
+                           count(unknown_names));
+  auto list = [](const char* title, const auto& entries) {
+    for (const auto& [text, where] : entries) {
+      std::cout << fmt::format("{}: line {}{}: {}\n", title, where.first,
+                               where.second > 1 ? fmt::format(" (and {} more)", where.second - 1) : "", text);
+    }
+  };
+  list("denied", denied);
+  list("undetermined (the filter reads an argument the trace does not give as a number)", undetermined);
+  list("unknown syscall name", unknown_names);
+  return denied.empty() && unknown_names.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& status) {
+  auto options = std::make_shared<CheckOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "check", "Replay a trace against a policy: exit 1 listing each call the filter would deny");
+  sub->add_option("--policy", options->policy, "A sysfence policy (native JSON) or a raw BPF program")->required();
+  sub->add_option("--trace", options->trace,
+                  "The run: JSON lines (sysfence trace), strace output, or qemu-user -strace output")
+      ->required();
+  sub->add_option("--arch", options->arch, "The architecture of a raw BPF program (libseccomp's name)");
+  sub->callback([options, &status] { status = run_check(*options); });
+}
+
+}  // namespace sysfence::cli

@@ -1,0 +1,149 @@
+#include "enforce/trace_reader.h"
+
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sysfence::enforce {
+namespace {
+
+/// Splits a printed argument list at top-level commas (not inside quotes, brackets or
+/// braces).
+std::vector<std::string> split_arguments(const std::string& s) {
+  std::vector<std::string> out;
+  std::string current;
+  int depth = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      current += c;
+      if (c == '\\' && i + 1 < s.size()) {
+        current += s[++i];
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') quoted = true;
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(current);
+      current.clear();
+      continue;
+    }
+    current += c;
+  }
+  if (!current.empty() || !out.empty()) out.push_back(current);
+  for (auto& a : out) {
+    const auto first = a.find_first_not_of(' ');
+    const auto last = a.find_last_not_of(' ');
+    a = first == std::string::npos ? "" : a.substr(first, last - first + 1);
+  }
+  return out;
+}
+
+/// A printed number: decimal, 0x hex, 0-prefixed octal, negative, NULL, or numbers OR-ed
+/// with '|'. nullopt for anything else (a name, a string, a structure).
+std::optional<uint64_t> printed_number(std::string text, int bits) {
+  if (auto comment = text.find("/*"); comment != std::string::npos) text = text.substr(0, comment);
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  if (text == "NULL") return 0;
+  uint64_t value = 0;
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, '|')) {
+    if (part.empty()) return std::nullopt;
+    const bool negative = part[0] == '-';
+    const std::string digits = negative ? part.substr(1) : part;
+    if (digits.empty() || !std::isdigit(static_cast<unsigned char>(digits[0]))) return std::nullopt;
+    size_t used = 0;
+    uint64_t v = 0;
+    try {
+      const int base = digits.size() > 1 && digits[0] == '0' && digits[1] != 'x' ? 8 : 0;
+      v = std::stoull(digits, &used, base);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (used != digits.size()) return std::nullopt;
+    value |= negative ? static_cast<uint64_t>(-static_cast<int64_t>(v)) : v;
+  }
+  return bits == 64 ? value : value & 0xffffffffu;
+}
+
+Result<TracedCall> json_call(const std::string& line, size_t number, const std::string& file) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    return Error{fmt::format("{}:{}: not JSON: {}", file, number, e.what())};
+  }
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("args") || !j["args"].is_array()) {
+    return Error{fmt::format("{}:{}: a traced call needs \"name\" and \"args\"", file, number)};
+  }
+  TracedCall call;
+  call.line = number;
+  call.name = j["name"].get<std::string>();
+  call.unknown.fill(true);
+  for (size_t i = 0; i < j["args"].size() && i < 6; ++i) {
+    if (!j["args"][i].is_number_unsigned()) continue;
+    call.args[i] = j["args"][i].get<uint64_t>();
+    call.unknown[i] = false;
+  }
+  call.text = line;
+  return call;
+}
+
+}  // namespace
+
+Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits) {
+  // strace: "[PID ]name(args) = result", qemu-user: "PID name(args) = result"; a call
+  // strace splits across threads ends in "<unfinished ...>" and is read from that half.
+  static const std::regex call_line(R"(^(?:\[pid\s+)?(?:\d+\]?\s+)?([a-z_][a-z0-9_]*)\((.*)\)\s*(?:=.*|<unfinished \.\.\.>)$)");
+  static const std::regex unfinished(R"(^(?:\[pid\s+)?(?:\d+\]?\s+)?([a-z_][a-z0-9_]*)\((.*?)(?:,\s*)?<unfinished \.\.\.>$)");
+  std::vector<TracedCall> calls;
+  std::stringstream lines(text);
+  std::string line;
+  size_t number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '{') {
+      auto call = json_call(line, number, file);
+      if (!call) return call.error();
+      calls.push_back(std::move(*call));
+      continue;
+    }
+    std::smatch m;
+    if (!std::regex_match(line, m, unfinished) && !std::regex_match(line, m, call_line)) continue;
+    TracedCall call;
+    call.line = number;
+    call.name = m[1];
+    call.text = line;
+    call.unknown.fill(true);
+    const auto printed = split_arguments(m[2]);
+    // strace prints clone with named fields in its own order, which is not the
+    // registers'; the flags are the first argument on every architecture.
+    static const std::regex named_field(R"(^([a-z_]+)=(.*)$)");
+    for (size_t i = 0; i < printed.size() && i < 6; ++i) {
+      std::smatch field;
+      if (std::regex_match(printed[i], field, named_field)) {
+        if (call.name != "clone" || field[1] != "flags") continue;
+        if (auto v = printed_number(field[2], bits)) {
+          call.args[0] = *v;
+          call.unknown[0] = false;
+        }
+      } else if (auto v = printed_number(printed[i], bits)) {
+        call.args[i] = *v;
+        call.unknown[i] = false;
+      }
+    }
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
+}  // namespace sysfence::enforce

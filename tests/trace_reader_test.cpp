@@ -1,0 +1,67 @@
+// Reading recorded runs: strace and qemu-user -strace text and sysfence's JSON lines.
+#include <gtest/gtest.h>
+
+#include "enforce/trace_reader.h"
+
+namespace sysfence::enforce {
+namespace {
+
+std::vector<TracedCall> read(const std::string& text, int bits = 64) {
+  auto calls = read_trace(text, "trace.txt", bits);
+  EXPECT_TRUE(calls) << calls.error().message;
+  return calls ? *calls : std::vector<TracedCall>{};
+}
+
+TEST(TraceReader, StraceLinesGiveNumbersAndMarkTheRestUnknown) {
+  auto calls = read(
+      "443   mmap(NULL, 8192, 0x3, 0x22, -1, 0) = 0x7f04f76bb000\n"
+      "[pid  12] umask(022)                        = 022\n"
+      "socket(0x2, 0x1|0x80800, 0) = 7\n"
+      "443   openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3\n"
+      "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n"
+      "+++ exited with 0 +++\n"
+      "32758 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f2cc08dca10) = 320\n"
+      "12 read(3,  <unfinished ...>\n"
+      "12 <... read resumed>\"x\", 1) = 1\n");
+  ASSERT_EQ(calls.size(), 6u);
+  EXPECT_EQ(calls[0].name, "mmap");
+  EXPECT_EQ(calls[0].args[0], 0u);
+  EXPECT_EQ(calls[0].args[2], 3u);
+  EXPECT_EQ(calls[0].args[4], ~uint64_t{0});
+  EXPECT_FALSE(calls[0].unknown[4]);
+  EXPECT_EQ(calls[1].args[0], 022u);  // octal
+  EXPECT_EQ(calls[2].args[1], 0x80801u);
+  EXPECT_TRUE(calls[3].unknown[0]);  // AT_FDCWD: a name
+  EXPECT_TRUE(calls[3].unknown[1]);  // a string
+  EXPECT_EQ(calls[4].name, "clone");  // named fields: only the flags, as argument 0
+  EXPECT_EQ(calls[4].args[0], 0x1200011u);
+  EXPECT_FALSE(calls[4].unknown[0]);
+  EXPECT_TRUE(calls[4].unknown[1]);
+  EXPECT_EQ(calls[5].name, "read");
+  EXPECT_EQ(calls[5].args[0], 3u);
+  EXPECT_EQ(calls[5].line, 8u);
+}
+
+TEST(TraceReader, QemuLinesAndThirtyTwoBitRegisters) {
+  auto calls = read("1503 mmap2(NULL,43327,PROT_READ,MAP_PRIVATE,4,0) = 0x3f7f1000\n"
+                    "1503 lseek(3,-1,SEEK_END) = -1 errno=22 (Invalid argument)\n",
+                    32);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].args[1], 43327u);
+  EXPECT_TRUE(calls[0].unknown[2]);
+  EXPECT_EQ(calls[1].args[1], 0xffffffffu);  // -1 in a 32-bit register
+}
+
+TEST(TraceReader, JsonLines) {
+  auto calls = read("{\"pid\": 7, \"name\": \"socket\", \"nr\": 41, \"args\": [2, 1, 0, 0, 0, 0]}\n");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].name, "socket");
+  EXPECT_EQ(calls[0].args[0], 2u);
+  EXPECT_FALSE(calls[0].unknown[5]);
+  auto bad = read_trace("{\"name\": \"socket\"}\n", "trace.txt", 64);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("trace.txt:1"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace sysfence::enforce
