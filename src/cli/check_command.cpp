@@ -2,6 +2,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -98,7 +99,7 @@ int run_check(const CheckOptions& options) {
     return 2;
   }
   // Distinct calls (as printed) -> first line, how many.
-  std::map<std::string, std::pair<size_t, size_t>> denied, undetermined, unknown_names;
+  std::map<std::string, std::pair<size_t, size_t>> denied, undetermined, unknown_names, substituted;
   size_t allowed = 0;
   for (const enforce::TracedCall& call : *calls) {
     const auto nr = names.number(call.name);
@@ -123,6 +124,8 @@ int run_check(const CheckOptions& options) {
     }
     if (enforce::action_of(verdict->action) == SECCOMP_RET_ALLOW) {
       ++allowed;
+    } else if (verdict->action == (SECCOMP_RET_ERRNO | ENOSYS)) {
+      note(substituted);  // the program falls back to a call the filter checks (clone3 -> clone)
     } else if (verdict->depends_on_unknown) {
       note(undetermined);
     } else {
@@ -134,9 +137,10 @@ int run_check(const CheckOptions& options) {
     for (const auto& [text, where] : list) n += where.second;
     return n;
   };
-  std::cout << fmt::format("{} calls checked against {} ({}): {} allowed, {} denied, {} undetermined, {} unknown\n",
-                           calls->size(), options.policy, filter->arch, allowed, count(denied), count(undetermined),
-                           count(unknown_names));
+  std::cout << fmt::format(
+      "{} calls checked against {} ({}): {} allowed, {} denied, {} undetermined, {} unknown, {} answered ENOSYS\n",
+      calls->size(), options.policy, filter->arch, allowed, count(denied), count(undetermined), count(unknown_names),
+      count(substituted));
   auto list = [](const char* title, const auto& entries) {
     for (const auto& [text, where] : entries) {
       std::cout << fmt::format("{}: line {}{}: {}\n", title, where.first,
@@ -146,6 +150,7 @@ int run_check(const CheckOptions& options) {
   list("denied", denied);
   list("undetermined (the filter reads an argument the trace does not give as a number)", undetermined);
   list("unknown syscall name", unknown_names);
+  list("answered ENOSYS (the program falls back to a call the filter checks)", substituted);
   return denied.empty() && unknown_names.empty() ? 0 : 1;
 }
 

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "analysis/syscall_names.h"
 
 namespace sysfence::emit {
 namespace {
@@ -17,30 +16,25 @@ nlohmann::json origin_json(const program::Program& program, const analysis::Sysc
 
 }  // namespace
 
-nlohmann::json rules_json(const analysis::SyscallArguments& arguments) {
-  nlohmann::json rules = nlohmann::json::array();
-  if (arguments.any) return rules;
-  for (const analysis::ArgumentTuple& tuple : arguments.tuples) {
-    nlohmann::json args = nlohmann::json::object();
-    for (const auto& [index, values] : tuple) args[std::to_string(index)] = values;
-    rules.push_back({{"args", std::move(args)}});
-  }
-  return rules;
+nlohmann::json rule_json(const analysis::ArgumentTuple& rule) {
+  nlohmann::json args = nlohmann::json::object();
+  for (const auto& [index, values] : rule) args[std::to_string(index)] = values;
+  return {{"args", std::move(args)}};
 }
 
 nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result,
                              bool with_arguments) {
-  const analysis::SyscallNames names(result.arch);
+  const policy::Profile profile = policy::profile_of(result, with_arguments);
   nlohmann::json modules = nlohmann::json::array();
   for (const auto& m : program.modules()) modules.push_back({{"path", m.path}, {"build_id", m.elf().build_id()}});
   nlohmann::json syscalls = nlohmann::json::array();
   auto add = [&](uint64_t nr, nlohmann::json sites, const std::string& implied) {
-    auto arguments = result.arguments.find(nr);
-    const bool constrained = with_arguments && arguments != result.arguments.end();
-    nlohmann::json entry = {{"name", names.name(nr).value_or(fmt::format("syscall_{}", nr))},
-                            {"nr", nr},
-                            {"rules", constrained ? rules_json(arguments->second) : nlohmann::json::array()},
-                            {"sites", std::move(sites)}};
+    auto decided = std::find_if(profile.syscalls.begin(), profile.syscalls.end(),
+                                [&](const policy::SyscallPolicy& s) { return s.nr == nr; });
+    nlohmann::json rules = nlohmann::json::array();
+    for (const auto& rule : decided->rules) rules.push_back(rule_json(rule));
+    nlohmann::json entry = {{"name", decided->name}, {"nr", nr}, {"rules", std::move(rules)}, {"sites", std::move(sites)}};
+    if (decided->enosys) entry["enosys"] = true;
     if (!implied.empty()) entry["implied"] = implied;
     syscalls.push_back(std::move(entry));
   };
@@ -57,7 +51,12 @@ nlohmann::json native_policy(const program::Program& program, const analysis::An
     entry["reason"] = u.reason;
     unresolved.push_back(std::move(entry));
   }
+  nlohmann::json substitutions = nlohmann::json::array();
+  for (const policy::SyscallPolicy& s : profile.syscalls) {
+    if (s.enosys) substitutions.push_back(policy::kClone3Substitution);
+  }
   return {{"schema", "sysfence-policy/1"},
+          {"substitutions", substitutions},
           {"arch", result.arch},
           {"binary", program.modules()[0].path},
           {"modules", modules},

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/program_analysis.h"
+#include "policy/profile.h"
 #include "program/program.h"
 
 namespace sysfence::emit {
@@ -13,8 +14,7 @@ namespace sysfence::emit {
 nlohmann::json native_policy(const program::Program& program, const analysis::AnalysisResult& result,
                              bool with_arguments = true);
 
-/// A syscall's "rules": one {"args": {"i": [values]}} per distinct site constraint, or
-/// empty (any arguments).
-nlohmann::json rules_json(const analysis::SyscallArguments& arguments);
+/// One rule: {"args": {"i": [values]}}.
+nlohmann::json rule_json(const analysis::ArgumentTuple& rule);
 
 }  // namespace sysfence::emit

@@ -10,6 +10,7 @@
 #include "analysis/scalar_args.h"
 #include "analysis/syscall_names.h"
 #include "emit/syscall_kinds.h"
+#include "policy/profile.h"
 
 namespace sysfence::emit {
 namespace {
@@ -65,6 +66,9 @@ std::string text_report(const program::Program& program, const analysis::Analysi
   }
   for (const auto& [nr, reason] : result.implied) out += fmt::format("  * {}: {}\n", name_of(nr), reason);
   out += argument_section(result, name_of);
+  for (const auto& s : policy::profile_of(result, true).syscalls) {
+    if (s.enosys) out += fmt::format("substituted: {}\n", policy::kClone3Substitution);
+  }
   out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
   for (const auto& u : result.unresolved) {
     out += fmt::format("  {} {:#x}: {}\n", program.modules()[u.origin.module].path, u.origin.address, u.reason);

@@ -1,5 +1,7 @@
 #include "emit/seccomp_formats.h"
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 namespace sysfence::emit {
@@ -37,6 +39,10 @@ nlohmann::json oci_profile(const policy::Profile& profile, policy::DenyAction ac
   nlohmann::json syscalls = nlohmann::json::array();
   nlohmann::json unconstrained = nlohmann::json::array();
   for (const policy::SyscallPolicy& s : profile.syscalls) {
+    if (s.enosys) {
+      syscalls.push_back({{"names", {s.name}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", ENOSYS}});
+      continue;
+    }
     if (s.rules.empty()) {
       unconstrained.push_back(s.name);
       continue;
@@ -64,6 +70,10 @@ nlohmann::json oci_profile(const policy::Profile& profile, policy::DenyAction ac
 std::string libseccomp_c(const policy::Profile& profile, policy::DenyAction action, const std::string& binary) {
   std::string rules;
   for (const policy::SyscallPolicy& s : profile.syscalls) {
+    if (s.enosys) {
+      rules += fmt::format("  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS({}), 0);\n", s.name);
+      continue;
+    }
     if (s.rules.empty()) {
       rules += fmt::format("  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS({}), 0);\n", s.name);
       continue;
@@ -123,7 +133,7 @@ std::string systemd_filter(const policy::Profile& profile, const std::string& bi
   std::string names;
   size_t constrained = 0;
   for (const policy::SyscallPolicy& s : profile.syscalls) {
-    names += " " + s.name;
+    names += " " + s.name;  // systemd cannot answer ENOSYS for one call: clone3 stays allowed
     if (!s.rules.empty()) ++constrained;
   }
   return fmt::format(

@@ -1,5 +1,7 @@
 #include "policy/profile.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "analysis/syscall_names.h"
@@ -22,6 +24,13 @@ Profile profile_of(const analysis::AnalysisResult& result, bool with_arguments) 
   for (const auto& [nr, reason] : result.implied) add(nr);
   std::sort(profile.syscalls.begin(), profile.syscalls.end(),
             [](const SyscallPolicy& a, const SyscallPolicy& b) { return a.nr < b.nr; });
+  auto named = [&](std::string_view name) {
+    return std::find_if(profile.syscalls.begin(), profile.syscalls.end(),
+                        [&](const SyscallPolicy& s) { return s.name == name; });
+  };
+  if (auto clone3 = named("clone3"); clone3 != profile.syscalls.end() && named("clone") != profile.syscalls.end()) {
+    clone3->enosys = true;
+  }
   return profile;
 }
 
@@ -72,6 +81,7 @@ Result<Profile> read_native_policy(const nlohmann::json& json, const std::string
     auto nr = names.number(entry.name);
     if (!nr) return Error{fmt::format("{}: \"{}\" is no {} syscall", where, entry.name, profile.arch)};
     entry.nr = *nr;
+    entry.enosys = s.value("enosys", false);
     if (s.contains("rules")) {
       if (!s["rules"].is_array()) return Error{fmt::format("{}: \"rules\" is not a list", where)};
       for (const auto& rule : s["rules"]) {

@@ -80,6 +80,12 @@ Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action
     // pseudo-numbers) and maps them by name onto each architecture of the filter.
     const int nr = seccomp_syscall_resolve_name(s.name.c_str());
     if (nr == __NR_SCMP_ERROR) return Error{fmt::format("libseccomp does not know the syscall {}", s.name)};
+    if (s.enosys) {
+      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), nr, 0); rc != 0) {
+        return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};
+      }
+      continue;
+    }
     if (s.rules.empty() || unconstrained[i]) {
       if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc != 0) {
         return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};
