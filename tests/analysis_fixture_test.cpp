@@ -2,14 +2,21 @@
 // the fixture's source reaches (fixtures/expected, resolved per target by
 // scripts/trace-fixtures and checked there against real traces) must be found.
 #include <gtest/gtest.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
 #include "analysis/program_analysis.h"
+#include "enforce/bpf_simulator.h"
+#include "policy/profile.h"
+#include "policy/seccomp_filter.h"
 #include "analysis/syscall_names.h"
 #include "program/program.h"
 #include "support/run_command.h"
@@ -62,6 +69,34 @@ bool allows(const analysis::SyscallArguments& arguments, uint8_t index, uint64_t
     }
   }
   return false;
+}
+
+/// A value no fixture passes and no rule lists (it fits a 32-bit register).
+constexpr uint64_t kForbiddenValue = 0x7eadbeef;
+
+/// Arguments for a call with the tuple's first values that some rule allows: the rule
+/// that admits the tuple gives the arguments it pins and the tuple does not list.
+std::array<uint64_t, 6> call_matching(const analysis::SyscallArguments& rules, const nlohmann::json& tuple) {
+  std::array<uint64_t, 6> args{};
+  for (const auto& [index, values] : tuple.items()) args[std::stoi(index)] = values.front().get<uint64_t>();
+  if (rules.any) return args;
+  for (const analysis::ArgumentTuple& rule : rules.tuples) {
+    bool admits = true;
+    for (const auto& [index, values] : tuple.items()) {
+      auto constraint = rule.find(static_cast<uint8_t>(std::stoi(index)));
+      if (constraint != rule.end() &&
+          std::find(constraint->second.begin(), constraint->second.end(), args[std::stoi(index)]) ==
+              constraint->second.end()) {
+        admits = false;
+      }
+    }
+    if (!admits) continue;
+    for (const auto& [index, values] : rule) {
+      if (!tuple.contains(std::to_string(index))) args[index] = values.front();
+    }
+    return args;
+  }
+  return args;
 }
 
 std::map<std::string, nlohmann::json> expectations_cache;
@@ -121,6 +156,45 @@ TEST_P(AnalysisFixtureTest, FindsEveryExpectedSyscall) {
           EXPECT_TRUE(allows(known->second, static_cast<uint8_t>(std::stoi(index)), value.get<uint64_t>()))
               << c.target << "/" << c.binary << ": " << name << " arg " << index << " = " << value << " is denied";
         }
+      }
+    }
+  }
+
+  // The same through the compiled filter (libseccomp, then the BPF simulator): the values
+  // the source passes are allowed; where every rule pins an argument, another value is
+  // denied.
+  auto filter = policy::compile_filter(policy::profile_of(*result, true), policy::DenyAction::Kill);
+  ASSERT_TRUE(filter) << filter.error().message;
+  const uint32_t audit_arch = seccomp_arch_resolve_name(result->arch.c_str());
+  auto verdict = [&](uint64_t nr, const std::array<uint64_t, 6>& args) {
+    enforce::SeccompData data;
+    data.nr = static_cast<int32_t>(nr);
+    data.arch = audit_arch;
+    data.args = args;
+    auto v = enforce::run_filter(filter->program, data, enforce::big_endian_arch(result->arch));
+    EXPECT_TRUE(v) << v.error().message;
+    return v ? v->action : 0;
+  };
+  for (const auto& [name, tuples] : expected["syscalls"].items()) {
+    const auto nr = names.number(name);
+    if (!nr || !found.count(name)) continue;
+    const analysis::SyscallArguments& rules = result->arguments.at(*nr);
+    for (const auto& tuple : tuples) {
+      const std::array<uint64_t, 6> args = call_matching(rules, tuple);
+      const uint32_t allowed = verdict(*nr, args);
+      EXPECT_TRUE(enforce::action_of(allowed) == SECCOMP_RET_ALLOW || allowed == (SECCOMP_RET_ERRNO | ENOSYS))
+          << c.target << "/" << c.binary << ": the filter denies " << name << tuple.dump();
+      for (const auto& [index, values] : tuple.items()) {
+        const auto i = static_cast<uint8_t>(std::stoi(index));
+        if (rules.any || rules.tuples.empty() ||
+            !std::all_of(rules.tuples.begin(), rules.tuples.end(), [&](const auto& r) { return r.count(i); })) {
+          continue;  // not pinned: any value is allowed
+        }
+        std::array<uint64_t, 6> forbidden = args;
+        forbidden[i] = kForbiddenValue;
+        EXPECT_NE(enforce::action_of(verdict(*nr, forbidden)), SECCOMP_RET_ALLOW)
+            << c.target << "/" << c.binary << ": " << name << " arg " << index << " pinned, yet "
+            << kForbiddenValue << " is allowed";
       }
     }
   }

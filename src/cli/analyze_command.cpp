@@ -14,6 +14,7 @@
 #include "emit/native_json.h"
 #include "emit/report.h"
 #include "emit/seccomp_formats.h"
+#include "enforce/bpf_simulator.h"
 #include "policy/profile.h"
 #include "policy/seccomp_filter.h"
 
@@ -84,8 +85,12 @@ Result<std::string> render(const AnalyzeOptions& options, const program::Program
                              "allowed with any arguments: {}\n",
                              policy::kMaxFilterInstructions, fmt::join(filter->loosened, ", "));
   }
-  return std::string(reinterpret_cast<const char*>(filter->program.data()),
-                     filter->program.size() * sizeof(sock_filter));
+  if (!filter->unnamed.empty()) {
+    std::cerr << fmt::format("sysfence: warning: libseccomp has no name for {}, so the filter cannot allow them; "
+                             "no kernel implements them\n",
+                             fmt::join(filter->unnamed, ", "));
+  }
+  return policy::program_bytes(filter->program, enforce::big_endian_arch(profile.arch));
 }
 
 int run_analyze(const AnalyzeOptions& options) {

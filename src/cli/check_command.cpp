@@ -63,16 +63,7 @@ Result<Filter> load_filter(const std::string& path, const std::string& arch) {
                              sizeof(sock_filter))};
   }
   if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
-  Filter filter{arch, std::vector<sock_filter>(content->size() / sizeof(sock_filter))};
-  std::memcpy(filter.program.data(), content->data(), content->size());
-  return filter;
-}
-
-bool big_endian(const std::string& arch) {
-  for (const char* be : {"mips", "mips64", "mips64n32", "ppc", "ppc64", "s390", "s390x", "parisc", "parisc64"}) {
-    if (arch == be) return true;
-  }
-  return false;
+  return Filter{arch, policy::program_from_bytes(*content, enforce::big_endian_arch(arch))};
 }
 
 int run_check(const CheckOptions& options) {
@@ -117,7 +108,7 @@ int run_check(const CheckOptions& options) {
     data.arch = audit_arch;
     data.args = call.args;
     data.unknown_args = call.unknown;
-    auto verdict = enforce::run_filter(filter->program, data, big_endian(filter->arch));
+    auto verdict = enforce::run_filter(filter->program, data, enforce::big_endian_arch(filter->arch));
     if (!verdict) {
       std::cerr << fmt::format("sysfence: {}: {}\n", options.policy, verdict.error().message);
       return 2;

@@ -36,6 +36,13 @@ uint32_t word_at(const std::array<uint8_t, kDataSize>& bytes, uint32_t offset, b
 
 }  // namespace
 
+bool big_endian_arch(std::string_view arch) {
+  for (const char* be : {"mips", "mips64", "mips64n32", "ppc", "ppc64", "s390", "s390x", "parisc", "parisc64"}) {
+    if (arch == be) return true;
+  }
+  return false;
+}
+
 Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompData& data, bool big_endian) {
   if (program.empty() || program.size() > BPF_MAXINSNS) {
     return Error{fmt::format("a filter has 1 to {} instructions, not {}", BPF_MAXINSNS, program.size())};

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "util/result.h"
 
@@ -34,6 +35,9 @@ struct Verdict {
 /// Runs `program` on `data`; `big_endian` is the filtered architecture's byte order. An
 /// error for a program the kernel would refuse or that runs off its end.
 Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompData& data, bool big_endian);
+
+/// Whether libseccomp's architecture `arch` ("mips", "ppc64", …) is big endian.
+bool big_endian_arch(std::string_view arch);
 
 /// SECCOMP_RET_ALLOW, …: the action part of a filter's return value.
 inline uint32_t action_of(uint32_t ret) { return ret & 0xffff0000u; }

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "enforce/bpf_simulator.h"
+
 namespace sysfence::policy {
 namespace {
 
@@ -43,8 +45,15 @@ size_t combination_count(const SyscallPolicy& s) {
   return total;
 }
 
-/// The BPF program libseccomp generates for `ctx`.
-Result<std::vector<sock_filter>> export_program(void* ctx) {
+sock_filter byte_swapped(sock_filter in) {
+  return {static_cast<uint16_t>(__builtin_bswap16(in.code)), in.jt, in.jf, __builtin_bswap32(in.k)};
+}
+
+bool host_big_endian() { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
+
+/// The BPF program libseccomp generates for `ctx`, in the host's byte order (libseccomp
+/// writes it in the filtered architecture's).
+Result<std::vector<sock_filter>> export_program(void* ctx, bool big_endian) {
   const int fd = memfd_create("sysfence-filter", MFD_CLOEXEC);
   if (fd < 0) return Error{fmt::format("cannot create a memory file for the filter: {}", strerror(errno))};
   std::vector<sock_filter> program;
@@ -56,6 +65,7 @@ Result<std::vector<sock_filter>> export_program(void* ctx) {
   }
   close(fd);
   if (rc != 0) return Error{fmt::format("libseccomp could not export the filter: {}", strerror(-rc))};
+  if (big_endian != host_big_endian()) std::transform(program.begin(), program.end(), program.begin(), byte_swapped);
   return program;
 }
 
@@ -66,7 +76,8 @@ Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action
   Context ctx(seccomp_init(libseccomp_action(action)));
   if (!ctx) return Error{"libseccomp could not create a filter"};
   if (arch != seccomp_arch_native()) {
-    if (seccomp_arch_add(ctx.get(), arch) != 0 || seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) != 0) {
+    // The host's architecture goes first: libseccomp keeps one byte order per filter.
+    if (seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) != 0 || seccomp_arch_add(ctx.get(), arch) != 0) {
       return Error{fmt::format("libseccomp cannot build a filter for {}", profile.arch)};
     }
   }
@@ -79,7 +90,7 @@ Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action
     // libseccomp takes numbers in the host's namespace (names the host lacks have
     // pseudo-numbers) and maps them by name onto each architecture of the filter.
     const int nr = seccomp_syscall_resolve_name(s.name.c_str());
-    if (nr == __NR_SCMP_ERROR) return Error{fmt::format("libseccomp does not know the syscall {}", s.name)};
+    if (nr == __NR_SCMP_ERROR) continue;  // a number without a name: see compile_filter
     if (s.enosys) {
       if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), nr, 0); rc != 0) {
         return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};
@@ -102,10 +113,26 @@ Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action
       }
     }
   }
-  return export_program(ctx.get());
+  return export_program(ctx.get(), enforce::big_endian_arch(profile.arch));
 }
 
 }  // namespace
+
+std::string program_bytes(const std::vector<sock_filter>& program, bool big_endian) {
+  std::string out;
+  for (sock_filter in : program) {
+    if (big_endian != host_big_endian()) in = byte_swapped(in);
+    out.append(reinterpret_cast<const char*>(&in), sizeof in);
+  }
+  return out;
+}
+
+std::vector<sock_filter> program_from_bytes(std::string_view bytes, bool big_endian) {
+  std::vector<sock_filter> program(bytes.size() / sizeof(sock_filter));
+  std::memcpy(program.data(), bytes.data(), program.size() * sizeof(sock_filter));
+  if (big_endian != host_big_endian()) std::transform(program.begin(), program.end(), program.begin(), byte_swapped);
+  return program;
+}
 
 std::optional<DenyAction> deny_action_named(std::string_view name) {
   if (name == "kill") return DenyAction::Kill;
@@ -132,6 +159,9 @@ std::vector<std::vector<std::pair<uint8_t, uint64_t>>> rule_combinations(const a
 
 Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action) {
   CompiledFilter filter;
+  for (const SyscallPolicy& s : profile.syscalls) {
+    if (seccomp_syscall_resolve_name(s.name.c_str()) == __NR_SCMP_ERROR) filter.unnamed.push_back(s.name);
+  }
   std::vector<bool> unconstrained(profile.syscalls.size(), false);
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     if (combination_count(profile.syscalls[i]) > kMaxCombinationsPerSyscall) {
