@@ -61,6 +61,8 @@ std::string show(const Transfer& t) {
     case Transfer::Op::Store:
       if (t.src2 == kNoReg) return fmt::format("store{} [{}] = #{}", t.width, address(t.src, t.imm), t.value);
       return fmt::format("store{} [{}] = {}", t.width, address(t.src, t.imm), reg_name(t.src2));
+    case Transfer::Op::SignExtend:
+      return fmt::format("{} = sext{} {}", dst, t.width * 8, reg_name(t.src));
     case Transfer::Op::Clobber:
       return fmt::format("{} = ?", dst);
     case Transfer::Op::Forget:
@@ -140,6 +142,11 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
           break;
         case Transfer::Op::AddReg:
           regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) + *src(t.src2)) : std::nullopt;
+          break;
+        case Transfer::Op::SignExtend:
+          regs[t.dst] = src(t.src) ? std::optional(static_cast<uint64_t>(static_cast<int64_t>(
+                                         static_cast<int32_t>(*src(t.src) << (32 - 8 * t.width)) >> (32 - 8 * t.width))))
+                                   : std::nullopt;
           break;
         case Transfer::Op::Load:
         case Transfer::Op::Clobber:
@@ -227,6 +234,19 @@ TEST_F(LiftAArch64, MemoryOperandsNameTheDataReached) {
   EXPECT_EQ(insns[1].memory->base, 2);
   EXPECT_EQ(insns[1].memory->disp, 8);
   EXPECT_FALSE(insns[2].memory);
+}
+
+// glibc's int-argument wrappers sign-extend before the svc: `sxtw x0, w0` (prctl).
+TEST_F(LiftAArch64, SignExtensions) {
+  auto insns = lift(0x400000, {
+                                  0x93407c00,  // sxtw x0, w0
+                                  0x93401c21,  // sxtb x1, w1
+                                  0x13003c42,  // sxth w2, w2
+                              });
+  ASSERT_EQ(insns.size(), 3u);
+  EXPECT_EQ(show(insns[0]), (Shown{"x0 = sext32 x0"}));
+  EXPECT_EQ(show(insns[1]), (Shown{"x1 = sext8 x1"}));
+  EXPECT_EQ(show(insns[2]), (Shown{"x2 = sext16 x2", "x2 = x2 & 0xffffffff"}));
 }
 
 TEST_F(LiftAArch64, RegisterMoves) {
@@ -438,7 +458,7 @@ TEST_F(LiftAArch64, UnmodelledInstructionsClobberWhatTheyWrite) {
   EXPECT_EQ(transfers_of(0x9a820020), (Shown{"x0 = ?"}));  // csel x0, x1, x2, eq
   EXPECT_EQ(transfers_of(0x9b027c23), (Shown{"x3 = ?"}));  // mul x3, x1, x2
   EXPECT_EQ(transfers_of(0x531d7024), (Shown{"x4 = ?"}));  // lsl w4, w1, #3
-  EXPECT_EQ(transfers_of(0x93407c25), (Shown{"x5 = ?"}));  // sxtw x5, w1
+  EXPECT_EQ(transfers_of(0x93442c65), (Shown{"x5 = ?"}));  // sbfx x5, x3, #4, #8 (of sbfm, only sxtb/h/w are modelled)
   EXPECT_EQ(transfers_of(0x7a431800), Shown{});            // ccmp w0, #3, #0, ne: flags only
   EXPECT_EQ(transfers_of(0x9e660006), (Shown{"x6 = ?"}));  // fmov x6, d0
   EXPECT_EQ(transfers_of(0xd50b7423), Shown{});            // dc zva, x3

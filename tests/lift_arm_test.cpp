@@ -62,6 +62,7 @@ std::string describe(const Transfer& t) {
       if (t.src == kNoReg) return fmt::format("store{} [{:#x}] = {}", t.width, t.imm, value);
       return fmt::format("store{} [{} + {}] = {}", t.width, src, t.imm, value);
     }
+    case Transfer::Op::SignExtend: return fmt::format("{} = sext{} {}", dst, 8 * t.width, src);
     case Transfer::Op::Clobber: return fmt::format("{} = ?", dst);
     case Transfer::Op::Forget:
       if (t.src == kNoReg) return fmt::format("forget{} [{:#x}]", t.width, t.imm);
@@ -134,6 +135,7 @@ void run(const LiftedInsn& insn, Registers& regs) {
         break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget: continue;
+      case Transfer::Op::SignExtend:  // not emitted by the ARM lifter
       case Transfer::Op::Load:
       case Transfer::Op::Clobber: break;
     }

@@ -49,6 +49,8 @@ std::string show(const Transfer& t) {
     case Transfer::Op::Store:
       return fmt::format("store{} [{} + {}] = {}", t.width, reg_name(t.src), t.imm,
                          t.src2 == kNoReg ? fmt::format("#{}", t.value) : reg_name(t.src2));
+    case Transfer::Op::SignExtend:
+      return fmt::format("{} = sext{} {}", reg_name(t.dst), 8 * t.width, reg_name(t.src));
     case Transfer::Op::Clobber: return fmt::format("{} = ?", reg_name(t.dst));
     case Transfer::Op::Forget: return fmt::format("forget{} [{} + {}]", t.width, reg_name(t.src), t.imm);
   }

@@ -69,6 +69,22 @@ TEST_F(LiftX86_64, MemoryOperandsNameTheDataReached) {
   EXPECT_FALSE(lift({0x48, 0x89, 0xf8}).memory);  // mov rax, rdi
 }
 
+TEST_F(LiftX86_64, SignExtendingMoves) {
+  auto sxd = lift({0x48, 0x63, 0xc7});  // movsxd rax, edi
+  ASSERT_EQ(sxd.transfers.size(), 1u);
+  EXPECT_EQ(sxd.transfers[0].op, Transfer::Op::SignExtend);
+  EXPECT_EQ(sxd.transfers[0].dst, kRax);
+  EXPECT_EQ(sxd.transfers[0].src, kRdi);
+  EXPECT_EQ(sxd.transfers[0].width, 4);
+  auto sxb = lift({0x0f, 0xbe, 0xc1});  // movsx eax, cl: extended to 32 bits, then zero-extended
+  ASSERT_EQ(sxb.transfers.size(), 2u);
+  EXPECT_EQ(sxb.transfers[0].width, 1);
+  expect(sxb.transfers[1], Transfer::Op::AndImm, kRax, kRax, 0xffffffff);
+  auto high = lift({0x0f, 0xbe, 0xc4});  // movsx eax, ah: bits 8-15, not modelled
+  ASSERT_EQ(high.transfers.size(), 1u);
+  EXPECT_EQ(high.transfers[0].op, Transfer::Op::Clobber);
+}
+
 TEST_F(LiftX86_64, ZeroingAndPartialWrites) {
   auto zero = lift({0x31, 0xc0});  // xor eax, eax
   expect(zero.transfers[0], Transfer::Op::Set, kRax, kNoReg, 0);

@@ -14,6 +14,23 @@ TEST(Value, ConstantArithmeticWrapsAtTheRegisterWidth) {
   EXPECT_EQ(Value::constant(2).add(Value::constant(3), 64), Value::constant(5));
 }
 
+// glibc aarch64's prctl: `sxtw x0, w0` on the option before the svc.
+TEST(Value, SignExtensionOfConstantsAndParameters) {
+  EXPECT_EQ(Value::constant(0xffffff9c).sign_extend(32, 64), Value::constant(0xffffffffffffff9c));
+  EXPECT_EQ(Value::constant(0x7f).sign_extend(8, 64), Value::constant(0x7f));
+  EXPECT_EQ(Value::constant(0x80).sign_extend(8, 32), Value::constant(0xffffff80));
+  const Value option = Value::parameter(0).sign_extend(32, 64);
+  auto app = [](uint8_t) { return Value::constant(15); };  // PR_SET_NAME
+  EXPECT_EQ(option.substitute(app, 64), Value::constant(15));
+  auto negative = [](uint8_t) { return Value::constant(0xffffff9c); };  // AT_FDCWD in w0
+  EXPECT_EQ(option.substitute(negative, 64), Value::constant(0xffffffffffffff9c));
+  EXPECT_EQ(option.sign_extend(32, 64), option);
+  EXPECT_TRUE(option.sign_extend(8, 64).is_unknown());
+  EXPECT_TRUE(option.add(1, 64).is_unknown());  // no form for an addend after the extension
+  EXPECT_TRUE(option.bit_or(0x80000, 64).is_unknown());
+  EXPECT_FALSE(option == Value::parameter(0));
+}
+
 TEST(Value, JoinsGrowSetsThenGiveUp) {
   Value v = Value::constant(1);
   for (uint64_t c = 2; c <= Value::kMaxConstants; ++c) v = v.join(Value::constant(c));

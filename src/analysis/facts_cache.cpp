@@ -19,7 +19,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -44,6 +44,7 @@ class Writer {
         u64(static_cast<uint64_t>(v.addend()));
         u64(v.or_bits());
         u64(v.and_mask());
+        u8(static_cast<uint8_t>(v.sign_extended_from()));
         break;
       case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
@@ -91,7 +92,9 @@ class Reader {
         const auto addend = static_cast<int64_t>(u64());
         const uint64_t or_bits = u64();
         const uint64_t and_mask = u64();
-        return v.add(addend, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
+        const int sign_extended_from = u8();
+        v = v.add(addend, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
+        return sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
       }
       case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));

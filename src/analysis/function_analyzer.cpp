@@ -311,6 +311,7 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), bits_); break;
       case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
+      case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;
       case Transfer::Op::Clobber: s.regs[t.dst] = Value::unknown(); break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget: {

@@ -61,7 +61,7 @@ Value Value::add(int64_t imm, int bits) const {
       return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
     case Kind::Parameter: {
       // (p | b) + k and (p & m) + k have no ((p + k') | b') & m' form.
-      if (or_bits() != 0 || and_mask() != ~uint64_t{0}) return unknown();
+      if (or_bits() != 0 || and_mask() != ~uint64_t{0} || sign_extended_from() != 0) return unknown();
       Value out = *this;
       out.values_[0] = static_cast<uint64_t>(addend() + imm);
       return out;
@@ -77,7 +77,7 @@ Value Value::bit_or(uint64_t imm, int bits) const {
   switch (kind_) {
     case Kind::Constants: return map_constants(*this, [&](uint64_t c) { return (c | imm) & mask; });
     case Kind::Parameter: {
-      if (and_mask() != ~uint64_t{0}) return unknown();
+      if (and_mask() != ~uint64_t{0} || sign_extended_from() != 0) return unknown();
       Value out = *this;
       out.values_[1] |= imm & mask;
       return out;
@@ -90,8 +90,27 @@ Value Value::bit_and(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits) & imm;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });
   if (kind_ == Kind::Parameter) {
+    if (sign_extended_from() != 0) return unknown();
     Value out = *this;
-    out.values_[2] &= mask;  // applied last, at instantiation (e.g. `mov w8, w0`)
+    out.values_[2] &= mask;  // applied after the addend and the OR-ed bits (e.g. `mov w8, w0`)
+    return out;
+  }
+  return unknown();
+}
+
+Value Value::sign_extend(int from_bits, int bits) const {
+  if (from_bits <= 0 || from_bits >= bits) return *this;
+  auto extend = [&](uint64_t c) {
+    const uint64_t low = c & mask_of(from_bits);
+    const bool negative = (low >> (from_bits - 1)) & 1;
+    return (negative ? low | ~mask_of(from_bits) : low) & mask_of(bits);
+  };
+  if (kind_ == Kind::Constants) return map_constants(*this, extend);
+  if (kind_ == Kind::Parameter) {
+    // Extending again from as many bits or more changes nothing; from fewer has no form.
+    if (sign_extended_from() != 0) return sign_extended_from() <= from_bits ? *this : unknown();
+    Value out = *this;
+    out.values_[3] = static_cast<uint64_t>(from_bits);
     return out;
   }
   return unknown();
@@ -131,7 +150,7 @@ bool Value::operator==(const Value& other) const {
     case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
     case Kind::Parameter:
       return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
-             values_[2] == other.values_[2];
+             values_[2] == other.values_[2] && values_[3] == other.values_[3];
     default: return values_[0] == other.values_[0];
   }
 }
@@ -149,6 +168,7 @@ std::string Value::to_string() const {
       if (addend() != 0) out += fmt::format("{:+#x}", addend());
       if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
       if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
+      if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());
       return out;
     }
     case Kind::Stack: return fmt::format("sp{:+#x}", stack_offset());

@@ -38,16 +38,20 @@ class Value {
   uint8_t parameter_index() const { return index_; }
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
-  /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask.
+  /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
+  /// then, when sign_extended_from() is not 0, sign-extended from that many bits.
   int64_t addend() const { return static_cast<int64_t>(values_[0]); }
   uint64_t or_bits() const { return values_[1]; }
   uint64_t and_mask() const { return values_[2]; }
+  int sign_extended_from() const { return static_cast<int>(values_[3]); }
 
   /// Arithmetic used by the register transfers; results are masked to `bits` bits.
   Value add(int64_t imm, int bits) const;
   Value bit_or(uint64_t imm, int bits) const;
   Value bit_and(uint64_t imm, int bits) const;
   Value add(const Value& other, int bits) const;
+  /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
+  Value sign_extend(int from_bits, int bits) const;
   /// The least upper bound: a value that covers both.
   Value join(const Value& other) const;
   /// Replaces Parameter(i) by `arguments[i]` (instantiation at a call site); anything
@@ -56,7 +60,8 @@ class Value {
   Value substitute(const Lookup& argument_of, int bits) const {
     if (kind_ != Kind::Parameter) return *this;
     Value base = argument_of(index_);
-    return base.add(addend(), bits).bit_or(or_bits(), bits).bit_and(and_mask(), bits);
+    Value out = base.add(addend(), bits).bit_or(or_bits(), bits).bit_and(and_mask(), bits);
+    return sign_extended_from() != 0 ? out.sign_extend(sign_extended_from(), bits) : out;
   }
 
   bool operator==(const Value& other) const;

@@ -25,6 +25,7 @@ struct Transfer {
     AddReg,   ///< dst = src + src2
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
+    SignExtend,  ///< dst = src's low `width` bytes, sign-extended to the register
     Clobber,  ///< dst = unknown
     Forget,   ///< memory[src + imm], `width` bytes, becomes unknown (a store of an unmodelled value)
   };
@@ -34,7 +35,7 @@ struct Transfer {
   Reg src2 = kNoReg;
   int64_t imm = 0;
   int64_t value = 0;  ///< Store of a constant
-  uint8_t width = 0;  ///< Load/Store size in bytes
+  uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's
   bool sign_extend = false;  ///< Load: sign-extend from `width` bytes instead of zero-extending
 
   static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
@@ -56,6 +57,11 @@ struct Transfer {
   static Transfer store_const(Reg base, int64_t disp, int64_t value, uint8_t width) {
     Transfer t{Op::Store, kNoReg, base, kNoReg, disp};
     t.value = value;
+    t.width = width;
+    return t;
+  }
+  static Transfer sign_extension(Reg dst, Reg src, uint8_t width) {
+    Transfer t{Op::SignExtend, dst, src};
     t.width = width;
     return t;
   }

@@ -352,6 +352,18 @@ class AArch64Lifter final : public Lifter {
         return true;
       case ARM64_INS_MOV:
         return lift_mov(d);
+      case ARM64_INS_SXTB:
+      case ARM64_INS_SXTH:
+      case ARM64_INS_SXTW: {
+        if (d.op_count != 2 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG) return false;
+        const Operand dst = reg_of(d.operands[0].reg);
+        const Operand src = reg_of(d.operands[1].reg);
+        if (!dst.gpr() || !src.gpr()) return false;
+        const uint8_t width = ci.id == ARM64_INS_SXTB ? 1 : ci.id == ARM64_INS_SXTH ? 2 : 4;
+        emit(Transfer::sign_extension(dst.reg, src.reg, width));
+        if (dst.is32()) emit(Transfer::and_imm(dst.reg, dst.reg, 0xffffffff));  // `sxtb w0, w1`
+        return true;
+      }
       case ARM64_INS_MOVZ:
       case ARM64_INS_MOVN:
       case ARM64_INS_MOVK:

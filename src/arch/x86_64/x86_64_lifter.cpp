@@ -195,9 +195,17 @@ class X86_64Lifter : public Lifter {
         if (op[1].type == X86_OP_MEM) return lift_load(insn, out, dst, op[1], op[1].size, false);
         return false;
       case X86_INS_MOVSX:
-      case X86_INS_MOVSXD:
+      case X86_INS_MOVSXD: {
         if (op[1].type == X86_OP_MEM) return lift_load(insn, out, dst, op[1], op[1].size, true);
-        return false;
+        // ah, bh, ch and dh are bits 8-15, not the low byte: not modelled.
+        const bool high_byte = op[1].reg == X86_REG_AH || op[1].reg == X86_REG_BH || op[1].reg == X86_REG_CH ||
+                               op[1].reg == X86_REG_DH;
+        const GprView src = gpr(op[1].reg);
+        if (op[1].type != X86_OP_REG || high_byte || src.reg == kNoReg || dst.width < 4) return false;
+        t.push_back(Transfer::sign_extension(dst.reg, src.reg, src.width));
+        narrow(out, dst);
+        return true;
+      }
       case X86_INS_LEA: {
         Address a = address_of(insn, op[1]);
         if (!a.simple) return false;
