@@ -1,13 +1,17 @@
 // Reading recorded runs: strace and qemu-user -strace text and sysfence's JSON lines.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <seccomp.h>
+
+#include <fstream>
 
 #include "enforce/trace_reader.h"
 
 namespace sysfence::enforce {
 namespace {
 
-std::vector<TracedCall> read(const std::string& text, int bits = 64) {
-  auto calls = read_trace(text, "trace.txt", bits);
+std::vector<TracedCall> read(const std::string& text, int bits = 64, const std::string& arch = "x86_64") {
+  auto calls = read_trace(text, "trace.txt", bits, TraceConstants(arch));
   EXPECT_TRUE(calls) << calls.error().message;
   return calls ? *calls : std::vector<TracedCall>{};
 }
@@ -31,8 +35,9 @@ TEST(TraceReader, StraceLinesGiveNumbersAndMarkTheRestUnknown) {
   EXPECT_FALSE(calls[0].unknown[4]);
   EXPECT_EQ(calls[1].args[0], 022u);  // octal
   EXPECT_EQ(calls[2].args[1], 0x80801u);
-  EXPECT_TRUE(calls[3].unknown[0]);  // AT_FDCWD: a name
+  EXPECT_EQ(calls[3].args[0], static_cast<uint64_t>(-100));  // AT_FDCWD: a name the table knows
   EXPECT_TRUE(calls[3].unknown[1]);  // a string
+  EXPECT_EQ(calls[3].args[2], 0x80000u);  // O_RDONLY|O_CLOEXEC
   EXPECT_EQ(calls[4].name, "clone");  // named fields: only the flags, as argument 0
   EXPECT_EQ(calls[4].args[0], 0x1200011u);
   EXPECT_FALSE(calls[4].unknown[0]);
@@ -44,12 +49,17 @@ TEST(TraceReader, StraceLinesGiveNumbersAndMarkTheRestUnknown) {
 
 TEST(TraceReader, QemuLinesAndThirtyTwoBitRegisters) {
   auto calls = read("1503 mmap2(NULL,43327,PROT_READ,MAP_PRIVATE,4,0) = 0x3f7f1000\n"
-                    "1503 lseek(3,-1,SEEK_END) = -1 errno=22 (Invalid argument)\n",
-                    32);
-  ASSERT_EQ(calls.size(), 2u);
+                    "1503 lseek(3,-1,SEEK_END) = -1 errno=22 (Invalid argument)\n"
+                    "9 clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|0x11,child_stack=0x00000000) = 12\n"
+                    "9 fcntl64(6,F_GETLK) = 0\n",
+                    32, "mipsel");
+  ASSERT_EQ(calls.size(), 4u);
   EXPECT_EQ(calls[0].args[1], 43327u);
-  EXPECT_TRUE(calls[0].unknown[2]);
+  EXPECT_EQ(calls[0].args[2], 1u);  // PROT_READ
+  EXPECT_EQ(calls[0].args[3], 2u);  // MAP_PRIVATE
   EXPECT_EQ(calls[1].args[1], 0xffffffffu);  // -1 in a 32-bit register
+  EXPECT_EQ(calls[2].args[0], 0x1200011u);
+  EXPECT_EQ(calls[3].args[1], 14u);  // MIPS numbers F_GETLK differently
 }
 
 TEST(TraceReader, JsonLines) {
@@ -58,9 +68,28 @@ TEST(TraceReader, JsonLines) {
   EXPECT_EQ(calls[0].name, "socket");
   EXPECT_EQ(calls[0].args[0], 2u);
   EXPECT_FALSE(calls[0].unknown[5]);
-  auto bad = read_trace("{\"name\": \"socket\"}\n", "trace.txt", 64);
+  auto bad = read_trace("{\"name\": \"socket\"}\n", "trace.txt", 64, TraceConstants("x86_64"));
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("trace.txt:1"), std::string::npos) << bad.error().message;
+}
+
+TEST(TraceReader, TheConstantsTableIsWellFormed) {
+  std::ifstream file(std::string(SYSFENCE_SOURCE_DIR) + "/data/trace_constants.json");
+  ASSERT_TRUE(file);
+  const auto json = nlohmann::json::parse(file);
+  EXPECT_EQ(json["schema"], "sysfence-trace-constants/1");
+  for (const auto& [name, value] : json["names"].items()) EXPECT_TRUE(value.is_number_integer()) << name;
+  for (const auto& [arch, names] : json["per_arch"].items()) {
+    EXPECT_NE(seccomp_arch_resolve_name(arch.c_str()), 0u) << arch;
+    for (const auto& [name, value] : names.items()) EXPECT_TRUE(value.is_number_integer()) << arch << " " << name;
+  }
+  EXPECT_EQ(TraceConstants("x86_64").value("F_GETLK"), 5);
+  EXPECT_EQ(TraceConstants("mips").value("F_GETLK"), 14);
+  EXPECT_EQ(TraceConstants("x86_64").value("O_DIRECTORY"), 0x10000);
+  EXPECT_EQ(TraceConstants("arm").value("O_DIRECTORY"), 0x4000);  // ARM numbers it differently
+  EXPECT_EQ(TraceConstants("mipsel").value("MAP_ANONYMOUS"), 0x800);
+  EXPECT_FALSE(TraceConstants("ppc64").value("MAP_ANONYMOUS"));  // an architecture the table does not cover
+  EXPECT_FALSE(TraceConstants("x86_64").value("SOCK_STREAM"));  // not listed (MIPS numbers it differently)
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ int run_check(const CheckOptions& options) {
     return 2;
   }
   const int bits = seccomp_arch_resolve_name(filter->arch.c_str()) & __AUDIT_ARCH_64BIT ? 64 : 32;
-  auto calls = enforce::read_trace(*text, options.trace, bits);
+  auto calls = enforce::read_trace(*text, options.trace, bits, enforce::TraceConstants(filter->arch));
   if (!calls) {
     std::cerr << "sysfence: " << calls.error().message << "\n";
     return 2;
@@ -113,12 +113,12 @@ int run_check(const CheckOptions& options) {
       std::cerr << fmt::format("sysfence: {}: {}\n", options.policy, verdict.error().message);
       return 2;
     }
-    if (enforce::action_of(verdict->action) == SECCOMP_RET_ALLOW) {
+    if (verdict->depends_on_unknown) {
+      note(undetermined);  // another value of the argument could change the verdict
+    } else if (enforce::action_of(verdict->action) == SECCOMP_RET_ALLOW) {
       ++allowed;
     } else if (verdict->action == (SECCOMP_RET_ERRNO | ENOSYS)) {
       note(substituted);  // the program falls back to a call the filter checks (clone3 -> clone)
-    } else if (verdict->depends_on_unknown) {
-      note(undetermined);
     } else {
       note(denied);
     }

@@ -46,9 +46,10 @@ std::vector<std::string> split_arguments(const std::string& s) {
   return out;
 }
 
-/// A printed number: decimal, 0x hex, 0-prefixed octal, negative, NULL, or numbers OR-ed
-/// with '|'. nullopt for anything else (a name, a string, a structure).
-std::optional<uint64_t> printed_number(std::string text, int bits) {
+/// A printed number: decimal, 0x hex, 0-prefixed octal, negative, NULL, a name the
+/// architecture's table knows, or those OR-ed with '|'. nullopt for anything else (an
+/// unknown name, a string, a structure).
+std::optional<uint64_t> printed_number(std::string text, int bits, const TraceConstants& names) {
   if (auto comment = text.find("/*"); comment != std::string::npos) text = text.substr(0, comment);
   while (!text.empty() && text.back() == ' ') text.pop_back();
   if (text == "NULL") return 0;
@@ -57,6 +58,10 @@ std::optional<uint64_t> printed_number(std::string text, int bits) {
   std::string part;
   while (std::getline(parts, part, '|')) {
     if (part.empty()) return std::nullopt;
+    if (auto named = names.value(part)) {
+      value |= static_cast<uint64_t>(*named);
+      continue;
+    }
     const bool negative = part[0] == '-';
     const std::string digits = negative ? part.substr(1) : part;
     if (digits.empty() || !std::isdigit(static_cast<unsigned char>(digits[0]))) return std::nullopt;
@@ -99,7 +104,8 @@ Result<TracedCall> json_call(const std::string& line, size_t number, const std::
 
 }  // namespace
 
-Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits) {
+Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits,
+                                          const TraceConstants& names) {
   // strace: "[PID ]name(args) = result", qemu-user: "PID name(args) = result"; a call
   // strace splits across threads ends in "<unfinished ...>" and is read from that half.
   static const std::regex call_line(R"(^(?:\[pid\s+)?(?:\d+\]?\s+)?([a-z_][a-z0-9_]*)\((.*)\)\s*(?:=.*|<unfinished \.\.\.>)$)");
@@ -132,11 +138,11 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
       std::smatch field;
       if (std::regex_match(printed[i], field, named_field)) {
         if (call.name != "clone" || field[1] != "flags") continue;
-        if (auto v = printed_number(field[2], bits)) {
+        if (auto v = printed_number(field[2], bits, names)) {
           call.args[0] = *v;
           call.unknown[0] = false;
         }
-      } else if (auto v = printed_number(printed[i], bits)) {
+      } else if (auto v = printed_number(printed[i], bits, names)) {
         call.args[i] = *v;
         call.unknown[i] = false;
       }

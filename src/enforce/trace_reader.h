@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "enforce/trace_constants.h"
 #include "util/result.h"
 
 namespace sysfence::enforce {
@@ -21,9 +22,11 @@ struct TracedCall {
 };
 
 /// The calls in `text` (the content of `file`, named in errors), for an architecture whose
-/// registers are `bits` wide (a printed -1 is all ones in that width). JSON lines need
+/// registers are `bits` wide (a printed -1 is all ones in that width) and whose printed
+/// names `names` gives values for. JSON lines need
 /// "name" and "args"; in strace and qemu output, lines that are not calls (signals, exits,
 /// "resumed" halves) are skipped.
-Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits);
+Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits,
+                                          const TraceConstants& names);
 
 }  // namespace sysfence::enforce
