@@ -1,5 +1,6 @@
 #include "emit/seccomp_formats.h"
 
+#include <cctype>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -7,10 +8,11 @@
 namespace sysfence::emit {
 namespace {
 
+/// "SCMP_ARCH_X86_64" for "x86_64": the runtimes' names are libseccomp's, upper case.
 std::string oci_arch(const std::string& arch) {
   std::string upper;
   for (char c : arch) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return arch == "x86" ? "SCMP_ARCH_X86" : "SCMP_ARCH_" + upper;
+  return "SCMP_ARCH_" + upper;
 }
 
 std::string oci_action(policy::DenyAction action) {
@@ -58,7 +60,8 @@ nlohmann::json oci_profile(const policy::Profile& profile, policy::DenyAction ac
     }
   }
   if (!unconstrained.empty()) {
-    syscalls.insert(syscalls.begin(), {{"names", std::move(unconstrained)}, {"action", "SCMP_ACT_ALLOW"}});
+    const nlohmann::json entry = {{"names", std::move(unconstrained)}, {"action", "SCMP_ACT_ALLOW"}};
+    syscalls.insert(syscalls.begin(), entry);
   }
   nlohmann::json out = {{"defaultAction", oci_action(action)},
                         {"architectures", {oci_arch(profile.arch)}},

@@ -1,0 +1,102 @@
+// The profile in the formats users deploy, end to end on this machine: the raw BPF and
+// the libseccomp C program enforce /bin/true's profile (true runs, ls is killed), the OCI
+// and systemd texts carry what their runtimes need.
+#include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <nlohmann/json.hpp>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace sysfence {
+namespace {
+
+using testing::run_command;
+
+std::string analyze(const std::string& format) {
+  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", format});
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.out;
+}
+
+/// Exit status of `program` run under the raw filter `bpf` (128 + signal when killed).
+int run_under(const std::string& bpf, const char* program) {
+  const pid_t child = fork();
+  if (child == 0) {
+    sock_fprog prog{static_cast<unsigned short>(bpf.size() / sizeof(sock_filter)),
+                    reinterpret_cast<sock_filter*>(const_cast<char*>(bpf.data()))};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+      _exit(125);
+    }
+    execl(program, program, static_cast<char*>(nullptr));
+    _exit(126);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+TEST(Formats, RawBpfEnforcesTheProfile) {
+  const std::string bpf = analyze("bpf");
+  ASSERT_EQ(bpf.size() % sizeof(sock_filter), 0u);
+  ASSERT_GT(bpf.size(), 0u);
+  EXPECT_EQ(run_under(bpf, "/bin/true"), 0);  // the loader, libc start-up and exit: all allowed
+  EXPECT_EQ(run_under(bpf, "/bin/ls"), 128 + SIGSYS);  // ls needs calls true never makes
+}
+
+TEST(Formats, LibseccompCProgramLoadsTheFilterThenExecs) {
+  ::sysfence::testing::TempDir dir;
+  const std::string source = (dir.path() / "profile.c").string();
+  const std::string binary = (dir.path() / "run-confined").string();
+  std::ofstream(source) << analyze("c");
+  auto cc = run_command({"/usr/bin/cc", "-o", binary, source, "-lseccomp"});
+  ASSERT_EQ(cc.status, 0) << cc.err;
+  EXPECT_EQ(run_command({binary, "/bin/true"}).status, 0);
+  EXPECT_EQ(run_command({binary, "/bin/ls", "/"}).status, 128 + SIGSYS);
+  EXPECT_EQ(run_command({binary}).status, 2);  // usage
+}
+
+TEST(Formats, OciProfileHasOneEntryPerValueCombination) {
+  const auto oci = nlohmann::json::parse(analyze("oci"));
+  EXPECT_EQ(oci["defaultAction"], "SCMP_ACT_KILL_PROCESS");
+  EXPECT_EQ(oci["architectures"], nlohmann::json::array({"SCMP_ARCH_X86_64"}));
+  size_t with_args = 0;
+  for (const auto& entry : oci["syscalls"]) {
+    ASSERT_TRUE(entry.contains("names") && entry.contains("action"));
+    if (!entry.contains("args")) continue;
+    ++with_args;
+    EXPECT_EQ(entry["names"].size(), 1u);
+    std::set<int> indices;
+    for (const auto& arg : entry["args"]) {
+      EXPECT_EQ(arg["op"], "SCMP_CMP_EQ");
+      EXPECT_TRUE(indices.insert(arg["index"].get<int>()).second) << "one condition per index: " << entry.dump();
+    }
+  }
+  EXPECT_GT(with_args, 0u);
+  const auto errno_oci = nlohmann::json::parse(
+      run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", "oci", "--action", "errno"}).out);
+  EXPECT_EQ(errno_oci["defaultAction"], "SCMP_ACT_ERRNO");
+  EXPECT_EQ(errno_oci["defaultErrnoRet"], 1);
+}
+
+TEST(Formats, SystemdFilterNamesTheSyscallsAndSaysWhatIsLost) {
+  const std::string unit = analyze("systemd");
+  EXPECT_NE(unit.find("[Service]"), std::string::npos);
+  EXPECT_NE(unit.find("SystemCallFilter="), std::string::npos);
+  EXPECT_NE(unit.find(" exit_group"), std::string::npos);
+  EXPECT_NE(unit.find("argument constraints"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sysfence
