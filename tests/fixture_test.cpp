@@ -3,6 +3,8 @@
 // stripped) loads with its libraries, binds every import and maps every PLT stub.
 #include <elf.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -75,7 +77,10 @@ TEST_P(FixtureTest, LoadsBindsAndMapsStubs) {
     EXPECT_EQ(program->interpreter_index(), -1);
   } else {
     // glibc: program, libc, loader. musl: program and libc, which is also the loader.
-    EXPECT_EQ(program->modules().size(), f.description["libc"] == "musl" ? 2u : 3u);
+    // (Besides the NSS services a sysroot's /etc/nsswitch.conf makes glibc load later.)
+    const auto by_needed = std::count_if(program->modules().begin(), program->modules().end(),
+                                         [](const auto& m) { return m.loaded_at_run_time.empty(); });
+    EXPECT_EQ(static_cast<size_t>(by_needed), f.description["libc"] == "musl" ? 2u : 3u);
     EXPECT_GE(program->interpreter_index(), 1);
   }
   EXPECT_TRUE(program->missing().empty());

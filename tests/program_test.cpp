@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "program/library_search.h"
+#include "program/nss_config.h"
 #include "program/program.h"
 #include "support/elf_builder.h"
 #include "support/temp_dir.h"
@@ -118,6 +119,48 @@ TEST_F(ProgramTest, RpathIsIgnoredWhenRunpathIsPresentAndOriginExpands) {
                                             "/l/lib/arm-linux-gnueabihf", "/l/lib"}));
   program::Sysroot root(dir_.path());
   EXPECT_EQ(program::ld_so_conf_directories(root), (std::vector<std::string>{"/opt/vendor/lib"}));
+}
+
+// glibc loads the NSS services /etc/nsswitch.conf names when a lookup first needs them:
+// libnss_SERVICE.so.2 from libc's search path, with what it needs; services the sysroot
+// lacks are skipped, as glibc skips them, and "[NOTFOUND=return]" is no service.
+TEST(ProgramNss, NsswitchServicesAreLoadedAfterTheClosure) {
+  testing::TempDir dir;
+  const std::string root_dir = dir.str();
+  ElfBuilder exe = arm();
+  exe.interpreter("/lib/ld-linux-armhf.so.3").needed("libc.so.6");
+  testing::write_file(root_dir, "usr/bin/id", exe.build());
+  ElfBuilder libc = arm();
+  libc.soname("libc.so.6").needed("ld-linux-armhf.so.3");
+  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libc.so.6", libc.build());
+  ElfBuilder ld = arm();
+  ld.soname("ld-linux-armhf.so.3");
+  testing::write_file(root_dir, "lib/ld-linux-armhf.so.3", ld.build());
+  ElfBuilder systemd = arm();
+  systemd.soname("libnss_systemd.so.2").needed("libcap.so.2");
+  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libnss_systemd.so.2", systemd.build());
+  ElfBuilder cap = arm();
+  cap.soname("libcap.so.2");
+  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libcap.so.2", cap.build());
+  write_text(dir.path() / "etc/nsswitch.conf",
+             "# comment\npasswd: files systemd\ngroup: files [NOTFOUND=return] systemd\nhosts: files dns mdns4\n");
+
+  EXPECT_EQ(program::nss_service_libraries(program::Sysroot(dir.path())),
+            (std::vector<std::string>{"libnss_files.so.2", "libnss_systemd.so.2", "libnss_dns.so.2",
+                                      "libnss_mdns4.so.2"}));
+  program::Sysroot root(dir.path());
+  Diagnostics diagnostics;
+  auto loaded = program::Program::load(root, "/usr/bin/id", diagnostics);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(paths(*loaded),
+            (std::vector<std::string>{"/usr/bin/id", "/lib/arm-linux-gnueabihf/libc.so.6", "/lib/ld-linux-armhf.so.3",
+                                      "/lib/arm-linux-gnueabihf/libnss_systemd.so.2",
+                                      "/lib/arm-linux-gnueabihf/libcap.so.2"}));
+  EXPECT_TRUE(loaded->modules()[2].loaded_at_run_time.empty());
+  EXPECT_NE(loaded->modules()[3].loaded_at_run_time.find("nsswitch.conf"), std::string::npos);
+  EXPECT_FALSE(loaded->modules()[4].loaded_at_run_time.empty());
+  EXPECT_TRUE(loaded->missing().empty());  // files, dns, mdns4: not in the sysroot, not missing
+  EXPECT_TRUE(diagnostics.warnings().empty());
 }
 
 TEST_F(ProgramTest, BinaryErrorsNameTheFile) {

@@ -275,6 +275,12 @@ class Analysis {
       for (const arch::GotSlot& slot : contexts_[m]->module.got_slots) {
         if (slot.resolver) make_root(m, *slot.resolver);  // ifunc resolvers run at load time
       }
+      if (!contexts_[m]->module.loaded_at_run_time.empty()) {
+        // glibc calls an NSS service's _nss_SERVICE_* functions through pointers dlsym gave it.
+        for (const elf::Symbol& s : contexts_[m]->module.elf().dynamic_symbols()) {
+          if (!s.is_undefined() && s.type == STT_FUNC && s.name.starts_with("_nss_")) make_taken(m, s.value, true);
+        }
+      }
     }
     // A static executable has no dynamic section: its init arrays are found by section.
     for (const elf::Section& s : exe.elf().sections()) {

@@ -30,7 +30,7 @@ nlohmann::json module_json(const program::Program& program, const program::Modul
   }
   nlohmann::json needed = nlohmann::json::array();
   for (uint32_t index : module.needed) needed.push_back(program.modules()[index].path);
-  return {
+  nlohmann::json out = {
       {"path", module.path},
       {"soname", elf.dynamic().soname},
       {"build_id", elf.build_id()},
@@ -40,6 +40,8 @@ nlohmann::json module_json(const program::Program& program, const program::Modul
                    {"unbound_names", unbound}}},
       {"plt_stubs", module.plt_stubs.size()},
   };
+  if (!module.loaded_at_run_time.empty()) out["loaded_at_run_time"] = module.loaded_at_run_time;
+  return out;
 }
 
 int run_info(const ProgramOptions& options) {

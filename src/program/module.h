@@ -39,6 +39,9 @@ struct Module {
   std::string requested_as;  ///< the DT_NEEDED name (or the path given for the binary)
   LoadedFile loaded;         ///< loaded.file.path() is where the bytes came from on this machine
   bool is_interpreter = false;
+  /// Why the module is loaded at run time rather than by DT_NEEDED (an NSS service named
+  /// in /etc/nsswitch.conf), or "". Its exported functions are called through pointers.
+  std::string loaded_at_run_time;
   std::vector<uint32_t> needed;  ///< indices of the modules its DT_NEEDED entries bound to
   std::vector<arch::GotSlot> got_slots;
   std::vector<arch::PltStub> plt_stubs;

@@ -9,6 +9,7 @@
 #include "arch/relocations.h"
 #include "program/interpreter.h"
 #include "program/library_search.h"
+#include "program/nss_config.h"
 #include "program/symbol_binding.h"
 
 namespace sysfence::program {
@@ -82,6 +83,14 @@ Result<Program> Program::load(const Sysroot& root, std::string_view binary, Diag
     if (!interpreter) program.missing_.push_back({*requested, module_path});
   }
   program.load_closure(root, interpreter, diagnostics);
+  const size_t loaded_at_start = program.modules_.size();
+  program.add_nss_services(root, diagnostics);
+  program.load_closure(root, interpreter, diagnostics);
+  for (size_t m = loaded_at_start; m < program.modules_.size(); ++m) {
+    if (program.modules_[m].loaded_at_run_time.empty()) {
+      program.modules_[m].loaded_at_run_time = "needed by an NSS service library";
+    }
+  }
   // glibc puts its loader in the search list where a library needs it, else last.
   if (interpreter && interpreter->module < 0) program.place_interpreter(*interpreter, 0);
   if (interpreter) program.interpreter_ = interpreter->module;
@@ -133,7 +142,7 @@ void Program::load_closure(const Sysroot& root, std::optional<Interpreter>& inte
   const LibrarySearch search(root, *backend_, modules_[0].elf().header(),
                              interpreter ? interpreter->requested_as : std::string());
   // Breadth-first, as the loader maps them: the vector grows while we walk it.
-  for (uint32_t m = 0; m < modules_.size(); ++m) {
+  for (uint32_t& m = closure_done_; m < modules_.size(); ++m) {
     const std::vector<std::string> needed = modules_[m].elf().dynamic().needed;
     for (const std::string& name : needed) {
       int existing = find_loaded(name, "");
@@ -155,6 +164,23 @@ void Program::load_closure(const Sysroot& root, std::optional<Interpreter>& inte
       }
       modules_[m].needed.push_back(static_cast<uint32_t>(existing));
     }
+  }
+}
+
+/// glibc loads an NSS service's library the first time a lookup needs it (getpwnam,
+/// getaddrinfo, …), from the search path libc itself was found on. Services whose
+/// library the sysroot lacks are skipped, as glibc skips them; `files` and `dns` are
+/// built into libc since 2.34, their libraries are stubs.
+void Program::add_nss_services(const Sysroot& root, Diagnostics& diagnostics) {
+  const int libc = find_loaded("libc.so.6", "");
+  if (libc < 0) return;  // musl and uClibc-ng have no NSS modules
+  const LibrarySearch search(root, *backend_, modules_[0].elf().header(), std::string());
+  for (const std::string& name : nss_service_libraries(root)) {
+    if (find_loaded(name, "") >= 0) continue;
+    auto found = search.find(name, scope_chain(static_cast<uint32_t>(libc)));
+    if (!found || find_loaded("", found->path) >= 0) continue;
+    const int m = add_module(found->path, name, std::move(found->loaded), static_cast<uint32_t>(libc), diagnostics);
+    modules_[m].loaded_at_run_time = "an NSS service of /etc/nsswitch.conf, loaded by glibc when a lookup needs it";
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// A Program is what the dynamic loader would map for one executable inside a sysroot:
 /// the executable, the transitive DT_NEEDED closure in breadth-first load order, and
-/// the interpreter (PT_INTERP), with imports bound and PLT stubs mapped to symbols.
+/// the interpreter (PT_INTERP), with imports bound and PLT stubs mapped to symbols; for
+/// glibc, also the NSS service libraries /etc/nsswitch.conf makes it load at run time.
 /// A library missing from the sysroot is recorded, not fatal.
 
 #include <memory>
@@ -40,6 +41,7 @@ class Program {
  private:
   Program() = default;
   void load_closure(const Sysroot& root, std::optional<Interpreter>& interpreter, Diagnostics& diagnostics);
+  void add_nss_services(const Sysroot& root, Diagnostics& diagnostics);
   int add_module(std::string path, std::string requested_as, LoadedFile loaded, uint32_t loaded_by,
                  Diagnostics& diagnostics);
   int place_interpreter(Interpreter& interpreter, uint32_t loaded_by);
@@ -52,6 +54,7 @@ class Program {
   std::vector<MissingLibrary> missing_;
   std::unique_ptr<arch::Backend> backend_;
   int interpreter_ = -1;
+  uint32_t closure_done_ = 0;  ///< modules whose DT_NEEDED entries are loaded
 };
 
 }  // namespace sysfence::program
