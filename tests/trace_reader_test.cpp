@@ -20,14 +20,18 @@ TEST(TraceReader, StraceLinesGiveNumbersAndMarkTheRestUnknown) {
   auto calls = read(
       "443   mmap(NULL, 8192, 0x3, 0x22, -1, 0) = 0x7f04f76bb000\n"
       "[pid  12] umask(022)                        = 022\n"
-      "socket(0x2, 0x1|0x80800, 0) = 7\n"
+      "socket(0x2, 0x1|0x80800, 0) = 7 (socket)\n"
       "443   openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3\n"
       "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n"
       "+++ exited with 0 +++\n"
       "32758 clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f2cc08dca10) = 320\n"
       "12 read(3,  <unfinished ...>\n"
-      "12 <... read resumed>\"x\", 1) = 1\n");
-  ASSERT_EQ(calls.size(), 6u);
+      "13 getpid() = 13\n"
+      "12 <... read resumed>\"x\", 1) = 1\n"
+      "[pid  14] pipe2( <unfinished ...>\n"
+      "[pid  14] <... pipe2 resumed>[3, 4], 0x80000) = 0\n"
+      "15 wait4(-1,  <unfinished ...>\n");
+  ASSERT_EQ(calls.size(), 9u);
   EXPECT_EQ(calls[0].name, "mmap");
   EXPECT_EQ(calls[0].args[0], 0u);
   EXPECT_EQ(calls[0].args[2], 3u);
@@ -42,9 +46,16 @@ TEST(TraceReader, StraceLinesGiveNumbersAndMarkTheRestUnknown) {
   EXPECT_EQ(calls[4].args[0], 0x1200011u);
   EXPECT_FALSE(calls[4].unknown[0]);
   EXPECT_TRUE(calls[4].unknown[1]);
-  EXPECT_EQ(calls[5].name, "read");
+  EXPECT_EQ(calls[5].name, "read");  // the two halves strace split joined, at the first's line
   EXPECT_EQ(calls[5].args[0], 3u);
+  EXPECT_EQ(calls[5].args[2], 1u);
   EXPECT_EQ(calls[5].line, 8u);
+  EXPECT_EQ(calls[6].name, "getpid");
+  EXPECT_EQ(calls[7].name, "pipe2");
+  EXPECT_EQ(calls[7].args[1], 0x80000u);
+  EXPECT_EQ(calls[8].name, "wait4");  // never resumed: what was printed
+  EXPECT_EQ(calls[8].args[0], ~uint64_t{0});
+  EXPECT_TRUE(calls[8].unknown[1]);
 }
 
 TEST(TraceReader, QemuLinesAndThirtyTwoBitRegisters) {
@@ -89,7 +100,11 @@ TEST(TraceReader, TheConstantsTableIsWellFormed) {
   EXPECT_EQ(TraceConstants("arm").value("O_DIRECTORY"), 0x4000);  // ARM numbers it differently
   EXPECT_EQ(TraceConstants("mipsel").value("MAP_ANONYMOUS"), 0x800);
   EXPECT_FALSE(TraceConstants("ppc64").value("MAP_ANONYMOUS"));  // an architecture the table does not cover
-  EXPECT_FALSE(TraceConstants("x86_64").value("SOCK_STREAM"));  // not listed (MIPS numbers it differently)
+  EXPECT_EQ(TraceConstants("x86_64").value("SOCK_STREAM"), 1);
+  EXPECT_EQ(TraceConstants("mips").value("SOCK_STREAM"), 2);  // MIPS swaps stream and datagram
+  EXPECT_EQ(TraceConstants("mipsel").value("SIGCHLD"), 18);
+  EXPECT_EQ(TraceConstants("arm").value("TCGETS"), 0x5401);
+  EXPECT_FALSE(TraceConstants("mips").value("FIONREAD"));  // not listed for MIPS: stays unknown
 }
 
 }  // namespace

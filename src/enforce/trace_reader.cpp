@@ -1,5 +1,7 @@
 #include "enforce/trace_reader.h"
 
+#include <algorithm>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -102,14 +104,52 @@ Result<TracedCall> json_call(const std::string& line, size_t number, const std::
   return call;
 }
 
+/// A call as strace or qemu prints it, "name(args) = result" (the result may hold
+/// parentheses too), or nullopt.
+std::optional<TracedCall> parse_call(const std::string& text, size_t number, int bits, const TraceConstants& names) {
+  static const std::regex call(R"(^([a-z_][a-z0-9_]*)\((.*)\)\s*=.*$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, call)) return std::nullopt;
+  TracedCall out;
+  out.line = number;
+  out.name = m[1];
+  out.text = text;
+  out.unknown.fill(true);
+  const auto printed = split_arguments(m[2]);
+  // strace prints clone with named fields in its own order, which is not the
+  // registers'; the flags are the first argument on every architecture.
+  static const std::regex named_field(R"(^([a-z_]+)=(.*)$)");
+  for (size_t i = 0; i < printed.size() && i < 6; ++i) {
+    std::smatch field;
+    if (std::regex_match(printed[i], field, named_field)) {
+      if (out.name != "clone" || field[1] != "flags") continue;
+      if (auto v = printed_number(field[2], bits, names)) {
+        out.args[0] = *v;
+        out.unknown[0] = false;
+      }
+    } else if (auto v = printed_number(printed[i], bits, names)) {
+      out.args[i] = *v;
+      out.unknown[i] = false;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits,
                                           const TraceConstants& names) {
-  // strace: "[PID ]name(args) = result", qemu-user: "PID name(args) = result"; a call
-  // strace splits across threads ends in "<unfinished ...>" and is read from that half.
-  static const std::regex call_line(R"(^(?:\[pid\s+)?(?:\d+\]?\s+)?([a-z_][a-z0-9_]*)\((.*)\)\s*(?:=.*|<unfinished \.\.\.>)$)");
-  static const std::regex unfinished(R"(^(?:\[pid\s+)?(?:\d+\]?\s+)?([a-z_][a-z0-9_]*)\((.*?)(?:,\s*)?<unfinished \.\.\.>$)");
+  // strace: "[pid N] name(args) = result" or "N name(args) = result", qemu-user the
+  // latter. A call strace interrupts ("name(args <unfinished ...>") is completed by the
+  // same thread's "<... name resumed>rest" line; one never resumed is read as it stands.
+  static const std::regex prefix(R"(^(?:\[pid\s+(\d+)\]\s*|(\d+)\s+)?(.*)$)");
+  static const std::regex unfinished(R"(^([a-z_][a-z0-9_]*\(.*?)(?:,\s*)?\s*<unfinished \.\.\.>$)");
+  static const std::regex resumed(R"(^<\.\.\. ([a-z_][a-z0-9_]*) resumed>\s*(.*)$)");
+  struct Pending {
+    size_t line;
+    std::string text;
+  };
+  std::map<std::string, Pending> pending;  // by thread
   std::vector<TracedCall> calls;
   std::stringstream lines(text);
   std::string line;
@@ -124,31 +164,30 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
       continue;
     }
     std::smatch m;
-    if (!std::regex_match(line, m, unfinished) && !std::regex_match(line, m, call_line)) continue;
-    TracedCall call;
-    call.line = number;
-    call.name = m[1];
-    call.text = line;
-    call.unknown.fill(true);
-    const auto printed = split_arguments(m[2]);
-    // strace prints clone with named fields in its own order, which is not the
-    // registers'; the flags are the first argument on every architecture.
-    static const std::regex named_field(R"(^([a-z_]+)=(.*)$)");
-    for (size_t i = 0; i < printed.size() && i < 6; ++i) {
-      std::smatch field;
-      if (std::regex_match(printed[i], field, named_field)) {
-        if (call.name != "clone" || field[1] != "flags") continue;
-        if (auto v = printed_number(field[2], bits, names)) {
-          call.args[0] = *v;
-          call.unknown[0] = false;
-        }
-      } else if (auto v = printed_number(printed[i], bits, names)) {
-        call.args[i] = *v;
-        call.unknown[i] = false;
-      }
+    if (!std::regex_match(line, m, prefix)) continue;
+    const std::string thread = m[1].matched ? m[1].str() : m[2].str();
+    const std::string body = m[3];
+    std::smatch part;
+    if (std::regex_match(body, part, unfinished)) {
+      pending[thread] = {number, part[1]};
+      continue;
     }
-    calls.push_back(std::move(call));
+    if (std::regex_match(body, part, resumed)) {
+      auto it = pending.find(thread);
+      if (it == pending.end() || it->second.text.rfind(part[1].str() + "(", 0) != 0) continue;
+      const std::string rest = part[2];
+      const bool first = it->second.text.back() == '(' || rest.empty() || rest[0] == ')' || rest[0] == ',';
+      const std::string joined = it->second.text + (first ? "" : ", ") + rest;
+      if (auto call = parse_call(joined, it->second.line, bits, names)) calls.push_back(std::move(*call));
+      pending.erase(it);
+      continue;
+    }
+    if (auto call = parse_call(body, number, bits, names)) calls.push_back(std::move(*call));
   }
+  for (const auto& [thread, call] : pending) {
+    if (auto parsed = parse_call(call.text + ") = ?", call.line, bits, names)) calls.push_back(std::move(*parsed));
+  }
+  std::sort(calls.begin(), calls.end(), [](const TracedCall& a, const TracedCall& b) { return a.line < b.line; });
   return calls;
 }
 
