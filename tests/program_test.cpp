@@ -130,18 +130,16 @@ TEST(ProgramNss, NsswitchServicesAreLoadedAfterTheClosure) {
   ElfBuilder exe = arm();
   exe.interpreter("/lib/ld-linux-armhf.so.3").needed("libc.so.6");
   testing::write_file(root_dir, "usr/bin/id", exe.build());
-  ElfBuilder libc = arm();
-  libc.soname("libc.so.6").needed("ld-linux-armhf.so.3");
-  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libc.so.6", libc.build());
-  ElfBuilder ld = arm();
-  ld.soname("ld-linux-armhf.so.3");
-  testing::write_file(root_dir, "lib/ld-linux-armhf.so.3", ld.build());
-  ElfBuilder systemd = arm();
-  systemd.soname("libnss_systemd.so.2").needed("libcap.so.2");
-  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libnss_systemd.so.2", systemd.build());
-  ElfBuilder cap = arm();
-  cap.soname("libcap.so.2");
-  testing::write_file(root_dir, "lib/arm-linux-gnueabihf/libcap.so.2", cap.build());
+  auto library = [&](const std::string& path, const std::string& soname, const std::string& needed) {
+    ElfBuilder lib = arm();
+    lib.soname(soname);
+    if (!needed.empty()) lib.needed(needed);
+    testing::write_file(root_dir, path, lib.build());
+  };
+  library("lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
+  library("lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
+  library("lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libcap.so.2");
+  library("lib/arm-linux-gnueabihf/libcap.so.2", "libcap.so.2", "");
   write_text(dir.path() / "etc/nsswitch.conf",
              "# comment\npasswd: files systemd\ngroup: files [NOTFOUND=return] systemd\nhosts: files dns mdns4\n");
 
