@@ -119,6 +119,7 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
   auto r = run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", good});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2 allowed, 0 denied"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("BPF instructions per call:"), std::string::npos) << r.out;
 
   const std::string bad = write("bad.trace", "1 exit_group(0) = ?\n1 kexec_load(0, 0, 0, 0) = -1 EPERM\n");
   r = run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", bad});

@@ -2,6 +2,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <iostream>
@@ -92,6 +93,7 @@ int run_check(const CheckOptions& options) {
   // Distinct calls (as printed) -> first line, how many.
   std::map<std::string, std::pair<size_t, size_t>> denied, undetermined, unknown_names, substituted;
   size_t allowed = 0;
+  size_t instructions = 0, most_instructions = 0, simulated = 0;  // the filter's cost per call
   for (const enforce::TracedCall& call : *calls) {
     const auto nr = names.number(call.name);
     const std::string shown = call.text.substr(call.text.find(call.name));
@@ -113,6 +115,9 @@ int run_check(const CheckOptions& options) {
       std::cerr << fmt::format("sysfence: {}: {}\n", options.policy, verdict.error().message);
       return 2;
     }
+    instructions += verdict->instructions;
+    most_instructions = std::max(most_instructions, verdict->instructions);
+    ++simulated;
     if (verdict->depends_on_unknown) {
       note(undetermined);  // another value of the argument could change the verdict
     } else if (enforce::action_of(verdict->action) == SECCOMP_RET_ALLOW) {
@@ -132,6 +137,11 @@ int run_check(const CheckOptions& options) {
       "{} calls checked against {} ({}): {} allowed, {} denied, {} undetermined, {} unknown, {} answered ENOSYS\n",
       calls->size(), options.policy, filter->arch, allowed, count(denied), count(undetermined), count(unknown_names),
       count(substituted));
+  if (simulated > 0) {
+    std::cout << fmt::format("BPF instructions per call: {:.1f} on average, {} at most ({} in the filter)\n",
+                             static_cast<double>(instructions) / static_cast<double>(simulated), most_instructions,
+                             filter->program.size());
+  }
   auto list = [](const char* title, const auto& entries) {
     for (const auto& [text, where] : entries) {
       std::cout << fmt::format("{}: line {}{}: {}\n", title, where.first,
