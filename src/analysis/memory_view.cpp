@@ -31,7 +31,6 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
         break;
       }
       case arch::RelocationKind::GotSlot:
-        slot.got = true;
         slot.call_only = rel.is_plt;
         break;
       case arch::RelocationKind::Symbol: break;
@@ -41,7 +40,7 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
     slots_[rel.offset] = slot;
   }
   for (uint64_t address : backend.implicit_relative_slots(elf)) {
-    if (auto stored = elf.read_address(address)) slots_[address] = {0, *stored, true, false, false, false};
+    if (auto stored = elf.read_address(address)) slots_[address] = {0, *stored, true, false, false};
   }
   for (uint64_t address : elf.relr_slots()) {
     if (auto stored = elf.read_address(address)) {
@@ -53,7 +52,7 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
   }
   for (const arch::GotSlot& got : module.got_slots) {
     // MIPS global GOT entries: bound without relocations; the analysis follows each load.
-    if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true, true};
+    if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true};
   }
   for (const elf::Segment& s : elf.segments()) {
     if (s.type == PT_LOAD && !(s.flags & PF_X)) data_.emplace_back(s.address, s.address + s.memory_size);

@@ -59,7 +59,6 @@ class MemoryView {
     uint64_t value = 0;  ///< relative: the module-relative address
     bool relative = false;
     bool ifunc = false;
-    bool got = false;
     bool call_only = false;  ///< a PLT slot or MIPS global GOT entry: loaded to be called
   };
   bool constant_memory(uint64_t address, uint64_t size) const;

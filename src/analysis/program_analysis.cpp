@@ -502,8 +502,7 @@ class Analysis {
     SyscallArguments& known = result_.arguments[nr];
     if (known.any) return;
     ArgumentTuple tuple;
-    const auto name = names_.name(nr);
-    const auto& scalars = ScalarArgs::table().indices(name.value_or(""));
+    const auto& scalars = scalar_indices(nr);
     for (const IndexedValue& a : args) {
       if (!a.value.is_constants() || !std::binary_search(scalars.begin(), scalars.end(), a.index)) continue;
       tuple[a.index].assign(a.value.begin(), a.value.end());
@@ -522,15 +521,22 @@ class Analysis {
   }
 
   /// Keeps of `e`'s arguments those that may be scalars of its syscall(s).
-  void keep_scalar_arguments(OpenEffect& e) const {
+  void keep_scalar_arguments(OpenEffect& e) {
     if (!e.number.is_constants()) return;  // any argument may matter for some number
     std::erase_if(e.args, [&](const IndexedValue& a) {
       for (uint64_t nr : e.number) {
-        const auto& scalars = ScalarArgs::table().indices(names_.name(nr).value_or(""));
+        const auto& scalars = scalar_indices(nr);
         if (std::binary_search(scalars.begin(), scalars.end(), a.index)) return false;
       }
       return true;
     });
+  }
+
+  /// The scalar arguments (ScalarArgs) of syscall `nr` of this architecture.
+  const std::vector<uint8_t>& scalar_indices(uint64_t nr) {
+    auto [it, fresh] = scalar_indices_.try_emplace(nr);
+    if (fresh) it->second = &ScalarArgs::table().indices(names_.name(nr).value_or(""));
+    return *it->second;
   }
 
   /// Files a syscall effect seen in function `f`: resolved, open (its number or a scalar
@@ -688,6 +694,7 @@ class Analysis {
   std::unordered_map<uint32_t, std::vector<OpenEffect>> open_;
   std::vector<uint32_t> dirty_;
   std::set<std::pair<uint32_t, uint64_t>> reported_;
+  std::unordered_map<uint64_t, const std::vector<uint8_t>*> scalar_indices_;  ///< by syscall number
   AnalysisResult result_;
 };
 

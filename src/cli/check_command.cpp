@@ -84,7 +84,7 @@ int run_check(const CheckOptions& options) {
     std::cerr << "sysfence: " << text.error().message << "\n";
     return 2;
   }
-  const int bits = seccomp_arch_resolve_name(filter->arch.c_str()) & __AUDIT_ARCH_64BIT ? 64 : 32;
+  const int bits = audit_arch & __AUDIT_ARCH_64BIT ? 64 : 32;
   auto calls = enforce::read_trace(*text, options.trace, bits, enforce::TraceConstants(filter->arch));
   if (!calls) {
     std::cerr << "sysfence: " << calls.error().message << "\n";

@@ -56,17 +56,16 @@ bool host_big_endian() { return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; }
 Result<std::vector<sock_filter>> export_program(void* ctx, bool big_endian) {
   const int fd = memfd_create("sysfence-filter", MFD_CLOEXEC);
   if (fd < 0) return Error{fmt::format("cannot create a memory file for the filter: {}", strerror(errno))};
-  std::vector<sock_filter> program;
+  std::string bytes;
   int rc = seccomp_export_bpf(ctx, fd);
   if (rc == 0) {
     const off_t size = lseek(fd, 0, SEEK_END);
-    program.resize(static_cast<size_t>(size) / sizeof(sock_filter));
-    if (pread(fd, program.data(), program.size() * sizeof(sock_filter), 0) != size) rc = -EIO;
+    bytes.resize(static_cast<size_t>(size));
+    if (pread(fd, bytes.data(), bytes.size(), 0) != size) rc = -EIO;
   }
   close(fd);
   if (rc != 0) return Error{fmt::format("libseccomp could not export the filter: {}", strerror(-rc))};
-  if (big_endian != host_big_endian()) std::transform(program.begin(), program.end(), program.begin(), byte_swapped);
-  return program;
+  return program_from_bytes(bytes, big_endian);
 }
 
 Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action,
