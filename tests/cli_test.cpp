@@ -115,7 +115,8 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
     std::ofstream(path) << text;
     return path;
   };
-  const std::string good = write("good.trace", "1 exit_group(0) = ?\n{\"name\": \"getpid\", \"args\": []}\n");
+  // One format per file: JSON lines here, strace text below.
+  const std::string good = write("good.trace", "{\"name\": \"exit_group\", \"args\": [0]}\n{\"name\": \"getpid\", \"args\": []}\n");
   auto r = run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", good});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2 allowed, 0 denied"), std::string::npos) << r.out;

@@ -73,6 +73,20 @@ TEST(TraceReader, QemuLinesAndThirtyTwoBitRegisters) {
   EXPECT_EQ(calls[3].args[1], 14u);  // MIPS numbers F_GETLK differently
 }
 
+// qemu-user prints two threads' calls into each other's lines; the remains are skipped,
+// even one that starts like JSON.
+TEST(TraceReader, InterleavedQemuLinesAreNotJson) {
+  auto calls = read("9986 set_robust_list(365127550240,24,0,0,365127550224,365127551872) = -1 errno=38\n"
+                    "9986 setitimer(9983 close(13)ITIMER_REAL = ,0\n"
+                    "{it_interval={tv_sec = 0,tv_usec = 0},it_value={tv_sec = 150,tv_usec = 0},},0x0) = 0\n"
+                    "9986 fcntl(13,F_GETFL) = 2\n",
+                    64, "aarch64");
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].name, "set_robust_list");
+  EXPECT_EQ(calls[1].name, "fcntl");
+  EXPECT_EQ(calls[1].args[1], 3u);
+}
+
 TEST(TraceReader, JsonLines) {
   auto calls = read("{\"pid\": 7, \"name\": \"socket\", \"nr\": 41, \"args\": [2, 1, 0, 0, 0, 0]}\n");
   ASSERT_EQ(calls.size(), 1u);

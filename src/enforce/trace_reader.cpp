@@ -154,10 +154,14 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
   std::stringstream lines(text);
   std::string line;
   size_t number = 0;
+  // The file's first record says its format: JSON lines throughout, or text, where a line
+  // may also start with '{' (the rest of a structure another thread's output cut off).
+  std::optional<bool> json_lines;
   while (std::getline(lines, line)) {
     ++number;
     if (line.empty() || line[0] == '#') continue;
-    if (line[0] == '{') {
+    if (!json_lines) json_lines = line[0] == '{';
+    if (*json_lines) {
       auto call = json_call(line, number, file);
       if (!call) return call.error();
       calls.push_back(std::move(*call));

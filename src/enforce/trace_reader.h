@@ -24,8 +24,9 @@ struct TracedCall {
 /// The calls in `text` (the content of `file`, named in errors), for an architecture whose
 /// registers are `bits` wide (a printed -1 is all ones in that width) and whose printed
 /// names `names` gives values for. JSON lines need
-/// "name" and "args"; in strace and qemu output, lines that are not calls (signals, exits,
-/// "resumed" halves) are skipped.
+/// "name" and "args" (a file whose first record is JSON is JSON lines throughout); in
+/// strace and qemu output, lines that are not calls (signals, exits, the remains of lines
+/// another thread's output cut in two) are skipped.
 Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits,
                                           const TraceConstants& names);
 
