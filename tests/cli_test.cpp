@@ -133,6 +133,15 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
   const std::string raw = write("odd.bpf", "12345");
   expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", raw, "--trace", good}), raw,
                      "neither a sysfence policy");
+  const std::string broken = write("broken.json", "{\"schema\": \"sysfence-policy/1\",\n \"syscalls\": [,]}\n");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", broken, "--trace", good}), broken + ":2:",
+                     "not valid JSON");
+  const std::string prose = write("notes.txt", "this is not a trace\nnor is this\n");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", prose}), prose,
+                     "no syscall found");
+  const std::string cut = write("cut.trace", "{\"name\": \"getpid\", \"args\": []}\n{\"name\": \"read\", \"ar\n");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", cut}), cut + ":2:",
+                     "not JSON");
 }
 
 TEST(Cli, InfoDescribesAProgramInASysroot) {

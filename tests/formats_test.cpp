@@ -1,6 +1,7 @@
-// The profile in the formats users deploy, end to end on this machine: the raw BPF and
-// the libseccomp C program enforce /bin/true's profile (true runs, sync, whose sync(2)
-// true never makes, is killed), the OCI and systemd texts carry what their runtimes need.
+// The profile in the formats users deploy, end to end on this machine: the raw BPF (loaded
+// by the kernel directly and by bwrap) and the libseccomp C program enforce /bin/true's
+// profile (true runs, sync, whose sync(2) true never makes, is killed); the OCI JSON passes
+// the runtime-spec's schema; the systemd text says what it loses.
 #include <gtest/gtest.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -56,6 +57,21 @@ TEST(Formats, RawBpfEnforcesTheProfile) {
   EXPECT_EQ(run_under(bpf, "/bin/sync"), 128 + SIGSYS);
 }
 
+TEST(Formats, RawBpfLoadsWithBwrapSeccomp) {
+  ::sysfence::testing::TempDir dir;
+  const std::string bpf = (dir.path() / "true.bpf").string();
+  std::ofstream(bpf) << analyze("bpf");
+  // bwrap reads the filter from a descriptor and loads it right before exec.
+  const auto under_bwrap = [&](const char* program) {
+    return run_command({"/bin/sh", "-c",
+                        std::string("exec bwrap --ro-bind / / --dev /dev --proc /proc --seccomp 9 ") + program +
+                            " 9<" + bpf})
+        .status;
+  };
+  EXPECT_EQ(under_bwrap("/bin/true"), 0);
+  EXPECT_EQ(under_bwrap("/bin/sync"), 128 + SIGSYS);
+}
+
 TEST(Formats, LibseccompCProgramLoadsTheFilterThenExecs) {
   ::sysfence::testing::TempDir dir;
   const std::string source = (dir.path() / "profile.c").string();
@@ -89,6 +105,25 @@ TEST(Formats, OciProfileHasOneEntryPerValueCombination) {
       run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", "oci", "--action", "errno"}).out);
   EXPECT_EQ(errno_oci["defaultAction"], "SCMP_ACT_ERRNO");
   EXPECT_EQ(errno_oci["defaultErrnoRet"], 1);
+}
+
+TEST(Formats, OciProfileMatchesTheRuntimeSpecSchema) {
+  ::sysfence::testing::TempDir dir;
+  const std::string schema_dir = "/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema";
+  const std::string checker = std::string(SYSFENCE_SOURCE_DIR) + "/tests/tools/oci_seccomp_schema_check.py";
+  const auto check = [&](const nlohmann::json& profile) {
+    const std::string file = (dir.path() / "profile.json").string();
+    std::ofstream(file, std::ios::trunc) << profile.dump();
+    return run_command({"/usr/bin/python3", checker, schema_dir, file});
+  };
+  auto oci = nlohmann::json::parse(analyze("oci"));
+  const auto valid = check(oci);
+  EXPECT_EQ(valid.status, 0) << valid.err;
+  // The check can fail: a made-up operator is refused.
+  oci["syscalls"].back()["args"] = {{{"index", 0}, {"value", 1}, {"op", "SCMP_CMP_SOMETIMES"}}};
+  const auto invalid = check(oci);
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_NE(invalid.err.find("SCMP_CMP_SOMETIMES"), std::string::npos) << invalid.err;
 }
 
 TEST(Formats, SystemdFilterNamesTheSyscallsAndSaysWhatIsLost) {

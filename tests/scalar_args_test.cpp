@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "analysis/scalar_args.h"
 #include "analysis/syscall_names.h"
@@ -18,6 +19,11 @@ TEST(ScalarArgs, EveryEntryIsARealSyscallArgument) {
   EXPECT_EQ(json["schema"], "sysfence-scalar-args/1");
   const SyscallNames arches[] = {SyscallNames("x86_64"), SyscallNames("aarch64"), SyscallNames("arm"),
                                  SyscallNames("mipsel"), SyscallNames("x86")};
+  std::set<std::string> meanings;
+  for (const auto& [name, args] : json["syscalls"].items()) {
+    for (const auto& [index, meaning] : args.items()) meanings.insert(meaning.get<std::string>());
+  }
+  for (const auto& bits : json["bit_sets"]) EXPECT_TRUE(meanings.count(bits.get<std::string>())) << bits;
   for (const auto& [name, args] : json["syscalls"].items()) {
     EXPECT_TRUE(std::any_of(std::begin(arches), std::end(arches), [&](const auto& a) { return a.number(name); }))
         << name << " is no syscall on any supported architecture";
@@ -40,6 +46,10 @@ TEST(ScalarArgs, TheCompiledTableIsTheDataFile) {
   EXPECT_TRUE(table.indices("read").empty());  // a descriptor, a pointer and a length
   EXPECT_TRUE(table.indices("write").empty());
   EXPECT_EQ(table.meaning("read", 0), "");
+  EXPECT_TRUE(table.is_bit_set("mmap", 2));  // prot
+  EXPECT_TRUE(table.is_bit_set("clone", 0));  // flags
+  EXPECT_FALSE(table.is_bit_set("socket", 0));  // a domain is one value, not bits
+  EXPECT_FALSE(table.is_bit_set("ioctl", 1));
 }
 
 }  // namespace

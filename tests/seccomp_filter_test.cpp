@@ -129,6 +129,69 @@ TEST_F(SeccompFilter, UnconstrainedSyscallsLoadNoArgument) {
   EXPECT_TRUE(verdict->depends_on_unknown);
 }
 
+/// umask with more distinct values than a syscall's rules may number: compiled with one
+/// mask check (no bit outside the values' union, 0x11ff) instead of 513 comparisons.
+policy::Profile profile_with_many_umask_values(const char* arch, uint64_t nr) {
+  std::vector<uint64_t> values;
+  for (uint64_t mode = 0; mode <= 0777; ++mode) values.push_back(mode);
+  values.push_back(0x1000);
+  policy::Profile p;
+  p.arch = arch;
+  p.syscalls = {{nr, "umask", {{{0, values}}}}};
+  return p;
+}
+
+TEST_F(SeccompFilter, TooManyFlagValuesAreCheckedByMaskInSimulatorAndKernel) {
+  policy::Profile profile = profile_with_many_umask_values("x86_64", SYS_umask);
+  profile.syscalls.push_back({SYS_exit_group, "exit_group", {}});  // how the kernel test's child ends
+  auto filter = policy::compile_filter(profile, policy::DenyAction::Kill);
+  ASSERT_TRUE(filter) << filter.error().message;
+  ASSERT_EQ(filter->loosened.size(), 1u);
+  EXPECT_EQ(filter->loosened[0].syscall, "umask");
+  EXPECT_EQ(filter->loosened[0].kept, policy::Constraint::Masked);
+  ASSERT_EQ(filter->rules.size(), 2u);
+  EXPECT_EQ(filter->rules[0].checks, (std::vector<policy::ArgumentCheck>{{0, true, 0x11ff}}));
+  program_ = filter->program;
+  const struct {
+    uint64_t mask;
+    bool allowed;
+  } rows[] = {{022, true}, {0x1000, true}, {0x1007, true}, {0x2000, false}, {uint64_t{1} << 40, false}};
+  for (const auto& row : rows) {
+    const std::array<uint64_t, 6> args = {row.mask};
+    EXPECT_EQ(enforce::action_of(simulate(SYS_umask, args).action),
+              row.allowed ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS)
+        << std::hex << row.mask;
+    EXPECT_EQ(kernel_allows(SYS_umask, args), row.allowed) << std::hex << row.mask;
+  }
+}
+
+TEST(FilterRules, MaskingMergesOnlyBitSetArgumentsOfTuplesThatAgreeElsewhere) {
+  // mmap: prot (2) and flags (3) are bit sets; socket's domain (0) is not.
+  const policy::SyscallPolicy mmap{9, "mmap", {{{2, {1, 3}}, {3, {0x22}}}, {{2, {5}}, {3, {0x2}}}}};
+  const auto masked = policy::filter_rules(mmap, policy::Constraint::Masked);
+  ASSERT_EQ(masked.size(), 1u);
+  EXPECT_EQ(masked[0].checks, (std::vector<policy::ArgumentCheck>{{2, true, 7}, {3, true, 0x22}}));
+  EXPECT_EQ(policy::filter_rules(mmap, policy::Constraint::Exact).size(), 3u);
+  EXPECT_TRUE(policy::filter_rules(mmap, policy::Constraint::Any)[0].checks.empty());
+  const policy::SyscallPolicy socket{41, "socket", {{{0, {1, 2}}, {1, {1, 0x80001}}}}};
+  // Neither domain nor type is a bit set: masking leaves every value comparison.
+  EXPECT_EQ(policy::filter_rules(socket, policy::Constraint::Masked).size(), 4u);
+}
+
+TEST(SeccompFilterArm, MaskChecksCompareTheLowWordOnThirtyTwoBitArchitectures) {
+  auto filter = policy::compile_filter(profile_with_many_umask_values("arm", 60), policy::DenyAction::Kill);
+  ASSERT_TRUE(filter) << filter.error().message;
+  for (const auto& [mask, allowed] : {std::pair<uint64_t, bool>{0x1007, true}, {0x2000, false}}) {
+    enforce::SeccompData data;
+    data.nr = 60;  // umask on ARM EABI
+    data.arch = AUDIT_ARCH_ARM;
+    data.args[0] = mask;
+    auto verdict = enforce::run_filter(filter->program, data, false);
+    ASSERT_TRUE(verdict);
+    EXPECT_EQ(enforce::action_of(verdict->action), allowed ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS) << mask;
+  }
+}
+
 TEST(BpfSimulator, RefusesWhatTheKernelRefuses) {
   const sock_filter unaligned[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), BPF_STMT(BPF_RET | BPF_K, 0)};
   EXPECT_FALSE(enforce::run_filter(unaligned, {}, false));

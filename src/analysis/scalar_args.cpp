@@ -22,6 +22,7 @@ ScalarArgs::ScalarArgs() {
     }
     std::sort(entry.indices.begin(), entry.indices.end());
   }
+  for (const auto& meaning : json.at("bit_sets")) bit_set_meanings_.insert(meaning.get<std::string>());
 }
 
 const ScalarArgs& ScalarArgs::table() {
@@ -40,6 +41,10 @@ std::string ScalarArgs::meaning(std::string_view syscall, uint8_t index) const {
   if (it == syscalls_.end()) return "";
   auto m = it->second.meanings.find(index);
   return m == it->second.meanings.end() ? "" : m->second;
+}
+
+bool ScalarArgs::is_bit_set(std::string_view syscall, uint8_t index) const {
+  return bit_set_meanings_.count(meaning(syscall, index)) != 0;
 }
 
 }  // namespace sysfence::analysis

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,9 @@ class ScalarArgs {
   const std::vector<uint8_t>& indices(std::string_view syscall) const;
   /// What argument `index` of `syscall` means ("domain"), or "".
   std::string meaning(std::string_view syscall, uint8_t index) const;
+  /// Whether argument `index` of `syscall` is a set of independent bits (flags, prot),
+  /// which a filter may check with a mask instead of a value list.
+  bool is_bit_set(std::string_view syscall, uint8_t index) const;
 
  private:
   struct Entry {
@@ -28,6 +32,7 @@ class ScalarArgs {
   };
   ScalarArgs();
   std::map<std::string, Entry, std::less<>> syscalls_;
+  std::set<std::string, std::less<>> bit_set_meanings_;
 };
 
 }  // namespace sysfence::analysis

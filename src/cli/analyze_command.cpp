@@ -67,6 +67,29 @@ bool write_output(const std::string& path, const std::string& text) {
   return true;
 }
 
+/// Says on stderr which constraints the compiled filter could not keep.
+void warn_about_losses(const policy::CompiledFilter& filter) {
+  std::vector<std::string> masked, unconstrained;
+  for (const policy::Loosening& l : filter.loosened) {
+    (l.kept == policy::Constraint::Masked ? masked : unconstrained).push_back(l.syscall);
+  }
+  if (!masked.empty()) {
+    std::cerr << fmt::format("sysfence: warning: to fit the kernel's {}-instruction limit, the flags of these "
+                             "syscalls are checked by mask, not by value: {}\n",
+                             policy::kMaxFilterInstructions, fmt::join(masked, ", "));
+  }
+  if (!unconstrained.empty()) {
+    std::cerr << fmt::format("sysfence: warning: to fit the kernel's {}-instruction limit, these syscalls are "
+                             "allowed with any arguments: {}\n",
+                             policy::kMaxFilterInstructions, fmt::join(unconstrained, ", "));
+  }
+  if (!filter.unnamed.empty()) {
+    std::cerr << fmt::format("sysfence: warning: libseccomp has no name for {}, so the filter cannot allow them; "
+                             "no kernel implements them\n",
+                             fmt::join(filter.unnamed, ", "));
+  }
+}
+
 /// The profile in the format asked for (the BPF program as its raw bytes).
 Result<std::string> render(const AnalyzeOptions& options, const program::Program& program,
                            const analysis::AnalysisResult& result, double seconds) {
@@ -75,21 +98,12 @@ Result<std::string> render(const AnalyzeOptions& options, const program::Program
   const policy::Profile profile = policy::profile_of(result, true);
   const policy::DenyAction action = *policy::deny_action_named(options.action);
   const std::string& binary = program.modules()[0].path;
-  if (options.format == "oci") return emit::oci_profile(profile, action).dump(2) + "\n";
-  if (options.format == "c") return emit::libseccomp_c(profile, action, binary);
   if (options.format == "systemd") return emit::systemd_filter(profile, binary);
   auto filter = policy::compile_filter(profile, action);
   if (!filter) return filter.error();
-  if (!filter->loosened.empty()) {
-    std::cerr << fmt::format("sysfence: warning: to fit the kernel's {}-instruction limit, these syscalls are "
-                             "allowed with any arguments: {}\n",
-                             policy::kMaxFilterInstructions, fmt::join(filter->loosened, ", "));
-  }
-  if (!filter->unnamed.empty()) {
-    std::cerr << fmt::format("sysfence: warning: libseccomp has no name for {}, so the filter cannot allow them; "
-                             "no kernel implements them\n",
-                             fmt::join(filter->unnamed, ", "));
-  }
+  warn_about_losses(*filter);
+  if (options.format == "oci") return emit::oci_profile(*filter, profile.arch, action).dump(2) + "\n";
+  if (options.format == "c") return emit::libseccomp_c(*filter, profile.arch, action, binary);
   return policy::program_bytes(filter->program, enforce::big_endian_arch(profile.arch));
 }
 

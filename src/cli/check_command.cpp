@@ -48,8 +48,18 @@ struct Filter {
 Result<Filter> load_filter(const std::string& path, const std::string& arch) {
   auto content = read_file(path);
   if (!content) return content.error();
-  const auto json = nlohmann::json::parse(*content, nullptr, false);
-  if (!json.is_discarded() && json.is_object()) {
+  // A file that starts as JSON is read as a policy (a BPF program's first byte is an
+  // opcode's low byte, never '{' for the loads seccomp filters start with).
+  const size_t first = content->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (*content)[first] == '{') {
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(*content);
+    } catch (const nlohmann::json::parse_error& e) {
+      const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, content->size());
+      const size_t line = 1 + std::count(content->begin(), content->begin() + static_cast<long>(at), '\n');
+      return Error{fmt::format("{}:{}: not valid JSON: {}", path, line, e.what())};
+    }
     auto profile = policy::read_native_policy(json, path);
     if (!profile) return profile.error();
     if (!arch.empty() && arch != profile->arch) {

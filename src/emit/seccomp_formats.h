@@ -1,7 +1,7 @@
 #pragma once
 /// The profile in the formats other tools load (DESIGN.md emit/): OCI/Docker seccomp
-/// JSON, libseccomp C source, systemd's SystemCallFilter=. The raw BPF program comes
-/// from policy::compile_filter.
+/// JSON, libseccomp C source, systemd's SystemCallFilter=. The OCI and C writers emit
+/// the rules of a compiled filter, so they enforce exactly what its raw BPF program does.
 
 #include <string>
 
@@ -12,13 +12,15 @@
 
 namespace sysfence::emit {
 
-/// Docker/podman/runc/crun seccomp JSON: one syscalls[] entry per combination of argument
-/// values (runtimes AND the conditions of one entry, and cannot OR values on one index).
-nlohmann::json oci_profile(const policy::Profile& profile, policy::DenyAction action);
+/// Docker/podman/runc/crun seccomp JSON for architecture `arch` (libseccomp's name): one
+/// syscalls[] entry per rule (runtimes AND the conditions of one entry, and cannot OR
+/// values on one index); a mask check is SCMP_CMP_MASKED_EQ with value the mask.
+nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::string& arch, policy::DenyAction action);
 
 /// A C program (libseccomp) that loads the filter, then execs its arguments; built on or
 /// for the target: `cc profile.c -lseccomp`.
-std::string libseccomp_c(const policy::Profile& profile, policy::DenyAction action, const std::string& binary);
+std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string& arch, policy::DenyAction action,
+                         const std::string& binary);
 
 /// A systemd unit drop-in with SystemCallFilter= (syscall names only: systemd cannot
 /// express the argument constraints, which the comment says).

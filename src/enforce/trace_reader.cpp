@@ -191,6 +191,12 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
   for (const auto& [thread, call] : pending) {
     if (auto parsed = parse_call(call.text + ") = ?", call.line, bits, names)) calls.push_back(std::move(*parsed));
   }
+  if (calls.empty() && number > 0) {
+    // Lines but no call: not a trace (an empty file is an empty trace).
+    return Error{fmt::format("{}: no syscall found in {} line(s); expected JSON lines (sysfence trace), strace or "
+                             "qemu -strace output",
+                             file, number)};
+  }
   std::sort(calls.begin(), calls.end(), [](const TracedCall& a, const TracedCall& b) { return a.line < b.line; });
   return calls;
 }

@@ -26,7 +26,7 @@ struct TracedCall {
 /// names `names` gives values for. JSON lines need
 /// "name" and "args" (a file whose first record is JSON is JSON lines throughout); in
 /// strace and qemu output, lines that are not calls (signals, exits, the remains of lines
-/// another thread's output cut in two) are skipped.
+/// another thread's output cut in two) are skipped; a file with lines but no call is an error.
 Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::string& file, int bits,
                                           const TraceConstants& names);
 

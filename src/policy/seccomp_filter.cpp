@@ -16,9 +16,9 @@
 namespace sysfence::policy {
 namespace {
 
-// A rule whose value sets multiply out to more seccomp rules than this is not worth its
-// filter length: its syscall is allowed with any arguments (and reported as loosened).
-constexpr size_t kMaxCombinationsPerSyscall = 512;
+// A syscall whose rules number more than this is not worth their filter length: it is
+// loosened before the first compilation.
+constexpr size_t kMaxRulesPerSyscall = 512;
 
 struct ContextDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -33,16 +33,6 @@ uint32_t libseccomp_action(DenyAction action) {
     case DenyAction::Trap: return SCMP_ACT_TRAP;
   }
   return SCMP_ACT_KILL_PROCESS;
-}
-
-size_t combination_count(const SyscallPolicy& s) {
-  size_t total = 0;
-  for (const auto& rule : s.rules) {
-    size_t n = 1;
-    for (const auto& [index, values] : rule) n *= values.size();
-    total += n;
-  }
-  return total;
 }
 
 sock_filter byte_swapped(sock_filter in) {
@@ -68,51 +58,50 @@ Result<std::vector<sock_filter>> export_program(void* ctx, bool big_endian) {
   return program_from_bytes(bytes, big_endian);
 }
 
-Result<std::vector<sock_filter>> build(const Profile& profile, DenyAction action,
-                                       const std::vector<bool>& unconstrained) {
-  const uint32_t arch = seccomp_arch_resolve_name(profile.arch.c_str());
-  if (arch == 0) return Error{fmt::format("libseccomp does not know the architecture \"{}\"", profile.arch)};
+Result<std::vector<sock_filter>> build(const std::string& arch_name, DenyAction action,
+                                       const std::vector<FilterRule>& rules) {
+  const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
+  if (arch == 0) return Error{fmt::format("libseccomp does not know the architecture \"{}\"", arch_name)};
   Context ctx(seccomp_init(libseccomp_action(action)));
   if (!ctx) return Error{"libseccomp could not create a filter"};
   if (arch != seccomp_arch_native()) {
     // The host's architecture goes first: libseccomp keeps one byte order per filter.
     if (seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) != 0 || seccomp_arch_add(ctx.get(), arch) != 0) {
-      return Error{fmt::format("libseccomp cannot build a filter for {}", profile.arch)};
+      return Error{fmt::format("libseccomp cannot build a filter for {}", arch_name)};
     }
   }
   // A call made through another ABI (x32, int 0x80 on x86-64) fails the architecture
   // check and is killed, whatever the action for denied calls.
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree on the syscall number
-  for (size_t i = 0; i < profile.syscalls.size(); ++i) {
-    const SyscallPolicy& s = profile.syscalls[i];
+  for (const FilterRule& rule : rules) {
     // libseccomp takes numbers in the host's namespace (names the host lacks have
     // pseudo-numbers) and maps them by name onto each architecture of the filter.
-    const int nr = seccomp_syscall_resolve_name(s.name.c_str());
-    if (nr == __NR_SCMP_ERROR) continue;  // a number without a name: see compile_filter
-    if (s.enosys) {
-      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), nr, 0); rc != 0) {
-        return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};
-      }
-      continue;
+    const int nr = seccomp_syscall_resolve_name(rule.syscall.c_str());
+    std::vector<scmp_arg_cmp> compare;
+    for (const ArgumentCheck& check : rule.checks) {
+      compare.push_back(check.bits_within ? SCMP_CMP(check.index, SCMP_CMP_MASKED_EQ, ~check.value, 0)
+                                          : SCMP_CMP(check.index, SCMP_CMP_EQ, check.value));
     }
-    if (s.rules.empty() || unconstrained[i]) {
-      if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0); rc != 0) {
-        return Error{fmt::format("libseccomp rejected {}: {}", s.name, strerror(-rc))};
-      }
-      continue;
-    }
-    for (const auto& rule : s.rules) {
-      for (const auto& combination : rule_combinations(rule)) {
-        std::vector<scmp_arg_cmp> compare;
-        for (const auto& [index, value] : combination) compare.push_back(SCMP_CMP(index, SCMP_CMP_EQ, value));
-        const int rc = seccomp_rule_add_array(ctx.get(), SCMP_ACT_ALLOW, nr, static_cast<unsigned>(compare.size()),
-                                              compare.data());
-        if (rc != 0) return Error{fmt::format("libseccomp rejected a rule of {}: {}", s.name, strerror(-rc))};
-      }
+    const uint32_t verdict = rule.enosys ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_ALLOW;
+    if (int rc = seccomp_rule_add_array(ctx.get(), verdict, nr, static_cast<unsigned>(compare.size()),
+                                        compare.data());
+        rc != 0) {
+      return Error{fmt::format("libseccomp rejected a rule of {}: {}", rule.syscall, strerror(-rc))};
     }
   }
-  return export_program(ctx.get(), enforce::big_endian_arch(profile.arch));
+  return export_program(ctx.get(), enforce::big_endian_arch(arch_name));
+}
+
+/// The rules of every syscall libseccomp can name, each at its level.
+std::vector<FilterRule> rules_at(const Profile& profile, const std::vector<Constraint>& levels,
+                                 const std::vector<bool>& named) {
+  std::vector<FilterRule> rules;
+  for (size_t i = 0; i < profile.syscalls.size(); ++i) {
+    if (!named[i]) continue;
+    for (FilterRule& rule : filter_rules(profile.syscalls[i], levels[i])) rules.push_back(std::move(rule));
+  }
+  return rules;
 }
 
 }  // namespace
@@ -141,55 +130,56 @@ std::optional<DenyAction> deny_action_named(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<std::vector<std::pair<uint8_t, uint64_t>>> rule_combinations(const analysis::ArgumentTuple& rule) {
-  std::vector<std::vector<std::pair<uint8_t, uint64_t>>> out = {{}};
-  for (const auto& [index, values] : rule) {
-    std::vector<std::vector<std::pair<uint8_t, uint64_t>>> next;
-    for (const auto& partial : out) {
-      for (uint64_t v : values) {
-        next.push_back(partial);
-        next.back().emplace_back(index, v);
-      }
-    }
-    out = std::move(next);
-  }
-  return out;
-}
-
 Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action) {
   CompiledFilter filter;
-  for (const SyscallPolicy& s : profile.syscalls) {
-    if (seccomp_syscall_resolve_name(s.name.c_str()) == __NR_SCMP_ERROR) filter.unnamed.push_back(s.name);
-  }
-  std::vector<bool> unconstrained(profile.syscalls.size(), false);
-  for (size_t i = 0; i < profile.syscalls.size(); ++i) {
-    if (combination_count(profile.syscalls[i]) > kMaxCombinationsPerSyscall) {
-      unconstrained[i] = true;
-      filter.loosened.push_back(profile.syscalls[i].name);
+  std::vector<bool> named(profile.syscalls.size(), true);
+  std::vector<Constraint> levels(profile.syscalls.size(), Constraint::Exact);
+  const auto rule_count = [&](size_t i) { return filter_rules(profile.syscalls[i], levels[i]).size(); };
+  const auto loosen = [&](size_t i) {
+    levels[i] = levels[i] == Constraint::Exact ? Constraint::Masked : Constraint::Any;
+    const std::string& name = profile.syscalls[i].name;
+    auto it = std::find_if(filter.loosened.begin(), filter.loosened.end(),
+                           [&](const Loosening& l) { return l.syscall == name; });
+    if (it == filter.loosened.end()) {
+      filter.loosened.push_back({name, levels[i]});
+    } else {
+      it->kept = levels[i];
     }
+  };
+  for (size_t i = 0; i < profile.syscalls.size(); ++i) {
+    const SyscallPolicy& s = profile.syscalls[i];
+    if (seccomp_syscall_resolve_name(s.name.c_str()) == __NR_SCMP_ERROR) {
+      named[i] = false;
+      filter.unnamed.push_back(s.name);
+      continue;
+    }
+    while (levels[i] != Constraint::Any && rule_count(i) > kMaxRulesPerSyscall) loosen(i);
   }
   for (;;) {
-    auto program = build(profile, action, unconstrained);
+    std::vector<FilterRule> rules = rules_at(profile, levels, named);
+    auto program = build(profile.arch, action, rules);
     if (!program) return program.error();
     if (program->size() <= kMaxFilterInstructions) {
       filter.program = std::move(*program);
+      filter.rules = std::move(rules);
       return filter;
     }
-    // Too long: the syscall with the most comparisons left is allowed with any arguments.
+    // Too long: the syscall with the most rules left is loosened one step.
     size_t widest = profile.syscalls.size();
+    size_t widest_rules = 0;
     for (size_t i = 0; i < profile.syscalls.size(); ++i) {
-      if (unconstrained[i] || profile.syscalls[i].rules.empty()) continue;
-      if (widest == profile.syscalls.size() ||
-          combination_count(profile.syscalls[i]) > combination_count(profile.syscalls[widest])) {
+      if (!named[i] || levels[i] == Constraint::Any || profile.syscalls[i].rules.empty()) continue;
+      const size_t n = rule_count(i);
+      if (widest == profile.syscalls.size() || n > widest_rules) {
         widest = i;
+        widest_rules = n;
       }
     }
     if (widest == profile.syscalls.size()) {
       return Error{fmt::format("the filter needs {} instructions even without argument constraints (limit {})",
                                program->size(), kMaxFilterInstructions)};
     }
-    unconstrained[widest] = true;
-    filter.loosened.push_back(profile.syscalls[widest].name);
+    loosen(widest);
   }
 }
 

@@ -8,11 +8,11 @@
 #include <linux/filter.h>
 
 #include <optional>
-#include <string_view>
-
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "policy/filter_rules.h"
 #include "policy/profile.h"
 #include "util/result.h"
 
@@ -24,10 +24,17 @@ enum class DenyAction { Kill, Errno, Log, Trap };
 /// Parses "kill", "errno", "log", "trap".
 std::optional<DenyAction> deny_action_named(std::string_view name);
 
+/// A syscall whose argument constraints were loosened to fit the instruction limit.
+struct Loosening {
+  std::string syscall;
+  Constraint kept = Constraint::Any;  ///< Masked, or Any when none are left
+};
+
 struct CompiledFilter {
   std::vector<sock_filter> program;  ///< in the host's byte order
-  /// Syscalls whose argument constraints were dropped to fit the instruction limit.
-  std::vector<std::string> loosened;
+  /// The rules the program implements (what the OCI and C writers emit too).
+  std::vector<FilterRule> rules;
+  std::vector<Loosening> loosened;
   /// Numbers the profile allows that have no name in libseccomp ("syscall_112"): no
   /// rule can name them, so they stay denied. The kernel implements none of them (they
   /// come from bytes decoded as code, or from calls long removed).
@@ -37,15 +44,14 @@ struct CompiledFilter {
 /// The kernel's limit on a filter's length (BPF_MAXINSNS).
 inline constexpr size_t kMaxFilterInstructions = 4096;
 
+/// Compiles `profile`. While the program is longer than the kernel accepts, the syscall
+/// with the most rules is loosened one Constraint step (its flags checked by mask, then
+/// any arguments); so is one whose rules alone would be too many to be worth their length.
 Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action);
 
 /// The program as a BPF file for a machine of the given byte order (what the kernel,
 /// bwrap or the device launcher loads there), and back.
 std::string program_bytes(const std::vector<sock_filter>& program, bool big_endian);
 std::vector<sock_filter> program_from_bytes(std::string_view bytes, bool big_endian);
-
-/// The comparisons one rule stands for: every combination of one value per argument
-/// (a rule with value sets is several seccomp rules, each argument compared for equality).
-std::vector<std::vector<std::pair<uint8_t, uint64_t>>> rule_combinations(const analysis::ArgumentTuple& rule);
 
 }  // namespace sysfence::policy
