@@ -150,7 +150,7 @@ TEST_F(SeccompFilter, TooManyFlagValuesAreCheckedByMaskInSimulatorAndKernel) {
   EXPECT_EQ(filter->loosened[0].syscall, "umask");
   EXPECT_EQ(filter->loosened[0].kept, policy::Constraint::Masked);
   ASSERT_EQ(filter->rules.size(), 2u);
-  EXPECT_EQ(filter->rules[0].checks, (std::vector<policy::ArgumentCheck>{{0, true, 0x11ff}}));
+  EXPECT_EQ(filter->rules[0].checks, (std::vector<policy::ArgumentCheck>{{0, policy::Compare::MaskedEqual, ~uint64_t{0x11ff}, 0}}));
   program_ = filter->program;
   const struct {
     uint64_t mask;
@@ -170,7 +170,7 @@ TEST(FilterRules, MaskingMergesOnlyBitSetArgumentsOfTuplesThatAgreeElsewhere) {
   const policy::SyscallPolicy mmap{9, "mmap", {{{2, {1, 3}}, {3, {0x22}}}, {{2, {5}}, {3, {0x2}}}}};
   const auto masked = policy::filter_rules(mmap, policy::Constraint::Masked);
   ASSERT_EQ(masked.size(), 1u);
-  EXPECT_EQ(masked[0].checks, (std::vector<policy::ArgumentCheck>{{2, true, 7}, {3, true, 0x22}}));
+  EXPECT_EQ(masked[0].checks, (std::vector<policy::ArgumentCheck>{{2, policy::Compare::MaskedEqual, ~uint64_t{7}, 0}, {3, policy::Compare::MaskedEqual, ~uint64_t{0x22}, 0}}));
   EXPECT_EQ(policy::filter_rules(mmap, policy::Constraint::Exact).size(), 3u);
   EXPECT_TRUE(policy::filter_rules(mmap, policy::Constraint::Any)[0].checks.empty());
   const policy::SyscallPolicy socket{41, "socket", {{{0, {1, 2}}, {1, {1, 0x80001}}}}};

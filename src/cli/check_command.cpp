@@ -18,8 +18,7 @@
 #include "cli/commands.h"
 #include "enforce/bpf_simulator.h"
 #include "enforce/trace_reader.h"
-#include "policy/profile.h"
-#include "policy/seccomp_filter.h"
+#include "policy/policy_file.h"
 
 namespace sysfence::cli {
 namespace {
@@ -38,51 +37,13 @@ Result<std::string> read_file(const std::string& path) {
   return content.str();
 }
 
-struct Filter {
-  std::string arch;
-  std::vector<sock_filter> program;
-};
-
-/// The filter a policy file stands for: a native policy compiled as `analyze --format
-/// bpf` would, or a raw BPF program (whose architecture `arch` must name).
-Result<Filter> load_filter(const std::string& path, const std::string& arch) {
-  auto content = read_file(path);
-  if (!content) return content.error();
-  // A file that starts as JSON is read as a policy (a BPF program's first byte is an
-  // opcode's low byte, never '{' for the loads seccomp filters start with).
-  const size_t first = content->find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && (*content)[first] == '{') {
-    nlohmann::json json;
-    try {
-      json = nlohmann::json::parse(*content);
-    } catch (const nlohmann::json::parse_error& e) {
-      const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, content->size());
-      const size_t line = 1 + std::count(content->begin(), content->begin() + static_cast<long>(at), '\n');
-      return Error{fmt::format("{}:{}: not valid JSON: {}", path, line, e.what())};
-    }
-    auto profile = policy::read_native_policy(json, path);
-    if (!profile) return profile.error();
-    if (!arch.empty() && arch != profile->arch) {
-      return Error{fmt::format("{}: the policy is for {}, not {}", path, profile->arch, arch)};
-    }
-    auto compiled = policy::compile_filter(*profile, policy::DenyAction::Kill);
-    if (!compiled) return Error{fmt::format("{}: {}", path, compiled.error().message)};
-    return Filter{profile->arch, std::move(compiled->program)};
-  }
-  if (content->empty() || content->size() % sizeof(sock_filter) != 0) {
-    return Error{fmt::format("{}: neither a sysfence policy (JSON) nor a BPF program (a multiple of {} bytes)", path,
-                             sizeof(sock_filter))};
-  }
-  if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
-  return Filter{arch, policy::program_from_bytes(*content, enforce::big_endian_arch(arch))};
-}
-
 int run_check(const CheckOptions& options) {
-  auto filter = load_filter(options.policy, options.arch);
+  auto filter = policy::load_policy_file(options.policy, options.arch, std::nullopt);
   if (!filter) {
     std::cerr << "sysfence: " << filter.error().message << "\n";
     return 2;
   }
+  for (const auto& warning : filter->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
   const analysis::SyscallNames names(filter->arch);
   const uint32_t audit_arch = seccomp_arch_resolve_name(filter->arch.c_str());
   if (!names.valid() || audit_arch == 0) {
@@ -175,7 +136,7 @@ void add_check_command(CLI::App& app, int& status) {
   sub->add_option("--trace", options->trace,
                   "The run: JSON lines (sysfence trace), strace output, or qemu-user -strace output")
       ->required();
-  sub->add_option("--arch", options->arch, "The architecture of a raw BPF program (libseccomp's name)");
+  sub->add_option("--arch", options->arch, "The architecture (libseccomp's name) of a raw BPF program, or the one to apply a multi-architecture OCI profile to");
   sub->callback([options, &status] { status = run_check(*options); });
 }
 

@@ -21,4 +21,11 @@ void add_explain_command(CLI::App& app, int& status);
 /// would deny a traced call.
 void add_check_command(CLI::App& app, int& status);
 
+/// `sysfence run --policy FILE [--action kill|errno|log|trap] -- CMD...`: CMD under the
+/// profile, loaded before exec; exit status CMD's, 2 when the profile cannot be loaded.
+void add_run_command(CLI::App& app, int& status);
+
+/// `sysfence trace [-o FILE] -- CMD...`: CMD's syscalls as JSON lines.
+void add_trace_command(CLI::App& app, int& status);
+
 }  // namespace sysfence::cli

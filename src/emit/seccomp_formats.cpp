@@ -1,19 +1,14 @@
 #include "emit/seccomp_formats.h"
 
-#include <cctype>
 #include <cerrno>
 
 #include <fmt/format.h>
+#include <seccomp.h>
+
+#include "policy/oci_policy.h"
 
 namespace sysfence::emit {
 namespace {
-
-/// "SCMP_ARCH_X86_64" for "x86_64": the runtimes' names are libseccomp's, upper case.
-std::string oci_arch(const std::string& arch) {
-  std::string upper;
-  for (char c : arch) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "SCMP_ARCH_" + upper;
-}
 
 std::string oci_action(policy::DenyAction action) {
   switch (action) {
@@ -23,6 +18,25 @@ std::string oci_action(policy::DenyAction action) {
     case policy::DenyAction::Trap: return "SCMP_ACT_TRAP";
   }
   return "SCMP_ACT_KILL_PROCESS";
+}
+
+/// The OCI name of each policy::Compare, in its order.
+constexpr const char* kCompareNames[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
+                                         "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+
+/// An action value without its data (an errno, a trace message).
+uint32_t action_kind(uint32_t action) { return action & 0xffff0000u; }
+
+/// The OCI name of a rule's action (errno data goes in errnoRet).
+std::string oci_rule_action(uint32_t action) {
+  switch (action_kind(action)) {
+    case SCMP_ACT_ALLOW: return "SCMP_ACT_ALLOW";
+    case SCMP_ACT_ERRNO(0): return "SCMP_ACT_ERRNO";
+    case SCMP_ACT_LOG: return "SCMP_ACT_LOG";
+    case SCMP_ACT_TRAP: return "SCMP_ACT_TRAP";
+    case SCMP_ACT_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
+    default: return "SCMP_ACT_KILL_PROCESS";
+  }
 }
 
 std::string c_action(policy::DenyAction action) {
@@ -42,31 +56,31 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
   nlohmann::json syscalls = nlohmann::json::array();
   nlohmann::json unconstrained = nlohmann::json::array();
   for (const policy::FilterRule& rule : filter.rules) {
-    if (rule.enosys) {
-      syscalls.push_back({{"names", {rule.syscall}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", ENOSYS}});
-      continue;
-    }
-    if (rule.checks.empty()) {
+    if (rule.action == policy::kActionAllow && rule.checks.empty()) {
       unconstrained.push_back(rule.syscall);
       continue;
     }
-    nlohmann::json args = nlohmann::json::array();
-    for (const policy::ArgumentCheck& check : rule.checks) {
-      // The runtimes' masked equality: value is the mask, valueTwo the datum.
-      args.push_back(check.bits_within
-                         ? nlohmann::json{{"index", check.index}, {"value", ~check.value}, {"valueTwo", 0},
-                                          {"op", "SCMP_CMP_MASKED_EQ"}}
-                         : nlohmann::json{{"index", check.index}, {"value", check.value}, {"valueTwo", 0},
-                                          {"op", "SCMP_CMP_EQ"}});
+    nlohmann::json entry = {{"names", {rule.syscall}}, {"action", oci_rule_action(rule.action)}};
+    if (action_kind(rule.action) == SCMP_ACT_ERRNO(0)) entry["errnoRet"] = rule.action & 0xffff;
+    if (!rule.checks.empty()) {
+      nlohmann::json args = nlohmann::json::array();
+      for (const policy::ArgumentCheck& check : rule.checks) {
+        // The runtimes' masked equality: value is the mask, valueTwo the datum.
+        args.push_back({{"index", check.index},
+                        {"value", check.value},
+                        {"valueTwo", check.value_two},
+                        {"op", kCompareNames[static_cast<int>(check.op)]}});
+      }
+      entry["args"] = std::move(args);
     }
-    syscalls.push_back({{"names", {rule.syscall}}, {"action", "SCMP_ACT_ALLOW"}, {"args", std::move(args)}});
+    syscalls.push_back(std::move(entry));
   }
   if (!unconstrained.empty()) {
     const nlohmann::json entry = {{"names", std::move(unconstrained)}, {"action", "SCMP_ACT_ALLOW"}};
     syscalls.insert(syscalls.begin(), entry);
   }
   nlohmann::json out = {
-      {"defaultAction", oci_action(action)}, {"architectures", {oci_arch(arch)}}, {"syscalls", std::move(syscalls)}};
+      {"defaultAction", oci_action(action)}, {"architectures", {policy::oci_arch_name(arch)}}, {"syscalls", std::move(syscalls)}};
   if (action == policy::DenyAction::Errno) out["defaultErrnoRet"] = 1;  // EPERM
   return out;
 }
@@ -77,13 +91,18 @@ std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string
   for (const policy::FilterRule& rule : filter.rules) {
     std::string compare;
     for (const policy::ArgumentCheck& check : rule.checks) {
-      compare += check.bits_within
-                     ? fmt::format(", SCMP_A{}(SCMP_CMP_MASKED_EQ, {:#x}ULL, 0)", check.index, ~check.value)
-                     : fmt::format(", SCMP_A{}(SCMP_CMP_EQ, {:#x}ULL)", check.index, check.value);
+      compare += check.op == policy::Compare::MaskedEqual
+                     ? fmt::format(", SCMP_A{}(SCMP_CMP_MASKED_EQ, {:#x}ULL, {:#x}ULL)", check.index, check.value,
+                                   check.value_two)
+                     : fmt::format(", SCMP_A{}({}, {:#x}ULL)", check.index,
+                                   kCompareNames[static_cast<int>(check.op)], check.value);
     }
-    rules += fmt::format("  rc |= seccomp_rule_add(ctx, {}, SCMP_SYS({}), {}{});\n",
-                         rule.enosys ? "SCMP_ACT_ERRNO(ENOSYS)" : "SCMP_ACT_ALLOW", rule.syscall, rule.checks.size(),
-                         compare);
+    const std::string verdict = rule.action == policy::kActionAllow ? "SCMP_ACT_ALLOW"
+                                : action_kind(rule.action) == SCMP_ACT_ERRNO(0)
+                                    ? fmt::format("SCMP_ACT_ERRNO({})", rule.action & 0xffff)
+                                    : fmt::format("{:#x}U", rule.action);
+    rules += fmt::format("  rc |= seccomp_rule_add(ctx, {}, SCMP_SYS({}), {}{});\n", verdict, rule.syscall,
+                         rule.checks.size(), compare);
   }
   return fmt::format(R"(/* Seccomp filter for {binary} ({arch}), generated by sysfence.
  * Build on or for the target: cc -o run-confined this.c -lseccomp

@@ -95,12 +95,14 @@ Result<TracedCall> json_call(const std::string& line, size_t number, const std::
   call.line = number;
   call.name = j["name"].get<std::string>();
   call.unknown.fill(true);
+  std::string shown;
   for (size_t i = 0; i < j["args"].size() && i < 6; ++i) {
+    shown += fmt::format("{}{}", i == 0 ? "" : ", ", j["args"][i].dump());
     if (!j["args"][i].is_number_unsigned()) continue;
     call.args[i] = j["args"][i].get<uint64_t>();
     call.unknown[i] = false;
   }
-  call.text = line;
+  call.text = fmt::format("{}({})", call.name, shown);  // as strace would show it
   return call;
 }
 

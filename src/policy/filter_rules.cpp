@@ -19,7 +19,7 @@ std::vector<Checks> combinations(const analysis::ArgumentTuple& tuple) {
     for (const Checks& partial : out) {
       for (uint64_t v : values) {
         next.push_back(partial);
-        next.back().push_back({index, false, v});
+        next.back().push_back({index, Compare::Equal, v});
       }
     }
     out = std::move(next);
@@ -54,12 +54,12 @@ std::vector<Checks> masked(const std::string& syscall, const std::vector<analysi
     for (Checks checks : combinations(key.first)) {
       for (const auto& [index, values] : bits) {
         if (values.size() == 1) {
-          checks.push_back({index, false, *values.begin()});
+          checks.push_back({index, Compare::Equal, *values.begin()});
           continue;
         }
         uint64_t allowed = 0;
         for (uint64_t v : values) allowed |= v;
-        checks.push_back({index, true, allowed});
+        checks.push_back({index, Compare::MaskedEqual, ~allowed, 0});
       }
       out.push_back(std::move(checks));
     }
@@ -70,8 +70,8 @@ std::vector<Checks> masked(const std::string& syscall, const std::vector<analysi
 }  // namespace
 
 std::vector<FilterRule> filter_rules(const SyscallPolicy& syscall, Constraint level) {
-  if (syscall.enosys) return {{syscall.name, true, {}}};
-  if (syscall.rules.empty() || level == Constraint::Any) return {{syscall.name, false, {}}};
+  if (syscall.enosys) return {{syscall.name, kActionEnosys, {}}};
+  if (syscall.rules.empty() || level == Constraint::Any) return {{syscall.name, kActionAllow, {}}};
   std::set<Checks> distinct;
   if (level == Constraint::Masked) {
     for (Checks& checks : masked(syscall.name, syscall.rules)) distinct.insert(std::move(checks));
@@ -81,7 +81,7 @@ std::vector<FilterRule> filter_rules(const SyscallPolicy& syscall, Constraint le
     }
   }
   std::vector<FilterRule> out;
-  for (const Checks& checks : distinct) out.push_back({syscall.name, false, checks});
+  for (const Checks& checks : distinct) out.push_back({syscall.name, kActionAllow, checks});
   return out;
 }
 

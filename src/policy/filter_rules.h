@@ -20,19 +20,30 @@ enum class Constraint {
   Any,     ///< any arguments
 };
 
-/// One comparison: the argument equals `value`, or, when `bits_within`, has no bit set
-/// outside `value` (seccomp's masked equality: (arg & ~value) == 0).
+/// libseccomp's argument comparisons (and the OCI runtime spec's SCMP_CMP_* operators).
+enum class Compare { NotEqual, Less, LessEqual, Equal, GreaterEqual, Greater, MaskedEqual };
+
+/// One comparison of argument `index` with `value`; MaskedEqual holds when
+/// (argument & value) == value_two. Profiles use Equal and, for a bit set whose values'
+/// union is U, MaskedEqual with value ~U and value_two 0 (no bit outside U).
 struct ArgumentCheck {
   uint8_t index = 0;
-  bool bits_within = false;
+  Compare op = Compare::Equal;
   uint64_t value = 0;
+  uint64_t value_two = 0;
   auto operator<=>(const ArgumentCheck&) const = default;
 };
 
-/// One seccomp rule: a call of `syscall` matches when every check holds.
+/// SECCOMP_RET_ALLOW, and SECCOMP_RET_ERRNO with ENOSYS: the kernel's action values
+/// (libseccomp's SCMP_ACT_* are the same numbers).
+inline constexpr uint32_t kActionAllow = 0x7fff0000u;
+inline constexpr uint32_t kActionErrnoBase = 0x00050000u;
+inline constexpr uint32_t kActionEnosys = kActionErrnoBase | 38u;
+
+/// One seccomp rule: a call of `syscall` for which every check holds gets `action`.
 struct FilterRule {
   std::string syscall;
-  bool enosys = false;  ///< answered with ENOSYS rather than allowed
+  uint32_t action = kActionAllow;
   std::vector<ArgumentCheck> checks;
 };
 

@@ -25,16 +25,6 @@ struct ContextDeleter {
 };
 using Context = std::unique_ptr<void, ContextDeleter>;
 
-uint32_t libseccomp_action(DenyAction action) {
-  switch (action) {
-    case DenyAction::Kill: return SCMP_ACT_KILL_PROCESS;
-    case DenyAction::Errno: return SCMP_ACT_ERRNO(EPERM);
-    case DenyAction::Log: return SCMP_ACT_LOG;
-    case DenyAction::Trap: return SCMP_ACT_TRAP;
-  }
-  return SCMP_ACT_KILL_PROCESS;
-}
-
 sock_filter byte_swapped(sock_filter in) {
   return {static_cast<uint16_t>(__builtin_bswap16(in.code)), in.jt, in.jf, __builtin_bswap32(in.k)};
 }
@@ -58,39 +48,17 @@ Result<std::vector<sock_filter>> export_program(void* ctx, bool big_endian) {
   return program_from_bytes(bytes, big_endian);
 }
 
-Result<std::vector<sock_filter>> build(const std::string& arch_name, DenyAction action,
-                                       const std::vector<FilterRule>& rules) {
-  const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
-  if (arch == 0) return Error{fmt::format("libseccomp does not know the architecture \"{}\"", arch_name)};
-  Context ctx(seccomp_init(libseccomp_action(action)));
-  if (!ctx) return Error{"libseccomp could not create a filter"};
-  if (arch != seccomp_arch_native()) {
-    // The host's architecture goes first: libseccomp keeps one byte order per filter.
-    if (seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) != 0 || seccomp_arch_add(ctx.get(), arch) != 0) {
-      return Error{fmt::format("libseccomp cannot build a filter for {}", arch_name)};
-    }
+scmp_compare libseccomp_compare(Compare op) {
+  switch (op) {
+    case Compare::NotEqual: return SCMP_CMP_NE;
+    case Compare::Less: return SCMP_CMP_LT;
+    case Compare::LessEqual: return SCMP_CMP_LE;
+    case Compare::Equal: return SCMP_CMP_EQ;
+    case Compare::GreaterEqual: return SCMP_CMP_GE;
+    case Compare::Greater: return SCMP_CMP_GT;
+    case Compare::MaskedEqual: return SCMP_CMP_MASKED_EQ;
   }
-  // A call made through another ABI (x32, int 0x80 on x86-64) fails the architecture
-  // check and is killed, whatever the action for denied calls.
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree on the syscall number
-  for (const FilterRule& rule : rules) {
-    // libseccomp takes numbers in the host's namespace (names the host lacks have
-    // pseudo-numbers) and maps them by name onto each architecture of the filter.
-    const int nr = seccomp_syscall_resolve_name(rule.syscall.c_str());
-    std::vector<scmp_arg_cmp> compare;
-    for (const ArgumentCheck& check : rule.checks) {
-      compare.push_back(check.bits_within ? SCMP_CMP(check.index, SCMP_CMP_MASKED_EQ, ~check.value, 0)
-                                          : SCMP_CMP(check.index, SCMP_CMP_EQ, check.value));
-    }
-    const uint32_t verdict = rule.enosys ? SCMP_ACT_ERRNO(ENOSYS) : SCMP_ACT_ALLOW;
-    if (int rc = seccomp_rule_add_array(ctx.get(), verdict, nr, static_cast<unsigned>(compare.size()),
-                                        compare.data());
-        rc != 0) {
-      return Error{fmt::format("libseccomp rejected a rule of {}: {}", rule.syscall, strerror(-rc))};
-    }
-  }
-  return export_program(ctx.get(), enforce::big_endian_arch(arch_name));
+  return SCMP_CMP_EQ;
 }
 
 /// The rules of every syscall libseccomp can name, each at its level.
@@ -105,6 +73,52 @@ std::vector<FilterRule> rules_at(const Profile& profile, const std::vector<Const
 }
 
 }  // namespace
+
+uint32_t action_value(DenyAction action) {
+  switch (action) {
+    case DenyAction::Kill: return SCMP_ACT_KILL_PROCESS;
+    case DenyAction::Errno: return SCMP_ACT_ERRNO(EPERM);
+    case DenyAction::Log: return SCMP_ACT_LOG;
+    case DenyAction::Trap: return SCMP_ACT_TRAP;
+  }
+  return SCMP_ACT_KILL_PROCESS;
+}
+
+
+Result<std::vector<sock_filter>> compile_rules(const std::string& arch_name, uint32_t default_action,
+                                               const std::vector<FilterRule>& rules) {
+  const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
+  if (arch == 0) return Error{fmt::format("libseccomp does not know the architecture \"{}\"", arch_name)};
+  Context ctx(seccomp_init(default_action));
+  if (!ctx) return Error{"libseccomp could not create a filter"};
+  if (arch != seccomp_arch_native()) {
+    // The host's architecture goes first: libseccomp keeps one byte order per filter.
+    if (seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) != 0 || seccomp_arch_add(ctx.get(), arch) != 0) {
+      return Error{fmt::format("libseccomp cannot build a filter for {}", arch_name)};
+    }
+  }
+  // A call made through another ABI (x32, int 0x80 on x86-64) fails the architecture
+  // check and is killed, whatever the action for denied calls.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree on the syscall number
+  for (const FilterRule& rule : rules) {
+    if (rule.action == default_action) continue;  // libseccomp refuses a rule that changes nothing
+    // libseccomp takes numbers in the host's namespace (names the host lacks have
+    // pseudo-numbers) and maps them by name onto each architecture of the filter.
+    const int nr = seccomp_syscall_resolve_name(rule.syscall.c_str());
+    if (nr == __NR_SCMP_ERROR) return Error{fmt::format("libseccomp has no syscall named \"{}\"", rule.syscall)};
+    std::vector<scmp_arg_cmp> compare;
+    for (const ArgumentCheck& check : rule.checks) {
+      compare.push_back({check.index, libseccomp_compare(check.op), check.value, check.value_two});
+    }
+    if (int rc = seccomp_rule_add_array(ctx.get(), rule.action, nr, static_cast<unsigned>(compare.size()),
+                                        compare.data());
+        rc != 0) {
+      return Error{fmt::format("libseccomp rejected a rule of {}: {}", rule.syscall, strerror(-rc))};
+    }
+  }
+  return export_program(ctx.get(), enforce::big_endian_arch(arch_name));
+}
 
 std::string program_bytes(const std::vector<sock_filter>& program, bool big_endian) {
   std::string out;
@@ -157,7 +171,7 @@ Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action)
   }
   for (;;) {
     std::vector<FilterRule> rules = rules_at(profile, levels, named);
-    auto program = build(profile.arch, action, rules);
+    auto program = compile_rules(profile.arch, action_value(action), rules);
     if (!program) return program.error();
     if (program->size() <= kMaxFilterInstructions) {
       filter.program = std::move(*program);

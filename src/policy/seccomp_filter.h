@@ -24,6 +24,9 @@ enum class DenyAction { Kill, Errno, Log, Trap };
 /// Parses "kill", "errno", "log", "trap".
 std::optional<DenyAction> deny_action_named(std::string_view name);
 
+/// The kernel's action value for `action` (kill the process, EPERM, log, SIGSYS).
+uint32_t action_value(DenyAction action);
+
 /// A syscall whose argument constraints were loosened to fit the instruction limit.
 struct Loosening {
   std::string syscall;
@@ -48,6 +51,12 @@ inline constexpr size_t kMaxFilterInstructions = 4096;
 /// with the most rules is loosened one Constraint step (its flags checked by mask, then
 /// any arguments); so is one whose rules alone would be too many to be worth their length.
 Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action);
+
+/// Compiles `rules` for architecture `arch` (libseccomp's name) with `default_action`
+/// for every other call (as compile_filter does, without loosening: an OCI profile's
+/// rules are taken as they are). Calls through another ABI are killed.
+Result<std::vector<sock_filter>> compile_rules(const std::string& arch, uint32_t default_action,
+                                               const std::vector<FilterRule>& rules);
 
 /// The program as a BPF file for a machine of the given byte order (what the kernel,
 /// bwrap or the device launcher loads there), and back.

@@ -1,0 +1,107 @@
+#include "policy/policy_file.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "enforce/bpf_simulator.h"
+#include "policy/oci_policy.h"
+#include "policy/profile.h"
+
+namespace sysfence::policy {
+namespace {
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{fmt::format("{}: cannot read", path)};
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+Result<nlohmann::json> parse_json(const std::string& content, const std::string& path) {
+  try {
+    return nlohmann::json::parse(content);
+  } catch (const nlohmann::json::parse_error& e) {
+    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, content.size());
+    const size_t line = 1 + std::count(content.begin(), content.begin() + static_cast<long>(at), '\n');
+    return Error{fmt::format("{}:{}: not valid JSON: {}", path, line, e.what())};
+  }
+}
+
+/// libseccomp's name for an OCI architecture ("SCMP_ARCH_X86_64" -> "x86_64").
+std::string arch_of_oci_name(const std::string& name) {
+  std::string arch = name.rfind("SCMP_ARCH_", 0) == 0 ? name.substr(10) : name;
+  for (char& c : arch) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return arch;
+}
+
+Result<LoadedPolicy> load_native(const nlohmann::json& json, const std::string& path, const std::string& arch,
+                                 DenyAction action) {
+  auto profile = read_native_policy(json, path);
+  if (!profile) return profile.error();
+  if (!arch.empty() && arch != profile->arch) {
+    return Error{fmt::format("{}: the policy is for {}, not {}", path, profile->arch, arch)};
+  }
+  auto compiled = compile_filter(*profile, action);
+  if (!compiled) return Error{fmt::format("{}: {}", path, compiled.error().message)};
+  LoadedPolicy loaded{profile->arch, "sysfence policy", std::move(compiled->program), {}};
+  for (const Loosening& l : compiled->loosened) {
+    loaded.warnings.push_back(fmt::format("{}: to fit the instruction limit, {} is {}", path, l.syscall,
+                                          l.kept == Constraint::Masked ? "checked by mask" : "allowed with any arguments"));
+  }
+  return loaded;
+}
+
+Result<LoadedPolicy> load_oci(const nlohmann::json& json, const std::string& path, std::string arch,
+                              std::optional<DenyAction> action) {
+  if (arch.empty()) {
+    const auto& listed = json.value("architectures", nlohmann::json::array());
+    if (listed.size() != 1 || !listed[0].is_string()) {
+      return Error{fmt::format("{}: an OCI profile for several architectures needs --arch", path)};
+    }
+    arch = arch_of_oci_name(listed[0].get<std::string>());
+  }
+  auto oci = read_oci_policy(json, path, arch);
+  if (!oci) return oci.error();
+  const uint32_t default_action = action ? action_value(*action) : oci->default_action;
+  auto program = compile_rules(arch, default_action, oci->rules);
+  if (!program) return Error{fmt::format("{}: {}", path, program.error().message)};
+  LoadedPolicy loaded{arch, "OCI profile", std::move(*program), {}};
+  if (!oci->unknown_names.empty()) {
+    loaded.warnings.push_back(fmt::format("{}: libseccomp does not know {}; skipped, as runtimes skip them", path,
+                                          fmt::join(oci->unknown_names, ", ")));
+  }
+  return loaded;
+}
+
+}  // namespace
+
+Result<LoadedPolicy> load_policy_file(const std::string& path, const std::string& arch,
+                                      std::optional<DenyAction> action) {
+  auto content = read_file(path);
+  if (!content) return content.error();
+  // A file that starts as JSON is read as a policy (a BPF program's first byte is an
+  // opcode's low byte, never '{' for the loads seccomp filters start with).
+  const size_t first = content->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (*content)[first] == '{') {
+    auto json = parse_json(*content, path);
+    if (!json) return json.error();
+    if (is_oci_policy(*json)) return load_oci(*json, path, arch, action);
+    return load_native(*json, path, arch, action.value_or(DenyAction::Kill));
+  }
+  if (content->empty() || content->size() % sizeof(sock_filter) != 0) {
+    return Error{fmt::format("{}: neither a sysfence policy (JSON) nor a BPF program (a multiple of {} bytes)", path,
+                             sizeof(sock_filter))};
+  }
+  if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
+  if (action) return Error{fmt::format("{}: a raw BPF program's actions are fixed; --action needs a JSON policy", path)};
+  return LoadedPolicy{arch, "BPF program", program_from_bytes(*content, enforce::big_endian_arch(arch)), {}};
+}
+
+}  // namespace sysfence::policy
