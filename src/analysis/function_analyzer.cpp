@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "analysis/syscall_names.h"
+
 namespace sysfence::analysis {
 namespace {
 
@@ -340,7 +342,16 @@ class FunctionAnalyzer::Run {
     return load(s, t);
   }
 
-  /// Runs one block from its entry state; returns the state at its end.
+  /// Whether a syscall with number `number` is certainly exit or exit_group.
+  bool ends_the_process(const Value& number) const {
+    if (!number.is_constants()) return false;
+    return std::all_of(number.begin(), number.end(), [&](uint64_t nr) {
+      return std::find(o_.exit_numbers_.begin(), o_.exit_numbers_.end(), nr) != o_.exit_numbers_.end();
+    });
+  }
+
+  /// Runs one block from its entry state; returns the state at its end (not reached when
+  /// the block ends the process).
   State execute(const Block& b) {
     State s = b.entry;
     for (size_t i = b.first; i <= b.last; ++i) {
@@ -366,6 +377,11 @@ class FunctionAnalyzer::Run {
           break;
         case Flow::Syscall:
           if (recording_) record_syscall(s, insn);
+          if (ends_the_process(s.regs[c_.syscall_number])) {
+            // musl's __unmapself runs into __clone after its exit: that path ends here.
+            s.reached = false;
+            return s;
+          }
           clobber(s, c_.syscall_clobbered);
           s.regs[c_.return_value] = Value::unknown();
           break;
@@ -478,6 +494,7 @@ class FunctionAnalyzer::Run {
         Block& block = blocks_[b];
         if (++block.visits > kMaxVisits) widen(block.entry);
         State out = execute(block);
+        if (!out.reached) continue;
         if (block.unresolved_jump) join_into(jump_states, out);
         for (size_t succ : block.successors) {
           if (join_into(blocks_[succ].entry, out)) work.push_back(succ);
@@ -683,7 +700,12 @@ class FunctionAnalyzer::Run {
 FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
                                    const cfg::FunctionIndex& functions,
                                    const std::unordered_map<uint64_t, arch::PltStub>& stubs)
-    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs) {}
+    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs) {
+  const SyscallNames names{std::string(backend.name())};
+  for (const char* name : {"exit", "exit_group"}) {
+    if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);
+  }
+}
 
 FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }
 

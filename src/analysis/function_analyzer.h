@@ -9,6 +9,7 @@
 /// tracked stack slots, and a callee does not change its caller's frame.
 
 #include <unordered_map>
+#include <vector>
 
 #include "analysis/function_facts.h"
 #include "analysis/memory_view.h"
@@ -32,6 +33,9 @@ class FunctionAnalyzer {
   const MemoryView& memory_;
   const cfg::FunctionIndex& functions_;
   const std::unordered_map<uint64_t, arch::PltStub>& stubs_;
+  /// The numbers of exit and exit_group on the architecture: a syscall instruction that
+  /// makes one of them does not return.
+  std::vector<uint64_t> exit_numbers_;
 };
 
 }  // namespace sysfence::analysis
