@@ -26,6 +26,7 @@ struct AnalyzeOptions {
   std::string output;
   std::string format = "native";
   std::string action = "kill";
+  std::string rule_order = "tree";
   bool no_args = false;
   CacheOptions cache;
 };
@@ -99,11 +100,12 @@ Result<std::string> render(const AnalyzeOptions& options, const program::Program
   const policy::DenyAction action = *policy::deny_action_named(options.action);
   const std::string& binary = program.modules()[0].path;
   if (options.format == "systemd") return emit::systemd_filter(profile, binary);
-  auto filter = policy::compile_filter(profile, action);
+  const auto order = options.rule_order == "tree" ? policy::RuleOrder::BinaryTree : policy::RuleOrder::Libseccomp;
+  auto filter = policy::compile_filter(profile, action, order);
   if (!filter) return filter.error();
   warn_about_losses(*filter);
   if (options.format == "oci") return emit::oci_profile(*filter, profile.arch, action).dump(2) + "\n";
-  if (options.format == "c") return emit::libseccomp_c(*filter, profile.arch, action, binary);
+  if (options.format == "c") return emit::libseccomp_c(*filter, profile.arch, action, order, binary);
   return policy::program_bytes(filter->program, enforce::big_endian_arch(profile.arch));
 }
 
@@ -158,6 +160,11 @@ void add_analyze_command(CLI::App& app, int& status) {
       ->capture_default_str();
   sub->add_option("--action", options->action, "What the bpf, oci and c formats do with a denied call")
       ->check(CLI::IsMember({"kill", "errno", "log", "trap"}))
+      ->capture_default_str();
+  sub->add_option("--rule-order", options->rule_order,
+                  "How the bpf and c filters find a syscall: tree (binary search on the number) or libseccomp "
+                  "(libseccomp's default, one comparison per syscall; to measure the difference)")
+      ->check(CLI::IsMember({"tree", "libseccomp"}))
       ->capture_default_str();
   sub->add_flag("--no-args", options->no_args,
                  "Allow each syscall with any arguments (the syscall-only profile, to measure what argument "

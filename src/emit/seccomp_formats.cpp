@@ -86,7 +86,7 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
 }
 
 std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string& arch, policy::DenyAction action,
-                         const std::string& binary) {
+                         policy::RuleOrder order, const std::string& binary) {
   std::string rules;
   for (const policy::FilterRule& rule : filter.rules) {
     std::string compare;
@@ -119,7 +119,7 @@ static int load_filter(void)
   if (ctx == NULL)
     return -1;
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-{rules}  if (rc == 0)
+{order}{rules}  if (rc == 0)
     rc = seccomp_load(ctx);
   seccomp_release(ctx);
   return rc;
@@ -141,7 +141,10 @@ int main(int argc, char **argv)
 }}
 )",
                      fmt::arg("binary", binary), fmt::arg("arch", arch), fmt::arg("action", c_action(action)),
-                     fmt::arg("rules", rules));
+                     fmt::arg("rules", rules),
+                     fmt::arg("order", order == policy::RuleOrder::BinaryTree
+                                           ? "  rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* binary tree */\n"
+                                           : ""));
 }
 
 std::string systemd_filter(const policy::Profile& profile, const std::string& binary) {

@@ -20,7 +20,7 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
 /// A C program (libseccomp) that loads the filter, then execs its arguments; built on or
 /// for the target: `cc profile.c -lseccomp`.
 std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string& arch, policy::DenyAction action,
-                         const std::string& binary);
+                         policy::RuleOrder order, const std::string& binary);
 
 /// A systemd unit drop-in with SystemCallFilter= (syscall names only: systemd cannot
 /// express the argument constraints, which the comment says).

@@ -86,7 +86,7 @@ uint32_t action_value(DenyAction action) {
 
 
 Result<std::vector<sock_filter>> compile_rules(const std::string& arch_name, uint32_t default_action,
-                                               const std::vector<FilterRule>& rules) {
+                                               const std::vector<FilterRule>& rules, RuleOrder order) {
   const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
   if (arch == 0) return Error{fmt::format("libseccomp does not know the architecture \"{}\"", arch_name)};
   Context ctx(seccomp_init(default_action));
@@ -100,7 +100,7 @@ Result<std::vector<sock_filter>> compile_rules(const std::string& arch_name, uin
   // A call made through another ABI (x32, int 0x80 on x86-64) fails the architecture
   // check and is killed, whatever the action for denied calls.
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);  // binary tree on the syscall number
+  if (order == RuleOrder::BinaryTree) seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (const FilterRule& rule : rules) {
     if (rule.action == default_action) continue;  // libseccomp refuses a rule that changes nothing
     // libseccomp takes numbers in the host's namespace (names the host lacks have
@@ -144,7 +144,7 @@ std::optional<DenyAction> deny_action_named(std::string_view name) {
   return std::nullopt;
 }
 
-Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action) {
+Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action, RuleOrder order) {
   CompiledFilter filter;
   std::vector<bool> named(profile.syscalls.size(), true);
   std::vector<Constraint> levels(profile.syscalls.size(), Constraint::Exact);
@@ -171,7 +171,7 @@ Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action)
   }
   for (;;) {
     std::vector<FilterRule> rules = rules_at(profile, levels, named);
-    auto program = compile_rules(profile.arch, action_value(action), rules);
+    auto program = compile_rules(profile.arch, action_value(action), rules, order);
     if (!program) return program.error();
     if (program->size() <= kMaxFilterInstructions) {
       filter.program = std::move(*program);

@@ -24,6 +24,12 @@ enum class DenyAction { Kill, Errno, Log, Trap };
 /// Parses "kill", "errno", "log", "trap".
 std::optional<DenyAction> deny_action_named(std::string_view name);
 
+/// How the filter finds a syscall's rules.
+enum class RuleOrder {
+  BinaryTree,  ///< a binary search on the syscall number (sysfence's choice: ~log2(n) jumps)
+  Libseccomp,  ///< libseccomp's default: one comparison per syscall in turn
+};
+
 /// The kernel's action value for `action` (kill the process, EPERM, log, SIGSYS).
 uint32_t action_value(DenyAction action);
 
@@ -50,13 +56,15 @@ inline constexpr size_t kMaxFilterInstructions = 4096;
 /// Compiles `profile`. While the program is longer than the kernel accepts, the syscall
 /// with the most rules is loosened one Constraint step (its flags checked by mask, then
 /// any arguments); so is one whose rules alone would be too many to be worth their length.
-Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action);
+Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action,
+                                      RuleOrder order = RuleOrder::BinaryTree);
 
 /// Compiles `rules` for architecture `arch` (libseccomp's name) with `default_action`
 /// for every other call (as compile_filter does, without loosening: an OCI profile's
 /// rules are taken as they are). Calls through another ABI are killed.
 Result<std::vector<sock_filter>> compile_rules(const std::string& arch, uint32_t default_action,
-                                               const std::vector<FilterRule>& rules);
+                                               const std::vector<FilterRule>& rules,
+                                               RuleOrder order = RuleOrder::BinaryTree);
 
 /// The program as a BPF file for a machine of the given byte order (what the kernel,
 /// bwrap or the device launcher loads there), and back.
