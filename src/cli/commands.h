@@ -28,4 +28,7 @@ void add_run_command(CLI::App& app, int& status);
 /// `sysfence trace [-o FILE] -- CMD...`: CMD's syscalls as JSON lines.
 void add_trace_command(CLI::App& app, int& status);
 
+/// `sysfence cve --policy FILE [--json]`: the kernel CVEs the profile blocks.
+void add_cve_command(CLI::App& app, int& status);
+
 }  // namespace sysfence::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sysfence::cli::add_check_command(app, status);
   sysfence::cli::add_run_command(app, status);
   sysfence::cli::add_trace_command(app, status);
+  sysfence::cli::add_cve_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -65,7 +65,10 @@ Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompDa
         switch (BPF_MODE(in.code)) {
           case BPF_ABS:
             if (BPF_SIZE(in.code) != BPF_W || in.k % 4 != 0 || in.k >= kDataSize) return bad("seccomp loads aligned words of seccomp_data only");
-            if (in.k >= 16) verdict.depends_on_unknown |= data.unknown_args[(in.k - 16) / 8];
+            if (in.k >= 16 && data.unknown_args[(in.k - 16) / 8]) {
+              verdict.depends_on_unknown = true;
+              verdict.unknown_args_read |= static_cast<uint8_t>(1u << ((in.k - 16) / 8));
+            }
             value = word_at(bytes, in.k, big_endian);
             break;
           case BPF_LEN: value = kDataSize; break;
@@ -90,11 +93,11 @@ Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompDa
           case BPF_SUB: a -= operand; break;
           case BPF_MUL: a *= operand; break;
           case BPF_DIV:
-            if (operand == 0) return Verdict{0, verdict.instructions, verdict.depends_on_unknown};  // the kernel returns 0: kill
+            if (operand == 0) return verdict;  // action 0: the kernel kills
             a /= operand;
             break;
           case BPF_MOD:
-            if (operand == 0) return Verdict{0, verdict.instructions, verdict.depends_on_unknown};
+            if (operand == 0) return verdict;
             a %= operand;
             break;
           case BPF_AND: a &= operand; break;

@@ -30,6 +30,8 @@ struct Verdict {
   size_t instructions = 0;  ///< instructions executed
   /// The filter read an argument marked unknown: `action` is one possible outcome only.
   bool depends_on_unknown = false;
+  /// Which unknown arguments it read (bit i: argument i).
+  uint8_t unknown_args_read = 0;
 };
 
 /// Runs `program` on `data`; `big_endian` is the filtered architecture's byte order. An

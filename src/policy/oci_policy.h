@@ -15,6 +15,10 @@
 
 namespace sysfence::policy {
 
+/// Where Debian's golang-github-docker-docker-dev installs Docker's default profile.
+inline constexpr const char* kDockerDefaultProfile =
+    "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
+
 struct OciPolicy {
   uint32_t default_action = 0;  ///< the kernel's action value
   std::vector<FilterRule> rules;

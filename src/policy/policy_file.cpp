@@ -50,7 +50,7 @@ Result<LoadedPolicy> load_native(const nlohmann::json& json, const std::string& 
   }
   auto compiled = compile_filter(*profile, action);
   if (!compiled) return Error{fmt::format("{}: {}", path, compiled.error().message)};
-  LoadedPolicy loaded{profile->arch, "sysfence policy", std::move(compiled->program), {}};
+  LoadedPolicy loaded{profile->arch, "sysfence policy", std::move(compiled->program), {}, std::move(*profile)};
   for (const Loosening& l : compiled->loosened) {
     loaded.warnings.push_back(fmt::format("{}: to fit the instruction limit, {} is {}", path, l.syscall,
                                           l.kept == Constraint::Masked ? "checked by mask" : "allowed with any arguments"));
@@ -72,7 +72,7 @@ Result<LoadedPolicy> load_oci(const nlohmann::json& json, const std::string& pat
   const uint32_t default_action = action ? action_value(*action) : oci->default_action;
   auto program = compile_rules(arch, default_action, oci->rules);
   if (!program) return Error{fmt::format("{}: {}", path, program.error().message)};
-  LoadedPolicy loaded{arch, "OCI profile", std::move(*program), {}};
+  LoadedPolicy loaded{arch, "OCI profile", std::move(*program), {}, std::nullopt};
   if (!oci->unknown_names.empty()) {
     loaded.warnings.push_back(fmt::format("{}: libseccomp does not know {}; skipped, as runtimes skip them", path,
                                           fmt::join(oci->unknown_names, ", ")));
@@ -101,7 +101,8 @@ Result<LoadedPolicy> load_policy_file(const std::string& path, const std::string
   }
   if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
   if (action) return Error{fmt::format("{}: a raw BPF program's actions are fixed; --action needs a JSON policy", path)};
-  return LoadedPolicy{arch, "BPF program", program_from_bytes(*content, enforce::big_endian_arch(arch)), {}};
+  return LoadedPolicy{arch, "BPF program", program_from_bytes(*content, enforce::big_endian_arch(arch)), {},
+                      std::nullopt};
 }
 
 }  // namespace sysfence::policy

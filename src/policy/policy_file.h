@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/profile.h"
 #include "policy/seccomp_filter.h"
 #include "util/result.h"
 
@@ -18,6 +19,7 @@ struct LoadedPolicy {
   std::string kind;  ///< "sysfence policy", "OCI profile" or "BPF program"
   std::vector<sock_filter> program;  ///< in the host's byte order
   std::vector<std::string> warnings;  ///< what the compilation loosened or skipped
+  std::optional<Profile> profile;  ///< a native policy's profile
 };
 
 /// Reads `path`. A JSON file is a native policy (compiled as `analyze --format bpf`

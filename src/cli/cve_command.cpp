@@ -1,0 +1,123 @@
+#include <linux/seccomp.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cve/cve_check.h"
+#include "policy/oci_policy.h"
+#include "policy/policy_file.h"
+
+namespace sysfence::cli {
+namespace {
+
+struct CveOptions {
+  std::string policy;
+  std::string arch;
+  std::string docker = policy::kDockerDefaultProfile;
+  bool json = false;
+};
+
+/// Totals for the profiles the policy is compared with, on the same architecture: the
+/// policy without argument rules (a native policy only), Docker's default, and none.
+struct Comparison {
+  std::optional<size_t> no_args;
+  std::optional<size_t> docker;
+  size_t no_profile = 0;
+};
+
+Comparison compare(const CveOptions& options, const policy::LoadedPolicy& loaded, const cve::KernelCves& table) {
+  Comparison out;
+  if (loaded.profile) {
+    policy::Profile syscalls_only = *loaded.profile;
+    for (auto& s : syscalls_only.syscalls) s.rules.clear();
+    if (auto filter = policy::compile_filter(syscalls_only, policy::DenyAction::Kill)) {
+      out.no_args = cve::check_cves(table, filter->program, loaded.arch).blocked();
+    }
+  }
+  if (std::filesystem::exists(options.docker)) {
+    auto docker = policy::load_policy_file(options.docker, loaded.arch, std::nullopt);
+    if (docker) {
+      out.docker = cve::check_cves(table, docker->program, loaded.arch).blocked();
+    } else {
+      std::cerr << "sysfence: warning: " << docker.error().message << "\n";
+    }
+  }
+  const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  out.no_profile = cve::check_cves(table, allow_all, loaded.arch).blocked();
+  return out;
+}
+
+std::string total_text(const std::optional<size_t>& blocked, size_t total) {
+  return blocked ? fmt::format("{} of {} blocked", *blocked, total) : "n/a";
+}
+
+int run_cve(const CveOptions& options) {
+  auto loaded = policy::load_policy_file(options.policy, options.arch, std::nullopt);
+  if (!loaded) {
+    std::cerr << "sysfence: " << loaded.error().message << "\n";
+    return 2;
+  }
+  for (const auto& warning : loaded->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
+  const cve::KernelCves& table = cve::KernelCves::table();
+  const cve::CveReport report = cve::check_cves(table, loaded->program, loaded->arch);
+  const Comparison comparison = compare(options, *loaded, table);
+  const size_t total = report.verdicts.size();
+  if (options.json) {
+    nlohmann::json cves = nlohmann::json::array();
+    for (const auto& v : report.verdicts) cves.push_back({{"id", v.id}, {"blocked", v.blocked}, {"reason", v.reason}});
+    auto optional_count = [](const std::optional<size_t>& n) { return n ? nlohmann::json(*n) : nlohmann::json(); };
+    nlohmann::json out = {{"arch", report.arch},
+                          {"total", total},
+                          {"blocked", report.blocked()},
+                          {"cves", std::move(cves)},
+                          {"not_applicable", report.not_applicable},
+                          {"compared",
+                           {{"without_argument_rules", optional_count(comparison.no_args)},
+                            {"docker_default", optional_count(comparison.docker)},
+                            {"no_profile", comparison.no_profile}}}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& v : report.verdicts) {
+    std::cout << fmt::format("{:11} {}: {}\n", v.blocked ? "blocked" : "NOT blocked", v.id, v.reason);
+  }
+  std::cout << fmt::format(
+      "{} ({}): {} of {} kernel CVEs blocked ({:.1f}%); without argument rules: {}; Docker's default profile: {}; "
+      "no profile: {}\n",
+      options.policy, report.arch, report.blocked(), total,
+      total == 0 ? 0.0 : 100.0 * static_cast<double>(report.blocked()) / static_cast<double>(total),
+      total_text(comparison.no_args, total), total_text(comparison.docker, total),
+      total_text(comparison.no_profile, total));
+  if (!report.not_applicable.empty()) {
+    std::cout << fmt::format("not applicable on {}: {}\n", report.arch, fmt::join(report.not_applicable, ", "));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_cve_command(CLI::App& app, int& status) {
+  auto options = std::make_shared<CveOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "cve",
+      "Which kernel CVEs a profile blocks (data/kernel_cves.json): a CVE is blocked when the profile denies every "
+      "way to make one call its trigger needs; decided with the BPF simulator check uses, and compared with the "
+      "same profile without argument rules, Docker's default profile and no profile");
+  sub->add_option("--policy", options->policy, "Profile: native sysfence JSON, OCI/Docker JSON or raw BPF")
+      ->required();
+  sub->add_option("--arch", options->arch,
+                  "Architecture (libseccomp's name) of a raw BPF program or a multi-architecture OCI profile");
+  sub->add_option("--docker", options->docker, "Docker's default profile, for the comparison")->capture_default_str();
+  sub->add_flag("--json", options->json,
+                "JSON: {\"total\", \"blocked\", \"cves\": [{\"id\", \"blocked\", \"reason\"}], …}");
+  sub->callback([options, &status] { status = run_cve(*options); });
+}
+
+}  // namespace sysfence::cli

@@ -1,0 +1,168 @@
+// The kernel CVE table (data/kernel_cves.json) and the CVE report: the file is well
+// formed and every entry makes sense on each architecture it applies to; verdicts on
+// hand-made profiles are what the profiles say.
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "analysis/syscall_names.h"
+#include "cve/cve_check.h"
+#include "policy/seccomp_filter.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace sysfence {
+namespace {
+
+const char* const kArches[] = {"x86_64", "aarch64", "arm", "mipsel", "mips"};
+
+nlohmann::json data_file() {
+  std::ifstream file(std::string(SYSFENCE_SOURCE_DIR) + "/data/kernel_cves.json");
+  EXPECT_TRUE(file) << "data/kernel_cves.json";
+  return nlohmann::json::parse(file);
+}
+
+TEST(KernelCves, TheFileIsWellFormed) {
+  const auto json = data_file();
+  EXPECT_EQ(json["schema"], "sysfence-kernel-cves/1");
+  auto parsed = cve::KernelCves::parse(json, "data/kernel_cves.json");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_GE(parsed->cves().size(), 60u);
+  const std::regex id(R"(CVE-(19|20)\d\d-\d{4,})");
+  const std::regex url(R"(https?://[^ ]+)");
+  std::set<std::string> ids;
+  for (const auto& e : json["cves"]) {
+    for (const char* key : {"id", "title", "trigger", "source", "needs"}) EXPECT_TRUE(e.contains(key)) << e.dump();
+    const std::string cve_id = e["id"];
+    EXPECT_TRUE(std::regex_match(cve_id, id)) << cve_id;
+    EXPECT_TRUE(ids.insert(cve_id).second) << cve_id << " twice";
+    EXPECT_TRUE(std::regex_match(e["source"].get<std::string>(), url)) << cve_id;
+    EXPECT_GT(e["trigger"].get<std::string>().size(), 20u) << cve_id;
+  }
+}
+
+TEST(KernelCves, EveryNeedCanBeMadeOnEachArchitectureItAppliesTo) {
+  const auto& table = cve::KernelCves::table();
+  for (const char* arch : kArches) {
+    const analysis::SyscallNames names(arch);
+    for (const auto& entry : table.cves()) {
+      if (!entry.arches.empty() && std::find(entry.arches.begin(), entry.arches.end(), arch) == entry.arches.end()) {
+        continue;
+      }
+      for (const auto& need : entry.needs) {
+        bool possible = false;
+        for (const auto& call : need.any_of) {
+          // Each name is a syscall somewhere; each condition fits a register.
+          EXPECT_TRUE(std::any_of(std::begin(kArches), std::end(kArches),
+                                  [&](const char* a) { return analysis::SyscallNames(a).number(call.syscall); }))
+              << entry.id << ": " << call.syscall << " is no syscall";
+          possible |= names.number(call.syscall).has_value();
+          for (const auto& m : table.multiplexed(call.syscall)) possible |= names.number(m.first).has_value();
+          for (const auto& c : cve::conditions_on(call, arch)) {
+            EXPECT_LE(c.index, 5) << entry.id;
+            for (uint64_t v : c.values) {
+              if (std::string(arch) != "x86_64" && std::string(arch) != "aarch64") {
+                EXPECT_TRUE(v <= 0xffffffffu || v >= 0xffffffff80000000u) << entry.id << " on " << arch;
+              }
+            }
+          }
+        }
+        EXPECT_TRUE(possible) << entry.id << ": no way to make one of its needed calls on " << arch
+                              << " (restrict it with \"arches\")";
+      }
+    }
+  }
+}
+
+/// A hand-made x86_64 profile: what a small network daemon needs, sockets AF_INET only.
+policy::Profile daemon_profile(bool socket_any) {
+  policy::Profile p;
+  p.arch = "x86_64";
+  for (const char* name : {"read", "write", "close", "exit_group", "accept4", "bind", "listen", "sendto", "recvfrom",
+                           "setsockopt", "clone", "openat", "mmap", "ioctl"}) {
+    p.syscalls.push_back({0, name, {}});
+  }
+  p.syscalls.push_back({41, "socket", socket_any ? std::vector<analysis::ArgumentTuple>{}
+                                                 : std::vector<analysis::ArgumentTuple>{{{0, {2}}}}});
+  return p;
+}
+
+const cve::CveVerdict* verdict_of(const cve::CveReport& report, const std::string& id) {
+  for (const auto& v : report.verdicts) {
+    if (v.id == id) return &v;
+  }
+  return nullptr;
+}
+
+TEST(CveCheck, VerdictsFollowTheProfile) {
+  const auto& table = cve::KernelCves::table();
+  auto pinned = policy::compile_filter(daemon_profile(false), policy::DenyAction::Kill);
+  auto any = policy::compile_filter(daemon_profile(true), policy::DenyAction::Kill);
+  ASSERT_TRUE(pinned && any);
+  const auto with_args = cve::check_cves(table, pinned->program, "x86_64");
+  const auto without_args = cve::check_cves(table, any->program, "x86_64");
+  // An AF_PACKET CVE: blocked only where socket's domain is pinned.
+  const auto* packet = verdict_of(with_args, "CVE-2016-8655");
+  ASSERT_NE(packet, nullptr);
+  EXPECT_TRUE(packet->blocked);
+  EXPECT_NE(packet->reason.find("socket with argument 0 = 17"), std::string::npos) << packet->reason;
+  const auto* packet_open = verdict_of(without_args, "CVE-2016-8655");
+  ASSERT_NE(packet_open, nullptr);
+  EXPECT_FALSE(packet_open->blocked) << packet_open->reason;
+  EXPECT_NE(packet_open->reason.find("socket(17"), std::string::npos) << packet_open->reason;
+  EXPECT_GT(with_args.blocked(), without_args.blocked());
+  // A tty ioctl CVE: ioctl is allowed with any request in both.
+  const auto* tty = verdict_of(with_args, "CVE-2017-2636");
+  ASSERT_NE(tty, nullptr);
+  EXPECT_FALSE(tty->blocked);
+
+  const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  const auto none = cve::check_cves(table, allow_all, "x86_64");
+  EXPECT_EQ(none.blocked(), 0u);
+  const sock_filter deny_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)};
+  const auto all = cve::check_cves(table, deny_all, "x86_64");
+  EXPECT_EQ(all.blocked(), all.verdicts.size());
+  EXPECT_EQ(none.verdicts.size(), all.verdicts.size());
+}
+
+TEST(CveCheck, CallsThroughAMultiplexerCount) {
+  // On MIPS, socket can also be made through socketcall, whose arguments a filter cannot see.
+  policy::Profile p;
+  p.arch = "mipsel";
+  p.syscalls = {{4246, "exit_group", {}}, {4183, "socket", {{{0, {2}}}}}};
+  auto without = policy::compile_filter(p, policy::DenyAction::Kill);
+  p.syscalls.push_back({4102, "socketcall", {}});
+  auto with = policy::compile_filter(p, policy::DenyAction::Kill);
+  ASSERT_TRUE(without && with);
+  const auto& table = cve::KernelCves::table();
+  EXPECT_TRUE(verdict_of(cve::check_cves(table, without->program, "mipsel"), "CVE-2016-8655")->blocked);
+  EXPECT_FALSE(verdict_of(cve::check_cves(table, with->program, "mipsel"), "CVE-2016-8655")->blocked);
+}
+
+TEST(CveCheck, TheCommandReportsJsonAndComparisons) {
+  ::sysfence::testing::TempDir dir;
+  const std::string policy = (dir.path() / "true.json").string();
+  ASSERT_EQ(::sysfence::testing::run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", policy})
+                .status,
+            0);
+  const auto r = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", policy, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["total"], json["cves"].size());
+  EXPECT_LE(json["blocked"].get<size_t>(), json["total"].get<size_t>());
+  for (const auto& c : json["cves"]) {
+    EXPECT_TRUE(c.contains("id") && c.contains("blocked") && c.contains("reason")) << c.dump();
+  }
+  EXPECT_EQ(json["compared"]["no_profile"], 0);
+  EXPECT_LE(json["compared"]["without_argument_rules"].get<size_t>(), json["blocked"].get<size_t>());
+  const auto bad = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", (dir.path() / "none").string()});
+  EXPECT_EQ(bad.status, 2);
+}
+
+}  // namespace
+}  // namespace sysfence
