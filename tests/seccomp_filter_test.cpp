@@ -12,6 +12,7 @@
 #include <csignal>
 
 #include "enforce/bpf_simulator.h"
+#include "enforce/call_search.h"
 #include "policy/seccomp_filter.h"
 
 namespace sysfence {
@@ -163,6 +164,26 @@ TEST_F(SeccompFilter, TooManyFlagValuesAreCheckedByMaskInSimulatorAndKernel) {
         << std::hex << row.mask;
     EXPECT_EQ(kernel_allows(SYS_umask, args), row.allowed) << std::hex << row.mask;
   }
+}
+
+TEST_F(SeccompFilter, CallSearchFindsAnAllowedCallOrProvesThereIsNone) {
+  using enforce::ArgumentCondition;
+  using enforce::Reachability;
+  const auto search = [&](long nr, std::vector<ArgumentCondition> conditions) {
+    return enforce::search_allowed_call(program_, AUDIT_ARCH_X86_64, false, static_cast<uint32_t>(nr), conditions);
+  };
+  // socket: domain and type pinned together; protocol free.
+  auto inet = search(SYS_socket, {{0, {kAfInet}}});
+  ASSERT_EQ(inet.outcome, Reachability::Allowed);
+  EXPECT_EQ((*inet.witness)[0], kAfInet);
+  EXPECT_TRUE((*inet.witness)[1] == kStream || (*inet.witness)[1] == (kStream | kCloexec));
+  EXPECT_EQ(search(SYS_socket, {{0, {kAfPacket}}}).outcome, Reachability::Denied);
+  EXPECT_EQ(search(SYS_socket, {{0, {kAfInet}}, {1, {kDgram}}}).outcome, Reachability::Denied);
+  // mprotect's protections: {0, 1, 3}; PROT_EXEC (4) as a required bit is never allowed.
+  EXPECT_EQ(search(SYS_mprotect, {{2, {}, 4, 4}}).outcome, Reachability::Denied);
+  EXPECT_EQ(search(SYS_mprotect, {{2, {}, 2, 2}}).outcome, Reachability::Allowed);  // PROT_WRITE, in 3
+  EXPECT_EQ(search(SYS_getpid, {}).outcome, Reachability::Allowed);
+  EXPECT_EQ(search(SYS_openat, {}).outcome, Reachability::Denied);
 }
 
 TEST(FilterRules, MaskingMergesOnlyBitSetArgumentsOfTuplesThatAgreeElsewhere) {

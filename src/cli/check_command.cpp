@@ -4,21 +4,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <cstring>
-#include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "analysis/syscall_names.h"
 #include "cli/commands.h"
 #include "enforce/bpf_simulator.h"
 #include "enforce/trace_reader.h"
 #include "policy/policy_file.h"
+#include "util/file_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -28,14 +25,6 @@ struct CheckOptions {
   std::string trace;
   std::string arch;
 };
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("{}: cannot read", path)};
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 int run_check(const CheckOptions& options) {
   auto filter = policy::load_policy_file(options.policy, options.arch, std::nullopt);
@@ -50,7 +39,7 @@ int run_check(const CheckOptions& options) {
     std::cerr << fmt::format("sysfence: unknown architecture \"{}\"\n", filter->arch);
     return 2;
   }
-  auto text = read_file(options.trace);
+  auto text = read_whole_file(options.trace);
   if (!text) {
     std::cerr << "sysfence: " << text.error().message << "\n";
     return 2;

@@ -21,31 +21,42 @@ bool lets_run(uint32_t action) {
   }
 }
 
-/// Values that can steer `program` for an argument: its constants as low and high
-/// words, their neighbours, zero and all ones.
-std::vector<uint64_t> steering_values(std::span<const sock_filter> program) {
-  std::set<uint32_t> words = {0, 0xffffffffu};
+/// Values that can steer `program` for each argument: combinations of the constants it
+/// compares (or masks) each word of that argument with, their neighbours, zero and all
+/// ones. A constant counts for the argument word the program last loaded.
+std::array<std::vector<uint64_t>, 6> steering_values(std::span<const sock_filter> program, bool big_endian) {
+  std::array<std::set<uint32_t>, 6> low, high;
+  for (int i = 0; i < 6; ++i) low[i] = high[i] = {0, 0xffffffffu};
+  int arg = -1;
+  bool high_word = false;
   for (const sock_filter& in : program) {
+    if (BPF_CLASS(in.code) == BPF_LD) {
+      arg = -1;
+      if (BPF_MODE(in.code) == BPF_ABS && in.k >= 16 && in.k < 64) {
+        arg = static_cast<int>((in.k - 16) / 8);
+        high_word = ((in.k - 16) % 8 == 0) == big_endian;  // the word at the lower offset is the high one on BE
+      }
+      continue;
+    }
     const bool compares = BPF_CLASS(in.code) == BPF_JMP && BPF_OP(in.code) != BPF_JA && BPF_SRC(in.code) == BPF_K;
     const bool masks = BPF_CLASS(in.code) == BPF_ALU && BPF_OP(in.code) == BPF_AND && BPF_SRC(in.code) == BPF_K;
-    if (!compares && !masks) continue;
-    words.insert(in.k);
-    words.insert(in.k + 1);
-    words.insert(in.k - 1);
+    if (arg < 0 || (!compares && !masks)) continue;
+    auto& words = high_word ? high[arg] : low[arg];
+    words.insert({in.k, in.k + 1, in.k - 1});
   }
-  std::set<uint64_t> values;
-  for (uint32_t w : words) {
-    values.insert(w);                                  // high word 0
-    values.insert(uint64_t{0xffffffffu} << 32 | w);    // sign-extended negatives
-    values.insert(uint64_t{w} << 32);                  // a high-word constant
+  std::array<std::vector<uint64_t>, 6> values;
+  for (int i = 0; i < 6; ++i) {
+    for (uint32_t h : high[i]) {
+      for (uint32_t l : low[i]) values[i].push_back(uint64_t{h} << 32 | l);
+    }
   }
-  return {values.begin(), values.end()};
+  return values;
 }
 
 struct Search {
   std::span<const sock_filter> program;
   bool big_endian;
-  std::vector<uint64_t> steering;
+  std::array<std::vector<uint64_t>, 6> steering;
   std::array<const ArgumentCondition*, 6> condition{};
   size_t runs = 0;
   CallSearch result;
@@ -54,9 +65,9 @@ struct Search {
   std::vector<uint64_t> candidates(int i) const {
     const ArgumentCondition* c = condition[i];
     if (c != nullptr && !c->values.empty()) return c->values;
-    if (c == nullptr) return steering;
+    if (c == nullptr) return steering[i];
     std::set<uint64_t> out;
-    for (uint64_t v : steering) out.insert((v & ~c->mask) | c->value);
+    for (uint64_t v : steering[i]) out.insert((v & ~c->mask) | c->value);
     return {out.begin(), out.end()};
   }
 
@@ -100,7 +111,7 @@ struct Search {
 
 CallSearch search_allowed_call(std::span<const sock_filter> program, uint32_t arch, bool big_endian, uint32_t nr,
                                const std::vector<ArgumentCondition>& conditions) {
-  Search search{program, big_endian, steering_values(program), {}, 0, {}};
+  Search search{program, big_endian, steering_values(program, big_endian), {}, 0, {}};
   for (const ArgumentCondition& c : conditions) {
     if (c.index < 6) search.condition[c.index] = &c;
   }

@@ -38,10 +38,10 @@ struct CallSearch {
 
 /// Whether `program` (for AUDIT_ARCH `arch`, byte order `big_endian`) allows syscall `nr`
 /// with arguments meeting `conditions`. Arguments the filter reads are tried with the
-/// values that can change its path: each constant the program compares with (and one
-/// above, one below), zero and all ones, each made to meet the conditions; for the
-/// comparisons libseccomp generates (equality, order, masked equality) these cover every
-/// outcome. A call is allowed when the filter's action lets it run (ALLOW, LOG, TRACE,
+/// values that can change its path: for each word of the argument, each constant the
+/// program compares it (or masks it) with, one above, one below, zero and all ones, each
+/// made to meet the conditions; for the comparisons libseccomp generates (equality,
+/// order, masked equality) these cover every outcome. A call is allowed when the filter's action lets it run (ALLOW, LOG, TRACE,
 /// USER_NOTIF).
 CallSearch search_allowed_call(std::span<const sock_filter> program, uint32_t arch, bool big_endian, uint32_t nr,
                                const std::vector<ArgumentCondition>& conditions);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,17 +10,10 @@
 #include "enforce/bpf_simulator.h"
 #include "policy/oci_policy.h"
 #include "policy/profile.h"
+#include "util/file_text.h"
 
 namespace sysfence::policy {
 namespace {
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("{}: cannot read", path)};
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 Result<nlohmann::json> parse_json(const std::string& content, const std::string& path) {
   try {
@@ -84,7 +75,7 @@ Result<LoadedPolicy> load_oci(const nlohmann::json& json, const std::string& pat
 
 Result<LoadedPolicy> load_policy_file(const std::string& path, const std::string& arch,
                                       std::optional<DenyAction> action) {
-  auto content = read_file(path);
+  auto content = read_whole_file(path);
   if (!content) return content.error();
   // A file that starts as JSON is read as a policy (a BPF program's first byte is an
   // opcode's low byte, never '{' for the loads seccomp filters start with).
