@@ -57,6 +57,17 @@ TEST(Value, ParametersCarryOffsetsOrBitsAndMasksIntoInstantiation) {
   EXPECT_TRUE(in_libc.add(1, 64).is_unknown());
   EXPECT_EQ(Value::parameter(0).add(4000, 32).substitute([](uint8_t) { return Value::constant(1); }, 32),
             Value::constant(4001));
+
+  // glibc's tcsetattr: `mov r9d, esi; lea esi, [r9 + 0x5402]; movsxd rsi, esi`. In a
+  // 32-bit result the zero-extension no longer matters: (p + 0x5402) & 0xffffffff.
+  const Value request = Value::parameter(1).bit_and(0xffffffff, 64).add(0x5402, 32).sign_extend(32, 64);
+  auto tcsanow = [](uint8_t) { return Value::constant(0); };
+  EXPECT_EQ(request.substitute(tcsanow, 64), Value::constant(0x5402));
+  auto high_garbage = [](uint8_t) { return Value::constant(0xdead00000002); };  // TCSAFLUSH, upper half unset
+  EXPECT_EQ(request.substitute(high_garbage, 64), Value::constant(0x5404));
+  // A mask that clears some of the result's bits still has no form.
+  EXPECT_TRUE(Value::parameter(1).bit_and(0xff, 64).add(1, 32).is_unknown());
+  EXPECT_TRUE(Value::parameter(1).sign_extend(8, 64).add(1, 32).is_unknown());
 }
 
 TEST(Value, StackAddressesFollowTheStackPointer) {

@@ -308,7 +308,7 @@ class FunctionAnalyzer::Run {
     auto reg = [&](Reg r) { return r == arch::kNoReg ? Value::unknown() : s.regs[r]; };
     switch (t.op) {
       case Transfer::Op::Set: s.regs[t.dst] = Value::constant(static_cast<uint64_t>(t.imm) & mask_of(bits_)); break;
-      case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, bits_); break;
+      case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, t.width != 0 ? 8 * t.width : bits_); break;
       case Transfer::Op::OrImm: s.regs[t.dst] = reg(t.src).bit_or(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), bits_); break;

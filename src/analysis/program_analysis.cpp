@@ -493,23 +493,24 @@ class Analysis {
     for (uint64_t nr : e.number) {
       auto& origins = result_.syscalls[nr];
       if (origins.size() < kMaxOriginsPerSyscall) origins.push_back(origin_of(e));
-      record_arguments(nr, e.args);
+      record_arguments(nr, e);
     }
   }
 
   /// One site's constraint on syscall `nr`: its scalar arguments with constant values.
-  void record_arguments(uint64_t nr, const std::vector<IndexedValue>& args) {
+  void record_arguments(uint64_t nr, const OpenEffect& e) {
     SyscallArguments& known = result_.arguments[nr];
     if (known.any) return;
     ArgumentTuple tuple;
     const auto& scalars = scalar_indices(nr);
-    for (const IndexedValue& a : args) {
+    for (const IndexedValue& a : e.args) {
       if (!a.value.is_constants() || !std::binary_search(scalars.begin(), scalars.end(), a.index)) continue;
       tuple[a.index].assign(a.value.begin(), a.value.end());
     }
     if (tuple.empty()) {
       known.any = true;  // this site may pass anything
       known.tuples.clear();
+      if (!scalars.empty()) known.any_from = origin_of(e);
     } else {
       known.tuples.insert(std::move(tuple));
     }
@@ -657,7 +658,7 @@ class Analysis {
   void imply(std::string_view name, const std::string& reason) {
     auto nr = names_.number(name);
     if (!nr) return;
-    result_.arguments[*nr] = {true, {}};
+    result_.arguments[*nr] = {true, {}, std::nullopt};
     if (!result_.syscalls.count(*nr)) result_.implied.emplace(*nr, reason);
   }
 

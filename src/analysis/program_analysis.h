@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct SyscallArguments {
   bool any = false;
   /// Otherwise, one tuple per distinct site constraint: a call must match one of them.
   std::set<ArgumentTuple> tuples;
+  /// When `any`: the first site that passes values the analysis cannot know (none for a
+  /// syscall without scalar arguments or without an instruction for it).
+  std::optional<SyscallOrigin> any_from;
 };
 
 struct AnalysisResult {

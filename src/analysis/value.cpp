@@ -60,10 +60,18 @@ Value Value::add(int64_t imm, int bits) const {
     case Kind::Constants:
       return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
     case Kind::Parameter: {
-      // (p | b) + k and (p & m) + k have no ((p + k') | b') & m' form.
-      if (or_bits() != 0 || and_mask() != ~uint64_t{0} || sign_extended_from() != 0) return unknown();
+      if (or_bits() != 0) return unknown();  // (p | b) + k has no ((p + k') | b') & m' form
       Value out = *this;
       out.values_[0] = static_cast<uint64_t>(addend() + imm);
+      if (and_mask() == ~uint64_t{0} && sign_extended_from() == 0) return out;
+      // (p & m) + k has no such form either, except in a narrower result whose bits m
+      // keeps: then it is (p + k) & mask, as glibc's tcsetattr computes TCSETS +
+      // optional_actions with a 32-bit lea on a zero- or sign-extended parameter.
+      const bool keeps_low_bits = (and_mask() & mask) == mask;
+      const bool extension_above = sign_extended_from() == 0 || sign_extended_from() >= bits;
+      if (bits >= 64 || !keeps_low_bits || !extension_above) return unknown();
+      out.values_[2] = mask;
+      out.values_[3] = 0;
       return out;
     }
     case Kind::Stack: return stack(stack_offset() + imm);

@@ -19,7 +19,8 @@ inline constexpr Reg kNoReg = 0xff;
 struct Transfer {
   enum class Op : uint8_t {
     Set,      ///< dst = imm
-    AddImm,   ///< dst = src + imm   (also plain moves: imm = 0; subtraction: imm < 0)
+    AddImm,   ///< dst = src + imm, modulo 2^(8 * width) when `width` is set (also plain moves:
+              ///< imm = 0; subtraction: imm < 0)
     OrImm,    ///< dst = src | imm
     AndImm,   ///< dst = src & imm
     AddReg,   ///< dst = src + src2
@@ -35,11 +36,15 @@ struct Transfer {
   Reg src2 = kNoReg;
   int64_t imm = 0;
   int64_t value = 0;  ///< Store of a constant
-  uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's
+  uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's; AddImm: the result's
   bool sign_extend = false;  ///< Load: sign-extend from `width` bytes instead of zero-extending
 
   static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
-  static Transfer add_imm(Reg dst, Reg src, int64_t imm) { return {Op::AddImm, dst, src, kNoReg, imm}; }
+  static Transfer add_imm(Reg dst, Reg src, int64_t imm, uint8_t width = 0) {
+    Transfer t{Op::AddImm, dst, src, kNoReg, imm};
+    t.width = width;
+    return t;
+  }
   static Transfer or_imm(Reg dst, Reg src, int64_t imm) { return {Op::OrImm, dst, src, kNoReg, imm}; }
   static Transfer and_imm(Reg dst, Reg src, int64_t imm) { return {Op::AndImm, dst, src, kNoReg, imm}; }
   static Transfer add_reg(Reg dst, Reg a, Reg b) { return {Op::AddReg, dst, a, b, 0}; }

@@ -1,8 +1,10 @@
 #include <iostream>
 #include <memory>
+#include <ranges>
 #include <string>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/program_analysis.h"
 #include "analysis/syscall_names.h"
@@ -23,6 +25,36 @@ std::optional<uint64_t> syscall_number(const analysis::SyscallNames& names, cons
   if (auto nr = names.number(text)) return nr;
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoull(text);
   return std::nullopt;
+}
+
+/// What the profile lets the syscall's scalar arguments be, and, when anything, which
+/// site is why.
+void print_arguments(const analysis::AnalysisResult& result, uint64_t nr, const program::Program& program) {
+  auto known = result.arguments.find(nr);
+  if (known == result.arguments.end()) return;
+  const analysis::SyscallArguments& arguments = known->second;
+  if (!arguments.any) {
+    std::cout << "arguments: only these values (one line per site constraint, index: values):\n";
+    for (const auto& tuple : arguments.tuples) {
+      std::string line;
+      for (const auto& [index, values] : tuple) {
+        line += fmt::format("{}{}: {}", line.empty() ? "" : "; ", index,
+                            fmt::join(values | std::views::transform([](uint64_t v) { return fmt::format("{:#x}", v); }),
+                                      " "));
+      }
+      std::cout << "  " << line << "\n";
+    }
+    return;
+  }
+  if (!arguments.any_from) {
+    std::cout << "arguments: any (it has no argument a filter checks)\n";
+    return;
+  }
+  const auto& origin = *arguments.any_from;
+  std::cout << fmt::format("arguments: any, because the site at {} {:#x} passes values the analysis cannot know:\n",
+                           program.modules()[origin.module].path, origin.address);
+  for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
+  for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
 }
 
 int run_explain(const ExplainOptions& options) {
@@ -63,6 +95,7 @@ int run_explain(const ExplainOptions& options) {
     for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
     for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
   }
+  print_arguments(*result, *nr, loaded->program);
   return 0;
 }
 

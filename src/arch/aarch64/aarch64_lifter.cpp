@@ -556,7 +556,7 @@ class AArch64Lifter final : public Lifter {
       const unsigned shift = third.shift.type == ARM64_SFT_LSL ? third.shift.value : 0;
       if (shift > 12 || third.imm < 0) return false;
       const int64_t value = third.imm << shift;
-      emit(Transfer::add_imm(dst.reg, a.reg, subtract ? -value : value));
+      emit(Transfer::add_imm(dst.reg, a.reg, subtract ? -value : value, dst.is32() ? 4 : 0));
       zero_extend_if_32(dst);
       return true;
     }

@@ -108,6 +108,10 @@ class X86_64Lifter : public Lifter {
     return std::nullopt;
   }
 
+  /// The width an addition into `dst` wraps at: 4 for a 32-bit register (whose upper
+  /// half `narrow` then clears), 0 (the register's) otherwise.
+  static uint8_t arithmetic_width(GprView dst) { return dst.width == 4 ? 4 : 0; }
+
   /// dst (of `width` bytes) = result already in dst's 64-bit form: 32-bit writes clear
   /// the upper half, narrower writes keep it (so the value is unknown to us).
   static void narrow(LiftedInsn& out, GprView dst) {
@@ -209,7 +213,8 @@ class X86_64Lifter : public Lifter {
       case X86_INS_LEA: {
         Address a = address_of(insn, op[1]);
         if (!a.simple) return false;
-        t.push_back(a.base == kNoReg ? Transfer::set(dst.reg, a.disp) : Transfer::add_imm(dst.reg, a.base, a.disp));
+        t.push_back(a.base == kNoReg ? Transfer::set(dst.reg, a.disp)
+                                     : Transfer::add_imm(dst.reg, a.base, a.disp, arithmetic_width(dst)));
         narrow(out, dst);
         return true;
       }
@@ -237,8 +242,8 @@ class X86_64Lifter : public Lifter {
       switch (insn.id) {
         case X86_INS_OR: t.push_back(Transfer::or_imm(dst.reg, dst.reg, imm)); break;
         case X86_INS_AND: t.push_back(Transfer::and_imm(dst.reg, dst.reg, imm)); break;
-        case X86_INS_ADD: t.push_back(Transfer::add_imm(dst.reg, dst.reg, imm)); break;
-        default: t.push_back(Transfer::add_imm(dst.reg, dst.reg, -imm)); break;
+        case X86_INS_ADD: t.push_back(Transfer::add_imm(dst.reg, dst.reg, imm, arithmetic_width(dst))); break;
+        default: t.push_back(Transfer::add_imm(dst.reg, dst.reg, -imm, arithmetic_width(dst))); break;
       }
       narrow(out, dst);
       return true;
