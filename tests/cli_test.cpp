@@ -69,6 +69,20 @@ TEST(Cli, ExplainExitCodes) {
   EXPECT_NE(bad.err.find("no_such_call"), std::string::npos);
 }
 
+// explain says what a syscall's scalar arguments may be, and why they may be anything.
+TEST(Cli, ExplainShowsArgumentsAndWhyTheyAreUnconstrained) {
+  auto pinned = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "arch_prctl"});
+  ASSERT_EQ(pinned.status, 0) << pinned.err;
+  EXPECT_NE(pinned.out.find("arguments: only these values"), std::string::npos) << pinned.out;
+  EXPECT_NE(pinned.out.find("0: 0x1002"), std::string::npos) << pinned.out;  // ARCH_SET_FS
+  // ld.so protects segments with protections read from the program headers.
+  auto open = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "mprotect"});
+  ASSERT_EQ(open.status, 0) << open.err;
+  EXPECT_NE(open.out.find("arguments: any, because the site at"), std::string::npos) << open.out;
+  auto none = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "getpid"});
+  EXPECT_NE(none.out.find("it has no argument a filter checks"), std::string::npos) << none.out;
+}
+
 TEST(Cli, AnalyzeOutputToADeviceWritesThroughIt) {
   // -o replaces a regular file atomically, but must never rename over a device: a
   // symlink to /dev/null stays a symlink (and /dev/null a device), the profile goes in.
