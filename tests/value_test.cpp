@@ -70,6 +70,21 @@ TEST(Value, ParametersCarryOffsetsOrBitsAndMasksIntoInstantiation) {
   EXPECT_TRUE(Value::parameter(1).sign_extend(8, 64).add(1, 32).is_unknown());
 }
 
+// Whatever a value is, masking it with few bits leaves one of the mask's subsets.
+TEST(Value, MaskingAnUnknownValueWithFewBitsGivesItsSubsets) {
+  const Value shared_flag = Value::unknown().bit_and(0x80, 64);  // glibc: mutex kind & 128
+  EXPECT_EQ(shared_flag, Value::constant(0).join(Value::constant(0x80)));
+  EXPECT_EQ(shared_flag.bit_or(0x81, 64), Value::constant(0x81));
+  const Value three = Value::unknown().bit_and(0x7, 64);
+  EXPECT_EQ(three.size(), 8);
+  EXPECT_EQ(*three.begin(), 0u);
+  EXPECT_EQ(*(three.end() - 1), 7u);
+  EXPECT_TRUE(Value::unknown().bit_and(0xf, 64).is_unknown());  // 16 subsets: too many to list
+  // A sign-extended parameter has no masked form, but its subsets are still exact.
+  EXPECT_EQ(Value::parameter(0).sign_extend(8, 64).bit_and(0x1, 64), Value::constant(0).join(Value::constant(1)));
+  EXPECT_EQ(Value::unknown().bit_and(0, 64), Value::constant(0));
+}
+
 TEST(Value, StackAddressesFollowTheStackPointer) {
   EXPECT_EQ(Value::stack(0).add(-16, 64).add(8, 64), Value::stack(-8));
   EXPECT_TRUE(Value::stack(0).bit_and(~uint64_t{15}, 64).is_unknown());  // alignment: frame lost

@@ -19,7 +19,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 5;
+constexpr uint32_t kFormatVersion = 6;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {

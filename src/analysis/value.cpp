@@ -1,5 +1,7 @@
 #include "analysis/value.h"
 
+#include <bit>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -97,13 +99,23 @@ Value Value::bit_or(uint64_t imm, int bits) const {
 Value Value::bit_and(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits) & imm;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });
-  if (kind_ == Kind::Parameter) {
-    if (sign_extended_from() != 0) return unknown();
+  if (kind_ == Kind::Parameter && sign_extended_from() == 0) {
     Value out = *this;
     out.values_[2] &= mask;  // applied after the addend and the OR-ed bits (e.g. `mov w8, w0`)
     return out;
   }
+  // Whatever x is, x & mask is one of the mask's subsets: few enough to list when the
+  // mask has few bits (glibc's `kind & 128` choosing FUTEX_PRIVATE_FLAG).
+  if (std::popcount(mask) <= kMaxMaskBits) return subsets_of(mask);
   return unknown();
+}
+
+Value Value::subsets_of(uint64_t mask) {
+  Value out = constant(0);
+  for (uint64_t bit = mask & -mask; bit != 0; mask &= ~bit, bit = mask & -mask) {
+    out = out.join(out.bit_or(bit, 64));
+  }
+  return out;
 }
 
 Value Value::sign_extend(int from_bits, int bits) const {

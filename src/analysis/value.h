@@ -16,6 +16,8 @@ class Value {
   enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import };
   /// Constant sets beyond this size become Unknown (keeps values small and joins finite).
   static constexpr int kMaxConstants = 8;
+  /// A mask with at most this many bits turns any value into the set of its subsets.
+  static constexpr int kMaxMaskBits = 3;
 
   static Value unknown() { return {}; }
   static Value constant(uint64_t v);
@@ -68,6 +70,9 @@ class Value {
   std::string to_string() const;
 
  private:
+  /// Every value made of some of `mask`'s bits (at most kMaxMaskBits of them).
+  static Value subsets_of(uint64_t mask);
+
   Kind kind_ = Kind::Unknown;
   uint8_t count_ = 0;
   uint8_t index_ = 0;
