@@ -105,11 +105,11 @@ int run_cve(const CveOptions& options) {
 
 void add_cve_command(CLI::App& app, int& status) {
   auto options = std::make_shared<CveOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "cve",
-      "Which kernel CVEs a profile blocks (data/kernel_cves.json): a CVE is blocked when the profile denies every "
-      "way to make one call its trigger needs; decided with the BPF simulator check uses, and compared with the "
-      "same profile without argument rules, Docker's default profile and no profile");
+  CLI::App* sub = app.add_subcommand("cve", "Which kernel CVEs a profile blocks (data/kernel_cves.json)");
+  sub->footer(
+      "A CVE is blocked when the profile denies every way to make one call its trigger needs, as the BPF simulator "
+      "check uses decides. The totals are compared with the same profile without argument rules, Docker's default "
+      "profile and no profile.");
   sub->add_option("--policy", options->policy, "Profile: native sysfence JSON, OCI/Docker JSON or raw BPF")
       ->required();
   sub->add_option("--arch", options->arch,

@@ -79,11 +79,11 @@ int run_confined(const RunOptions& options) {
 
 void add_run_command(CLI::App& app, int& status) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "run",
-      "Run a command under a seccomp profile: no_new_privs, the filter loaded, then exec. The filter is loaded "
-      "before the command starts, so the dynamic loader and every thread and child are confined. Exit status: the "
-      "command's; 2 if the profile cannot be read or loaded (the command is then not run), 127 if it is not found");
+  CLI::App* sub = app.add_subcommand("run", "Run a command under a seccomp profile, loaded before exec");
+  sub->footer(
+      "Sets no_new_privs, loads the filter, then execs the command: its dynamic loader and every thread and child "
+      "are confined. Exit status: the command's; 2 if the profile cannot be read or loaded (the command is then "
+      "not run); 127 if the command is not found.");
   sub->add_option("--policy", options->policy,
                   "Profile: native sysfence JSON, OCI/Docker seccomp JSON, or a raw BPF program for this machine")
       ->required();

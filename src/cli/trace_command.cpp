@@ -43,10 +43,10 @@ int run_trace(const TraceOptions& options) {
 
 void add_trace_command(CLI::App& app, int& status) {
   auto options = std::make_shared<TraceOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "trace",
-      "Run a command under ptrace and write every syscall it and its children and threads enter, one JSON line "
-      "each (pid, arch, name, nr, raw args): the native trace `check` reads. Exit status: the command's");
+  CLI::App* sub = app.add_subcommand("trace", "Trace a command's syscalls (ptrace) as JSON lines `check` reads");
+  sub->footer(
+      "Children and threads are followed; each line is {pid, arch, name, nr, args} with the raw register values. "
+      "Exit status: the command's.");
   sub->add_option("-o,--output", options->output, "Write the trace here (default: stderr, like strace)");
   sub->add_option("command", options->command, "The command and its arguments (after --)")->required();
   sub->callback([options, &status] { status = run_trace(*options); });
