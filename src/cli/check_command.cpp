@@ -12,6 +12,7 @@
 
 #include "analysis/syscall_names.h"
 #include "cli/commands.h"
+#include "cli/program_loading.h"
 #include "enforce/bpf_simulator.h"
 #include "enforce/trace_reader.h"
 #include "policy/policy_file.h"
@@ -27,12 +28,8 @@ struct CheckOptions {
 };
 
 int run_check(const CheckOptions& options) {
-  auto filter = policy::load_policy_file(options.policy, options.arch, std::nullopt);
-  if (!filter) {
-    std::cerr << "sysfence: " << filter.error().message << "\n";
-    return 2;
-  }
-  for (const auto& warning : filter->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
+  auto filter = load_policy(options.policy, options.arch, std::nullopt);
+  if (!filter) return 2;
   const analysis::SyscallNames names(filter->arch);
   const uint32_t audit_arch = seccomp_arch_resolve_name(filter->arch.c_str());
   if (!names.valid() || audit_arch == 0) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/program_loading.h"
 #include "cve/cve_check.h"
 #include "policy/oci_policy.h"
 #include "policy/policy_file.h"
@@ -59,12 +60,8 @@ std::string total_text(const std::optional<size_t>& blocked, size_t total) {
 }
 
 int run_cve(const CveOptions& options) {
-  auto loaded = policy::load_policy_file(options.policy, options.arch, std::nullopt);
-  if (!loaded) {
-    std::cerr << "sysfence: " << loaded.error().message << "\n";
-    return 2;
-  }
-  for (const auto& warning : loaded->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
+  auto loaded = load_policy(options.policy, options.arch, std::nullopt);
+  if (!loaded) return 2;
   const cve::KernelCves& table = cve::KernelCves::table();
   const cve::CveReport report = cve::check_cves(table, loaded->program, loaded->arch);
   const Comparison comparison = compare(options, *loaded, table);

@@ -42,4 +42,15 @@ std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
   return LoadedProgram{std::move(root), std::move(*program)};
 }
 
+std::optional<policy::LoadedPolicy> load_policy(const std::string& path, const std::string& arch,
+                                                std::optional<policy::DenyAction> action) {
+  auto loaded = policy::load_policy_file(path, arch, action);
+  if (!loaded) {
+    std::cerr << "sysfence: " << loaded.error().message << "\n";
+    return std::nullopt;
+  }
+  for (const auto& warning : loaded->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
+  return std::move(*loaded);
+}
+
 }  // namespace sysfence::cli

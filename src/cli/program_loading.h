@@ -1,6 +1,6 @@
 #pragma once
 /// The options every subcommand that reads a program shares (BINARY, --sysroot), and
-/// loading the program with warnings and errors reported on stderr.
+/// loading the program, or a policy file, with warnings and errors reported on stderr.
 
 #include <optional>
 #include <string>
@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analysis/facts_cache.h"
+#include "policy/policy_file.h"
 #include "program/program.h"
 
 namespace sysfence::cli {
@@ -38,5 +39,10 @@ void add_cache_options(CLI::App& command, CacheOptions& options);
 
 /// The facts cache the options ask for, or nullopt with --no-cache.
 std::optional<analysis::FactsCache> make_cache(const CacheOptions& options);
+
+/// Loads a policy file as policy::load_policy_file does; prints its warnings, and on
+/// failure the error, on stderr.
+std::optional<policy::LoadedPolicy> load_policy(const std::string& path, const std::string& arch,
+                                                std::optional<policy::DenyAction> action);
 
 }  // namespace sysfence::cli

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/program_loading.h"
 #include "enforce/filter_loader.h"
 #include "policy/policy_file.h"
 
@@ -45,12 +46,8 @@ int run_confined(const RunOptions& options) {
   std::optional<policy::DenyAction> action;
   if (!options.action.empty()) action = policy::deny_action_named(options.action);
   const std::string arch = enforce::host_arch();
-  auto loaded = policy::load_policy_file(options.policy, arch, action);
-  if (!loaded) {
-    std::cerr << "sysfence: " << loaded.error().message << "\n";
-    return 2;
-  }
-  for (const auto& warning : loaded->warnings) std::cerr << "sysfence: warning: " << warning << "\n";
+  auto loaded = load_policy(options.policy, arch, action);
+  if (!loaded) return 2;
   const auto executable = find_executable(options.command[0]);
   if (!executable) {
     std::cerr << fmt::format("sysfence: {}: command not found\n", options.command[0]);
