@@ -5,48 +5,19 @@
 #include <fmt/format.h>
 #include <seccomp.h>
 
+#include "enforce/bpf_simulator.h"
 #include "policy/oci_policy.h"
 
 namespace sysfence::emit {
 namespace {
 
-std::string oci_action(policy::DenyAction action) {
-  switch (action) {
-    case policy::DenyAction::Kill: return "SCMP_ACT_KILL_PROCESS";
-    case policy::DenyAction::Errno: return "SCMP_ACT_ERRNO";
-    case policy::DenyAction::Log: return "SCMP_ACT_LOG";
-    case policy::DenyAction::Trap: return "SCMP_ACT_TRAP";
+/// The libseccomp C expression for a kernel action value.
+std::string c_action(uint32_t action) {
+  switch (enforce::action_of(action)) {
+    case SCMP_ACT_ERRNO(0): return fmt::format("SCMP_ACT_ERRNO({})", action & 0xffff);
+    case SCMP_ACT_TRACE(0): return fmt::format("SCMP_ACT_TRACE({})", action & 0xffff);
+    default: return policy::oci_action_name(action);  // libseccomp's macros have the OCI names
   }
-  return "SCMP_ACT_KILL_PROCESS";
-}
-
-/// The OCI name of each policy::Compare, in its order.
-constexpr const char* kCompareNames[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
-                                         "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
-
-/// An action value without its data (an errno, a trace message).
-uint32_t action_kind(uint32_t action) { return action & 0xffff0000u; }
-
-/// The OCI name of a rule's action (errno data goes in errnoRet).
-std::string oci_rule_action(uint32_t action) {
-  switch (action_kind(action)) {
-    case SCMP_ACT_ALLOW: return "SCMP_ACT_ALLOW";
-    case SCMP_ACT_ERRNO(0): return "SCMP_ACT_ERRNO";
-    case SCMP_ACT_LOG: return "SCMP_ACT_LOG";
-    case SCMP_ACT_TRAP: return "SCMP_ACT_TRAP";
-    case SCMP_ACT_KILL_THREAD: return "SCMP_ACT_KILL_THREAD";
-    default: return "SCMP_ACT_KILL_PROCESS";
-  }
-}
-
-std::string c_action(policy::DenyAction action) {
-  switch (action) {
-    case policy::DenyAction::Kill: return "SCMP_ACT_KILL_PROCESS";
-    case policy::DenyAction::Errno: return "SCMP_ACT_ERRNO(EPERM)";
-    case policy::DenyAction::Log: return "SCMP_ACT_LOG";
-    case policy::DenyAction::Trap: return "SCMP_ACT_TRAP";
-  }
-  return "SCMP_ACT_KILL_PROCESS";
 }
 
 }  // namespace
@@ -60,8 +31,8 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
       unconstrained.push_back(rule.syscall);
       continue;
     }
-    nlohmann::json entry = {{"names", {rule.syscall}}, {"action", oci_rule_action(rule.action)}};
-    if (action_kind(rule.action) == SCMP_ACT_ERRNO(0)) entry["errnoRet"] = rule.action & 0xffff;
+    nlohmann::json entry = {{"names", {rule.syscall}}, {"action", policy::oci_action_name(rule.action)}};
+    if (enforce::action_of(rule.action) == SCMP_ACT_ERRNO(0)) entry["errnoRet"] = rule.action & 0xffff;
     if (!rule.checks.empty()) {
       nlohmann::json args = nlohmann::json::array();
       for (const policy::ArgumentCheck& check : rule.checks) {
@@ -69,7 +40,7 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
         args.push_back({{"index", check.index},
                         {"value", check.value},
                         {"valueTwo", check.value_two},
-                        {"op", kCompareNames[static_cast<int>(check.op)]}});
+                        {"op", policy::oci_operator_name(check.op)}});
       }
       entry["args"] = std::move(args);
     }
@@ -80,7 +51,7 @@ nlohmann::json oci_profile(const policy::CompiledFilter& filter, const std::stri
     syscalls.insert(syscalls.begin(), entry);
   }
   nlohmann::json out = {
-      {"defaultAction", oci_action(action)}, {"architectures", {policy::oci_arch_name(arch)}}, {"syscalls", std::move(syscalls)}};
+      {"defaultAction", policy::oci_action_name(policy::action_value(action))}, {"architectures", {policy::oci_arch_name(arch)}}, {"syscalls", std::move(syscalls)}};
   if (action == policy::DenyAction::Errno) out["defaultErrnoRet"] = 1;  // EPERM
   return out;
 }
@@ -95,13 +66,9 @@ std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string
                      ? fmt::format(", SCMP_A{}(SCMP_CMP_MASKED_EQ, {:#x}ULL, {:#x}ULL)", check.index, check.value,
                                    check.value_two)
                      : fmt::format(", SCMP_A{}({}, {:#x}ULL)", check.index,
-                                   kCompareNames[static_cast<int>(check.op)], check.value);
+                                   policy::oci_operator_name(check.op), check.value);
     }
-    const std::string verdict = rule.action == policy::kActionAllow ? "SCMP_ACT_ALLOW"
-                                : action_kind(rule.action) == SCMP_ACT_ERRNO(0)
-                                    ? fmt::format("SCMP_ACT_ERRNO({})", rule.action & 0xffff)
-                                    : fmt::format("{:#x}U", rule.action);
-    rules += fmt::format("  rc |= seccomp_rule_add(ctx, {}, SCMP_SYS({}), {}{});\n", verdict, rule.syscall,
+    rules += fmt::format("  rc |= seccomp_rule_add(ctx, {}, SCMP_SYS({}), {}{});\n", c_action(rule.action), rule.syscall,
                          rule.checks.size(), compare);
   }
   return fmt::format(R"(/* Seccomp filter for {binary} ({arch}), generated by sysfence.
@@ -140,7 +107,7 @@ int main(int argc, char **argv)
   return 127;
 }}
 )",
-                     fmt::arg("binary", binary), fmt::arg("arch", arch), fmt::arg("action", c_action(action)),
+                     fmt::arg("binary", binary), fmt::arg("arch", arch), fmt::arg("action", c_action(policy::action_value(action))),
                      fmt::arg("rules", rules),
                      fmt::arg("order", order == policy::RuleOrder::BinaryTree
                                            ? "  rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* binary tree */\n"

@@ -28,25 +28,32 @@ std::string docker_arch_name(const std::string& arch) {
   return arch;
 }
 
+/// The OCI (and libseccomp) operator names, in policy::Compare's order.
+constexpr const char* kOperatorNames[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
+                                          "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+
 std::optional<Compare> compare_named(const std::string& op) {
-  static const std::map<std::string, Compare> names = {
-      {"SCMP_CMP_NE", Compare::NotEqual},      {"SCMP_CMP_LT", Compare::Less},
-      {"SCMP_CMP_LE", Compare::LessEqual},     {"SCMP_CMP_EQ", Compare::Equal},
-      {"SCMP_CMP_GE", Compare::GreaterEqual},  {"SCMP_CMP_GT", Compare::Greater},
-      {"SCMP_CMP_MASKED_EQ", Compare::MaskedEqual}};
-  auto it = names.find(op);
-  return it == names.end() ? std::nullopt : std::optional(it->second);
+  for (size_t i = 0; i < std::size(kOperatorNames); ++i) {
+    if (op == kOperatorNames[i]) return static_cast<Compare>(i);
+  }
+  return std::nullopt;
 }
 
-/// The kernel's action value for an OCI action name; `errno_ret` is its data for ERRNO.
-std::optional<uint32_t> action_named(const std::string& name, uint32_t errno_ret) {
-  if (name == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-  if (name == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret);
-  if (name == "SCMP_ACT_KILL" || name == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
-  if (name == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
-  if (name == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-  if (name == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (name == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret);
+/// OCI action names and the kernel's action values they stand for (data, such as
+/// ERRNO's errno, apart); the first name of a value is the one written.
+constexpr std::pair<const char*, uint32_t> kActionNames[] = {
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},         {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS}, {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD},    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},             {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)}};
+
+/// The kernel's action value for an OCI action name; `data` is ERRNO's errno or TRACE's message.
+std::optional<uint32_t> action_named(const std::string& name, uint32_t data) {
+  for (const auto& [known, value] : kActionNames) {
+    if (name != known) continue;
+    const bool takes_data = value == SCMP_ACT_ERRNO(0) || value == SCMP_ACT_TRACE(0);
+    return takes_data ? value | (data & 0xffff) : value;
+  }
   return std::nullopt;
 }
 
@@ -89,6 +96,15 @@ std::string oci_arch_name(const std::string& arch) {
   std::string upper;
   for (char c : arch) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return "SCMP_ARCH_" + upper;
+}
+
+const char* oci_operator_name(Compare op) { return kOperatorNames[static_cast<int>(op)]; }
+
+std::string oci_action_name(uint32_t action) {
+  for (const auto& [name, value] : kActionNames) {
+    if (value == (action & 0xffff0000u)) return name;
+  }
+  return fmt::format("{:#x}", action);
 }
 
 bool is_oci_policy(const nlohmann::json& json) { return json.is_object() && json.contains("defaultAction"); }

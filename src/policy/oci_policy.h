@@ -29,6 +29,12 @@ struct OciPolicy {
 /// "SCMP_ARCH_X86_64" for libseccomp's "x86_64".
 std::string oci_arch_name(const std::string& arch);
 
+/// The OCI (and libseccomp) name of a comparison: "SCMP_CMP_MASKED_EQ".
+const char* oci_operator_name(Compare op);
+
+/// The OCI name of a kernel action value: "SCMP_ACT_ERRNO" (its errno goes in errnoRet).
+std::string oci_action_name(uint32_t action);
+
 /// Whether `json` is an OCI seccomp object (it has "defaultAction").
 bool is_oci_policy(const nlohmann::json& json);
 
