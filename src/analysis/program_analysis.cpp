@@ -10,9 +10,11 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "analysis/data_regions.h"
 #include "analysis/function_analyzer.h"
+#include "analysis/library_gates.h"
 #include "analysis/memory_view.h"
 #include "analysis/scalar_args.h"
 #include "analysis/syscall_names.h"
@@ -95,6 +97,20 @@ struct Function {
   std::vector<uint32_t> callers;
 };
 
+/// A gate of a library model (LibraryGate) applied to one loaded module.
+struct ActiveGate {
+  uint32_t module = 0;
+  const LibraryGate* gate = nullptr;
+  bool open = false;
+};
+
+/// A call held back by a closed gate: site `site` of function `caller`.
+struct HeldCall {
+  uint32_t caller = 0;
+  size_t site = 0;
+  size_t gate = 0;
+};
+
 struct OpenEffect {
   uint64_t site = 0;
   uint32_t origin_module = 0;
@@ -121,8 +137,13 @@ struct OpenEffect {
 
 class Analysis {
  public:
-  Analysis(const program::Program& program, Diagnostics& diagnostics, const FactsCache* cache)
-      : program_(program), diagnostics_(diagnostics), cache_(cache), names_(program.backend().name()) {}
+  Analysis(const program::Program& program, Diagnostics& diagnostics, const FactsCache* cache,
+           const AnalysisOptions& options)
+      : program_(program),
+        diagnostics_(diagnostics),
+        cache_(cache),
+        options_(options),
+        names_(program.backend().name()) {}
 
   Result<AnalysisResult> run() {
     if (!program_.backend().analysable()) {
@@ -134,10 +155,12 @@ class Analysis {
       lifters_.push_back(std::move(*lifter));
     }
     load_modules();
+    if (options_.library_models) apply_library_models();
     result_.arch = std::string(program_.backend().name());
     add_roots();
     add_data_roots();
     explore();
+    open_used_gates();
     store_cache();
     for (const auto& [m, count] : undecodable_) {
       diagnostics_.warn(fmt::format("{}: {} byte(s) in {} function(s) did not decode (instructions the disassembler "
@@ -416,15 +439,11 @@ class Analysis {
     exploring_ = id;
     for (size_t i = 0; i < facts.calls.size(); ++i) {
       const CallSite& call = facts.calls[i];
-      std::optional<uint32_t> callee;
-      switch (call.kind) {
-        case CallSite::Kind::Local: callee = function_at(m, call.target, call.target_thumb); break;
-        case CallSite::Kind::Import:
-          callee = through_symbol(m, call.symbol, false);
-          break;
-        case CallSite::Kind::Unknown: note_unknown_call(); break;
+      if (auto gate = held_back_by(id, call)) {
+        held_.push_back({id, i, *gate});
+        continue;
       }
-      if (callee) functions_[id].calls.push_back({i, *callee});
+      if (auto callee = follow_call(m, call)) functions_[id].calls.push_back({i, *callee});
     }
     for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
@@ -436,6 +455,16 @@ class Analysis {
       }
     }
     functions_[id].facts = std::move(facts);
+  }
+
+  /// The function a call of module `m` reaches, if the analysis can tell.
+  std::optional<uint32_t> follow_call(uint32_t m, const CallSite& call) {
+    switch (call.kind) {
+      case CallSite::Kind::Local: return function_at(m, call.target, call.target_thumb);
+      case CallSite::Kind::Import: return through_symbol(m, call.symbol, false);
+      case CallSite::Kind::Unknown: note_unknown_call(); break;
+    }
+    return std::nullopt;
   }
 
   /// The cached facts of a function, if the cache has them (taken out of it).
@@ -462,6 +491,148 @@ class Analysis {
       for (const auto& [key, cached] : contexts_[m]->cached) facts.push_back(&cached);
       cache_->store(contexts_[m]->cache_key, facts);
     }
+  }
+
+  // ---- library models (LibraryModels) --------------------------------------------
+
+  /// Code addresses of module `m`'s exported functions named `name` (every version).
+  std::vector<uint64_t> exported_functions(uint32_t m, std::string_view name) const {
+    std::vector<uint64_t> out;
+    for (const elf::Symbol& s : contexts_[m]->module.elf().dynamic_symbols()) {
+      if (!s.is_undefined() && s.name == name && (s.type == STT_FUNC || s.type == STT_GNU_IFUNC)) {
+        out.push_back(program_.backend().code_pointer(s.value).address);
+      }
+    }
+    return out;
+  }
+
+  void apply_library_models() {
+    for (uint32_t m = 0; m < contexts_.size(); ++m) {
+      const program::Module& module = contexts_[m]->module;
+      std::string soname = module.elf().dynamic().soname;
+      if (soname.empty()) soname = module.path.substr(module.path.rfind('/') + 1);
+      const auto bytes = module.loaded.file.bytes();
+      const LibraryModel* model = LibraryModels::table().model_for(
+          soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+      if (model == nullptr) continue;
+      for (const elf::Symbol& s : module.elf().dynamic_symbols()) {
+        if (!s.is_undefined() && s.type == STT_FUNC) exported_code_.insert(code_key(m, s.value));
+      }
+      for (const LibraryGate& gate : model->gates) {
+        for (const std::string& wrapper : gate.wrappers) {
+          for (uint64_t address : exported_functions(m, wrapper)) gated_wrappers_.emplace(code_key(m, address), gates_.size());
+        }
+        gates_.push_back({m, &gate});
+      }
+    }
+  }
+
+  uint64_t code_key(uint32_t m, uint64_t pointer) const {
+    return (uint64_t{m} << 48) ^ program_.backend().code_pointer(pointer).address;
+  }
+
+  /// The closed gate that holds back `call` of function `caller`: a call from the
+  /// library's unexported code to one of the gate's wrappers.
+  std::optional<size_t> held_back_by(uint32_t caller, const CallSite& call) const {
+    if (gates_.empty()) return std::nullopt;
+    const uint32_t m = functions_[caller].module;
+    uint64_t target = call.target;
+    if (call.kind == CallSite::Kind::Import) {  // the library calling its own export
+      auto definition = definition_of(m, call.symbol);
+      if (!definition || definition->first != m) return std::nullopt;
+      target = definition->second->value;
+    } else if (call.kind != CallSite::Kind::Local) {
+      return std::nullopt;
+    }
+    auto it = gated_wrappers_.find(code_key(m, target));
+    if (it == gated_wrappers_.end() || gates_[it->second].open) return std::nullopt;
+    if (exported_code_.count(code_key(m, functions_[caller].extent.start))) return std::nullopt;
+    return it->second;
+  }
+
+  /// Opens every gate whose feature the reachable code uses, follows the calls it held
+  /// back, and repeats with what they reach; lists the gates that stay closed.
+  void open_used_gates() {
+    for (bool opened = true; opened;) {
+      opened = false;
+      for (size_t g = 0; g < gates_.size(); ++g) {
+        if (!gates_[g].open && gate_used(gates_[g])) gates_[g].open = opened = true;
+      }
+      if (!opened) break;
+      std::vector<HeldCall> still_held;
+      for (const HeldCall& held : held_) {
+        if (!gates_[held.gate].open) {
+          still_held.push_back(held);
+          continue;
+        }
+        exploring_ = held.caller;
+        const Function& caller = functions_[held.caller];
+        if (auto callee = follow_call(caller.module, caller.facts.calls[held.site])) {
+          functions_[held.caller].calls.push_back({held.site, *callee});
+        }
+      }
+      held_ = std::move(still_held);
+      explore();
+    }
+    for (const ActiveGate& gate : gates_) {
+      if (gate.open) continue;
+      const auto& path = contexts_[gate.module]->module.path;
+      result_.closed_gates.push_back(fmt::format("{}: {} unused: its own calls to {} were not followed",
+                                                 path.substr(path.rfind('/') + 1), gate.gate->feature,
+                                                 fmt::join(gate.gate->wrappers, ", ")));
+    }
+  }
+
+  /// Whether the program uses the gate's feature: some opener is bound by another
+  /// module (`imported`), or reached, through a call that may pass the opening bits.
+  bool gate_used(const ActiveGate& gate) const {
+    for (const GateOpener& opener : gate.gate->openers) {
+      for (uint64_t address : exported_functions(gate.module, opener.function)) {
+        if (opener.imported ? imported_elsewhere(gate.module, address) : opener_reached(gate.module, address, opener)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  bool imported_elsewhere(uint32_t library, uint64_t address) const {
+    for (uint32_t m = 0; m < contexts_.size(); ++m) {
+      const program::Module& module = contexts_[m]->module;
+      if (m == library || module.is_interpreter) continue;
+      for (const program::Import& import : module.imports) {
+        if (!import.definition || import.definition->module != library) continue;
+        const elf::Symbol& s = contexts_[library]->module.elf().dynamic_symbols()[import.definition->symbol];
+        if (code_key(library, s.value) == code_key(library, address)) return true;
+      }
+    }
+    return false;
+  }
+
+  bool opener_reached(uint32_t library, uint64_t address, const GateOpener& opener) const {
+    const bool thumb = contexts_[library]->index.thumb_for(address, false);
+    auto it = ids_.find((uint64_t{library} << 48) ^ facts_key(address, thumb));
+    if (it == ids_.end()) return false;
+    const Function& f = functions_[it->second];
+    if (!opener.argument || f.root || f.taken || f.reached_by_pointer) return true;
+    bool called = false;
+    for (const Function& caller : functions_) {
+      for (const ResolvedCall& call : caller.calls) {
+        if (call.callee != it->second) continue;
+        called = true;
+        if (may_pass_bits(caller.facts.calls[call.site], *opener.argument, opener.bits)) return true;
+      }
+    }
+    return !called;  // reached some other way: assume the worst
+  }
+
+  static bool may_pass_bits(const CallSite& call, uint8_t index, uint64_t bits) {
+    for (const IndexedValue& a : call.args) {
+      if (a.index != index) continue;
+      if (!a.value.is_constants()) return true;
+      return std::any_of(a.value.begin(), a.value.end(), [&](uint64_t v) { return (v & bits) != 0; });
+    }
+    return true;  // not known
   }
 
   // ---- summaries ------------------------------------------------------------------
@@ -675,6 +846,7 @@ class Analysis {
   const program::Program& program_;
   Diagnostics& diagnostics_;
   const FactsCache* cache_;
+  AnalysisOptions options_;
   SyscallNames names_;
   std::vector<std::unique_ptr<arch::Lifter>> lifters_;  ///< one per worker thread
   std::vector<std::unique_ptr<ModuleContext>> contexts_;
@@ -696,14 +868,18 @@ class Analysis {
   std::vector<uint32_t> dirty_;
   std::set<std::pair<uint32_t, uint64_t>> reported_;
   std::unordered_map<uint64_t, const std::vector<uint8_t>*> scalar_indices_;  ///< by syscall number
+  std::vector<ActiveGate> gates_;
+  std::unordered_map<uint64_t, size_t> gated_wrappers_;  ///< code_key → gate
+  std::unordered_set<uint64_t> exported_code_;           ///< code_key of the modelled libraries' exports
+  std::vector<HeldCall> held_;
   AnalysisResult result_;
 };
 
 }  // namespace
 
 Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics,
-                                       const FactsCache* cache) {
-  return Analysis(program, diagnostics, cache).run();
+                                       const FactsCache* cache, const AnalysisOptions& options) {
+  return Analysis(program, diagnostics, cache, options).run();
 }
 
 }  // namespace sysfence::analysis

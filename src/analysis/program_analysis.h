@@ -63,11 +63,19 @@ struct AnalysisResult {
   size_t address_taken = 0;
   bool unknown_indirect_calls = false;
   size_t functions_from_cache = 0;
+  /// Library features no reachable code uses (library models, LibraryModels): the calls
+  /// their gates hold back were not followed. One line each, naming library, feature and wrappers.
+  std::vector<std::string> closed_gates;
+};
+
+struct AnalysisOptions {
+  /// Apply the library models of data/library_gates.json.
+  bool library_models = true;
 };
 
 /// Analyses `program`; problems that leave the analysis conservative go to `diagnostics`.
 /// With a `cache`, per-function facts are read from and written back to it.
 Result<AnalysisResult> analyse_program(const program::Program& program, Diagnostics& diagnostics,
-                                       const FactsCache* cache = nullptr);
+                                       const FactsCache* cache = nullptr, const AnalysisOptions& options = {});
 
 }  // namespace sysfence::analysis

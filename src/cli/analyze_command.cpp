@@ -29,6 +29,7 @@ struct AnalyzeOptions {
   std::string rule_order = "tree";
   bool no_args = false;
   CacheOptions cache;
+  analysis::AnalysisOptions analysis;
 };
 
 /// Writes `text` to `file`; when that fails, says so naming `path` (the name the user gave).
@@ -117,7 +118,7 @@ int run_analyze(const AnalyzeOptions& options) {
                            loaded->program.modules().size());
   Diagnostics diagnostics;
   const auto cache = make_cache(options.cache);
-  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr);
+  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr, options.analysis);
   for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
@@ -170,6 +171,7 @@ void add_analyze_command(CLI::App& app, int& status) {
                  "Allow each syscall with any arguments (the syscall-only profile, to measure what argument "
                  "constraints add)");
   add_cache_options(*sub, options->cache);
+  add_library_models_option(*sub, options->analysis);
   sub->callback([options, &status] { status = run_analyze(*options); });
 }
 

@@ -18,6 +18,7 @@ struct ExplainOptions {
   ProgramOptions program;
   std::string syscall;
   CacheOptions cache;
+  analysis::AnalysisOptions analysis;
 };
 
 /// The number of `text`: a syscall name on this architecture, or a number.
@@ -62,7 +63,7 @@ int run_explain(const ExplainOptions& options) {
   if (!loaded) return 2;
   Diagnostics diagnostics;
   const auto cache = make_cache(options.cache);
-  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr);
+  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr, options.analysis);
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
     return 2;
@@ -85,6 +86,9 @@ int run_explain(const ExplainOptions& options) {
       std::cout << fmt::format(" (except perhaps through one of the {} unresolved sites)", result->unresolved.size());
     }
     std::cout << "\n";
+    for (const auto& gate : result->closed_gates) {
+      std::cout << fmt::format("  library model: {} (--no-library-models follows them)\n", gate);
+    }
     return 1;
   }
   // The analysis keeps a few sites per syscall, each with the functions its number was
@@ -107,6 +111,7 @@ void add_explain_command(CLI::App& app, int& status) {
   add_program_options(*sub, options->program);
   sub->add_option("SYSCALL", options->syscall, "A syscall name (e.g. socket) or number")->required();
   add_cache_options(*sub, options->cache);
+  add_library_models_option(*sub, options->analysis);
   sub->callback([options, &status] { status = run_explain(*options); });
 }
 

@@ -20,6 +20,13 @@ void add_cache_options(CLI::App& command, CacheOptions& options) {
   command.add_flag("--no-cache", options.disabled, "Analyse everything afresh and leave the cache alone");
 }
 
+void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& options) {
+  command.add_flag_callback(
+      "--no-library-models", [&options] { options.library_models = false; },
+      "Follow every call inside libraries, also the code a library runs only for features no reachable code "
+      "uses (data/library_gates.json; README: library models)");
+}
+
 std::optional<analysis::FactsCache> make_cache(const CacheOptions& options) {
   if (options.disabled) return std::nullopt;
   return analysis::FactsCache(options.directory);

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analysis/facts_cache.h"
+#include "analysis/program_analysis.h"
 #include "policy/policy_file.h"
 #include "program/program.h"
 
@@ -36,6 +37,9 @@ struct CacheOptions {
 
 /// Adds --cache DIR and --no-cache to `command`.
 void add_cache_options(CLI::App& command, CacheOptions& options);
+
+/// Adds --no-library-models to `command`: the analysis options it sets.
+void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& options);
 
 /// The facts cache the options ask for, or nullopt with --no-cache.
 std::optional<analysis::FactsCache> make_cache(const CacheOptions& options);

@@ -57,6 +57,7 @@ nlohmann::json native_policy(const program::Program& program, const analysis::An
   }
   return {{"schema", "sysfence-policy/1"},
           {"substitutions", substitutions},
+          {"unused_library_features", result.closed_gates},
           {"arch", result.arch},
           {"binary", program.modules()[0].path},
           {"modules", modules},

@@ -69,6 +69,7 @@ std::string text_report(const program::Program& program, const analysis::Analysi
   for (const auto& s : policy::profile_of(result, true).syscalls) {
     if (s.enosys) out += fmt::format("substituted: {}\n", policy::kClone3Substitution);
   }
+  for (const auto& gate : result.closed_gates) out += fmt::format("library model: {}\n", gate);
   out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
   for (const auto& u : result.unresolved) {
     out += fmt::format("  {} {:#x}: {}\n", program.modules()[u.origin.module].path, u.origin.address, u.reason);
