@@ -144,6 +144,45 @@ TEST(CveCheck, CallsThroughAMultiplexerCount) {
   EXPECT_FALSE(verdict_of(cve::check_cves(table, with->program, "mipsel"), "CVE-2016-8655")->blocked);
 }
 
+enforce::TracedCall traced(const std::string& name, std::array<uint64_t, 6> args, const std::string& result = "3") {
+  enforce::TracedCall call;
+  call.name = name;
+  call.args = args;
+  call.text = name + "(…) = " + result;
+  return call;
+}
+
+TEST(CveCheck, ARunMakesATriggerOnlyWithEveryNeededCallAndValue) {
+  const auto& table = cve::KernelCves::table();
+  const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  auto marks = [&](const std::vector<enforce::TracedCall>& calls) {
+    auto report = cve::check_cves(table, allow_all, "x86_64");
+    cve::mark_made_by_run(report, table, calls);
+    return report;
+  };
+  // CVE-2016-8655 needs socket(AF_PACKET) and two setsockopt(SOL_PACKET, …) options.
+  const enforce::TracedCall packet = traced("socket", {17, 3, 0});
+  const enforce::TracedCall version = traced("setsockopt", {3, 263, 10});
+  const enforce::TracedCall ring = traced("setsockopt", {3, 263, 5});
+  EXPECT_TRUE(verdict_of(marks({packet, version, ring}), "CVE-2016-8655")->made_by_run);
+  EXPECT_FALSE(verdict_of(marks({packet, version}), "CVE-2016-8655")->made_by_run);
+  EXPECT_FALSE(verdict_of(marks({traced("socket", {2, 1, 0}), version, ring}), "CVE-2016-8655")->made_by_run);
+  // A call the run saw fail, or an argument the trace does not give, does not count.
+  EXPECT_FALSE(verdict_of(marks({traced("socket", {17, 3, 0}, "-1 EPERM"), version, ring}), "CVE-2016-8655")
+                   ->made_by_run);
+  enforce::TracedCall unnamed = packet;
+  unnamed.unknown[0] = true;
+  EXPECT_FALSE(verdict_of(marks({unnamed, version, ring}), "CVE-2016-8655")->made_by_run);
+  const auto packet_run = marks({packet, version, ring});
+  EXPECT_FALSE(verdict_of(packet_run, "CVE-2016-5195")->made_by_run);  // Dirty COW needs madvise
+  for (const auto& v : packet_run.verdicts) {
+    if (v.made_by_run) {
+      EXPECT_NE(v.reason.find("socket(17"), std::string::npos) << v.id << ": " << v.reason;
+    }
+  }
+  EXPECT_EQ(marks({}).made_by_run(), 0u);
+}
+
 TEST(CveCheck, TheCommandReportsJsonAndComparisons) {
   ::sysfence::testing::TempDir dir;
   const std::string policy = (dir.path() / "true.json").string();
@@ -162,6 +201,19 @@ TEST(CveCheck, TheCommandReportsJsonAndComparisons) {
   EXPECT_LE(json["compared"]["without_argument_rules"].get<size_t>(), json["blocked"].get<size_t>());
   const auto bad = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", (dir.path() / "none").string()});
   EXPECT_EQ(bad.status, 2);
+  // --trace: an strace run that makes a Dirty COW trigger's calls (madvise MADV_DONTNEED, write).
+  const std::string trace = (dir.path() / "run.strace").string();
+  std::ofstream(trace) << "madvise(0x7f0000000000, 4096, 0x4) = 0\nwrite(1, \"x\", 1) = 1\n";
+  const auto run = ::sysfence::testing::run_command(
+      {SYSFENCE_BINARY, "cve", "--policy", policy, "--trace", trace, "--json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto marked = nlohmann::json::parse(run.out);
+  EXPECT_EQ(marked["made_by_run"], 1) << run.out;
+  for (const auto& c : marked["cves"]) EXPECT_EQ(c["made_by_run"], c["id"] == "CVE-2016-5195") << c.dump();
+  const auto missing = ::sysfence::testing::run_command(
+      {SYSFENCE_BINARY, "cve", "--policy", policy, "--trace", (dir.path() / "none").string()});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("none"), std::string::npos) << missing.err;
 }
 
 }  // namespace

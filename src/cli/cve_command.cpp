@@ -1,4 +1,6 @@
+#include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <seccomp.h>
 
 #include <filesystem>
 #include <iostream>
@@ -12,8 +14,11 @@
 #include "cli/commands.h"
 #include "cli/program_loading.h"
 #include "cve/cve_check.h"
+#include "enforce/trace_constants.h"
+#include "enforce/trace_reader.h"
 #include "policy/oci_policy.h"
 #include "policy/policy_file.h"
+#include "util/file_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -22,8 +27,28 @@ struct CveOptions {
   std::string policy;
   std::string arch;
   std::string docker = policy::kDockerDefaultProfile;
+  std::string trace;
   bool json = false;
 };
+
+/// Marks the CVEs a traced run of the program triggers itself (--trace); false when the
+/// trace cannot be read (said on stderr).
+bool mark_run(const CveOptions& options, cve::CveReport& report, const cve::KernelCves& table) {
+  auto text = read_whole_file(options.trace);
+  if (!text) {
+    std::cerr << "sysfence: " << text.error().message << "\n";
+    return false;
+  }
+  const uint32_t audit_arch = seccomp_arch_resolve_name(report.arch.c_str());
+  const int bits = audit_arch & __AUDIT_ARCH_64BIT ? 64 : 32;
+  auto calls = enforce::read_trace(*text, options.trace, bits, enforce::TraceConstants(report.arch));
+  if (!calls) {
+    std::cerr << "sysfence: " << calls.error().message << "\n";
+    return false;
+  }
+  cve::mark_made_by_run(report, table, *calls);
+  return true;
+}
 
 /// Totals for the profiles the policy is compared with, on the same architecture: the
 /// policy without argument rules (a native policy only), Docker's default, and none.
@@ -63,12 +88,16 @@ int run_cve(const CveOptions& options) {
   auto loaded = load_policy(options.policy, options.arch, std::nullopt);
   if (!loaded) return 2;
   const cve::KernelCves& table = cve::KernelCves::table();
-  const cve::CveReport report = cve::check_cves(table, loaded->program, loaded->arch);
+  cve::CveReport report = cve::check_cves(table, loaded->program, loaded->arch);
+  if (!options.trace.empty() && !mark_run(options, report, table)) return 2;
   const Comparison comparison = compare(options, *loaded, table);
   const size_t total = report.verdicts.size();
   if (options.json) {
     nlohmann::json cves = nlohmann::json::array();
-    for (const auto& v : report.verdicts) cves.push_back({{"id", v.id}, {"blocked", v.blocked}, {"reason", v.reason}});
+    for (const auto& v : report.verdicts) {
+      cves.push_back({{"id", v.id}, {"blocked", v.blocked}, {"reason", v.reason}});
+      if (!options.trace.empty()) cves.back()["made_by_run"] = v.made_by_run;
+    }
     auto optional_count = [](const std::optional<size_t>& n) { return n ? nlohmann::json(*n) : nlohmann::json(); };
     nlohmann::json out = {{"arch", report.arch},
                           {"total", total},
@@ -79,11 +108,13 @@ int run_cve(const CveOptions& options) {
                            {{"without_argument_rules", optional_count(comparison.no_args)},
                             {"docker_default", optional_count(comparison.docker)},
                             {"no_profile", comparison.no_profile}}}};
+    if (!options.trace.empty()) out["made_by_run"] = report.made_by_run();
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   for (const auto& v : report.verdicts) {
-    std::cout << fmt::format("{:11} {}: {}\n", v.blocked ? "blocked" : "NOT blocked", v.id, v.reason);
+    std::cout << fmt::format("{:11} {}: {}{}\n", v.blocked ? "blocked" : "NOT blocked", v.id, v.reason,
+                             v.made_by_run ? " (the traced run makes this trigger's calls)" : "");
   }
   std::cout << fmt::format(
       "{} ({}): {} of {} kernel CVEs blocked ({:.1f}%); without argument rules: {}; Docker's default profile: {}; "
@@ -92,6 +123,14 @@ int run_cve(const CveOptions& options) {
       total == 0 ? 0.0 : 100.0 * static_cast<double>(report.blocked()) / static_cast<double>(total),
       total_text(comparison.no_args, total), total_text(comparison.docker, total),
       total_text(comparison.no_profile, total));
+  if (!options.trace.empty()) {
+    const size_t reachable = total - report.made_by_run();
+    std::cout << fmt::format(
+        "{}: the run makes the calls of {} triggers itself, so a profile it works under blocks at most {} of {} "
+        "({:.1f}%)\n",
+        options.trace, report.made_by_run(), reachable, total,
+        total == 0 ? 0.0 : 100.0 * static_cast<double>(reachable) / static_cast<double>(total));
+  }
   if (!report.not_applicable.empty()) {
     std::cout << fmt::format("not applicable on {}: {}\n", report.arch, fmt::join(report.not_applicable, ", "));
   }
@@ -112,6 +151,9 @@ void add_cve_command(CLI::App& app, int& status) {
   sub->add_option("--arch", options->arch,
                   "Architecture (libseccomp's name) of a raw BPF program or a multi-architecture OCI profile");
   sub->add_option("--docker", options->docker, "Docker's default profile, for the comparison")->capture_default_str();
+  sub->add_option("--trace", options->trace,
+                  "A run of the program (as check reads it): marks the CVEs whose trigger calls the run makes itself, "
+                  "which no profile the run works under can block (\"made_by_run\" in --json)");
   sub->add_flag("--json", options->json,
                 "JSON: {\"total\", \"blocked\", \"cves\": [{\"id\", \"blocked\", \"reason\"}], …}");
   sub->callback([options, &status] { status = run_cve(*options); });

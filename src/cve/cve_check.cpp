@@ -71,10 +71,29 @@ std::vector<Alternative> alternatives(const KernelCves& table, const Need& need,
   return out;
 }
 
+/// Whether traced `call` satisfies every condition (an argument it does not give does not).
+bool satisfies(const enforce::TracedCall& call, const std::vector<enforce::ArgumentCondition>& conditions) {
+  return std::all_of(conditions.begin(), conditions.end(), [&](const enforce::ArgumentCondition& c) {
+    if (c.index >= call.args.size() || call.unknown[c.index]) return false;
+    const uint64_t arg = call.args[c.index];
+    if (!c.values.empty()) return std::find(c.values.begin(), c.values.end(), arg) != c.values.end();
+    return (arg & c.mask) == c.value;
+  });
+}
+
+/// Whether the trace shows `call` failing (strace's and qemu's "= -1 …"): a profile may
+/// deny such a call with an error and the run goes on as it did.
+bool failed(const enforce::TracedCall& call) { return call.text.find(" = -1 ") != std::string::npos; }
+
 }  // namespace
 
 size_t CveReport::blocked() const {
   return static_cast<size_t>(std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.blocked; }));
+}
+
+size_t CveReport::made_by_run() const {
+  return static_cast<size_t>(
+      std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.made_by_run; }));
 }
 
 CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch) {
@@ -121,6 +140,23 @@ CveReport check_cves(const KernelCves& table, std::span<const sock_filter> progr
     report.verdicts.push_back(std::move(verdict));
   }
   return report;
+}
+
+void mark_made_by_run(CveReport& report, const KernelCves& table, const std::vector<enforce::TracedCall>& calls) {
+  auto made = [&](const CallNeed& need) {
+    const auto conditions = conditions_on(need, report.arch);
+    return std::any_of(calls.begin(), calls.end(), [&](const enforce::TracedCall& call) {
+      return call.name == need.syscall && !failed(call) && satisfies(call, conditions);
+    });
+  };
+  for (CveVerdict& verdict : report.verdicts) {
+    const auto cve = std::find_if(table.cves().begin(), table.cves().end(),
+                                  [&](const KernelCve& c) { return c.id == verdict.id; });
+    if (cve == table.cves().end()) continue;
+    verdict.made_by_run = std::all_of(cve->needs.begin(), cve->needs.end(), [&](const Need& need) {
+      return std::any_of(need.any_of.begin(), need.any_of.end(), made);
+    });
+  }
 }
 
 }  // namespace sysfence::cve

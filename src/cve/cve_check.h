@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cve/kernel_cves.h"
+#include "enforce/trace_reader.h"
 
 namespace sysfence::cve {
 
@@ -19,6 +20,9 @@ struct CveVerdict {
   /// Blocked: the needed call the filter denies ("socket with argument 0 = 17").
   /// Not blocked: the calls it allows, as made ("socket(17, …)").
   std::string reason;
+  /// Set by mark_made_by_run: the traced run itself makes every call the trigger needs,
+  /// with the needed values, so no profile the run works under can block it.
+  bool made_by_run = false;
 };
 
 struct CveReport {
@@ -27,6 +31,7 @@ struct CveReport {
   /// CVEs left out: for another architecture, or needing a syscall it does not have.
   std::vector<std::string> not_applicable;
   size_t blocked() const;
+  size_t made_by_run() const;
 };
 
 /// The verdict on every CVE of `table` for `program`, a filter for `arch` (libseccomp's
@@ -34,5 +39,11 @@ struct CveReport {
 /// the architecture has one: the multiplexed call's arguments are in memory, beyond a
 /// filter's reach.
 CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch);
+
+/// Marks the verdicts whose trigger a traced run of the program makes itself: each needed
+/// step made by a direct call with the needed argument values. A call through a
+/// multiplexer, a call the trace shows failing, or an argument the trace does not give as
+/// a number does not count, so a mark is certain.
+void mark_made_by_run(CveReport& report, const KernelCves& table, const std::vector<enforce::TracedCall>& calls);
 
 }  // namespace sysfence::cve
