@@ -158,6 +158,52 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
                      "not JSON");
 }
 
+TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  const fs::path root = dir.path() / "root";
+  const fs::path lib = root / "lib/x86_64-linux-gnu";
+  fs::create_directories(lib);
+  fs::create_directories(root / "lib64");
+  fs::create_directories(root / "bin");
+  fs::create_directories(root / "proc/1");
+  fs::create_directories(root / "etc");
+  for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
+  fs::create_symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
+  fs::copy_file("/bin/true", root / "bin/true");
+  fs::copy_file("/bin/true", root / "proc/1/exe");           // the kernel's tree: not entered
+  fs::create_symlink("true", root / "bin/link");             // a link: its target counts once
+  testing::write_file((root / "etc").string(), "notes", {'h', 'i', '\n'});
+  testing::write_file(lib.string(), "libplugin.so",          // a library: not a program
+                      testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).soname("libplugin.so").build());
+  testing::write_file((root / "bin").string(), "riscv",      // a program sysfence cannot analyse
+                      testing::ElfBuilder(64, ByteOrder::Little, EM_RISCV, ET_EXEC).interpreter("/lib/ld.so").build());
+  const std::string out = (dir.path() / "profiles").string();
+  auto r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "-o", out, "-j", "2", "--no-cache"});
+  EXPECT_EQ(r.status, 1) << "one program could not be analysed: " << r.err;
+  EXPECT_NE(r.out.find("| /bin/true | "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| /bin/riscv | not analysed: "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("/bin/link"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("/proc/"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("lib"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 programs analysed, 1 not: "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("[2/2]"), std::string::npos) << "progress on stderr: " << r.err;
+  std::ifstream profile(out + "/bin/true.json");
+  ASSERT_TRUE(profile) << "the profile of /bin/true under -o";
+  EXPECT_GT(nlohmann::json::parse(profile)["syscalls"].size(), 10u);
+  EXPECT_FALSE(fs::exists(out + "/bin/riscv.json"));
+
+  fs::remove(root / "bin/riscv");
+  r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--format", "bpf", "-o", out, "--no-cache"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(fs::file_size(out + "/bin/true.bpf"), 0u);
+
+  expect_input_error(run_command({SYSFENCE_BINARY, "analyze-root", (dir.path() / "none").string()}), "none",
+                     "not a directory");
+  expect_input_error(run_command({SYSFENCE_BINARY, "analyze-root", (root / "etc").string()}), "etc",
+                     "no ELF programs");
+}
+
 TEST(Cli, InfoDescribesAProgramInASysroot) {
   testing::TempDir dir;
   const std::string root = dir.str();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -251,8 +252,10 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);
   const auto final_path = directory_ / (key + ".facts");
-  // A temporary name of this process's own: runs in parallel must not write one file.
-  const auto temporary = directory_ / fmt::format("{}.facts.{}.tmp", key, ::getpid());
+  // A temporary name of this process's and this call's own: runs in parallel, and
+  // analyses in parallel threads (analyze-root -j), must not write one file.
+  static std::atomic<unsigned> stores = 0;
+  const auto temporary = directory_ / fmt::format("{}.facts.{}.{}.tmp", key, ::getpid(), stores++);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));

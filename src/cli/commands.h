@@ -13,6 +13,10 @@ void add_info_command(CLI::App& app, int& status);
 /// `sysfence analyze BINARY [--sysroot DIR] [-o FILE] [--format native|report|bpf|oci|c|systemd]`.
 void add_analyze_command(CLI::App& app, int& status);
 
+/// `sysfence analyze-root ROOTFS [-o DIR] [-j N]`: every ELF program in a firmware root,
+/// a profile each and a summary; exit 1 when some program could not be analysed.
+void add_analyze_root_command(CLI::App& app, int& status);
+
 /// `sysfence explain BINARY SYSCALL [--sysroot DIR]`: where and through which calls the
 /// program makes SYSCALL; exit 1 when it cannot.
 void add_explain_command(CLI::App& app, int& status);

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   int status = 2;
   sysfence::cli::add_info_command(app, status);
   sysfence::cli::add_analyze_command(app, status);
+  sysfence::cli::add_analyze_root_command(app, status);
   sysfence::cli::add_explain_command(app, status);
   sysfence::cli::add_check_command(app, status);
   sysfence::cli::add_run_command(app, status);

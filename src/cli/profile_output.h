@@ -1,0 +1,34 @@
+#pragma once
+/// Rendering an analysis as a profile in the format a user asked for, and writing it
+/// without leaving a half-written file: shared by `analyze` and `analyze-root`.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "analysis/program_analysis.h"
+#include "program/program.h"
+#include "util/result.h"
+
+namespace sysfence::cli {
+
+struct FormatOptions {
+  std::string format = "native";
+  std::string action = "kill";
+  std::string rule_order = "tree";
+  bool no_args = false;
+};
+
+/// Adds --format, --action, --rule-order and --no-args to `command`.
+void add_format_options(CLI::App& command, FormatOptions& options);
+
+/// The profile of `result` in the format asked for (the BPF program as its raw bytes);
+/// says on stderr which argument constraints the filter could not keep.
+Result<std::string> render_profile(const FormatOptions& options, const program::Program& program,
+                                   analysis::AnalysisResult result, double seconds);
+
+/// Writes `text` to `path` atomically (a temporary file, then a rename), or to stdout for
+/// "" and "-"; false, said on stderr, when it cannot.
+bool write_output(const std::string& path, const std::string& text);
+
+}  // namespace sysfence::cli
