@@ -610,15 +610,21 @@ class Analysis {
   }
 
   bool opener_reached(uint32_t library, uint64_t address, const GateOpener& opener) const {
-    const bool thumb = contexts_[library]->index.thumb_for(address, false);
-    auto it = ids_.find((uint64_t{library} << 48) ^ facts_key(address, thumb));
-    if (it == ids_.end()) return false;
-    const Function& f = functions_[it->second];
+    for (const bool thumb : {false, true}) {  // a function is its address and instruction set
+      auto it = ids_.find((uint64_t{library} << 48) ^ facts_key(address, thumb));
+      if (it != ids_.end() && opener_used(it->second, opener)) return true;
+    }
+    return false;
+  }
+
+  /// Whether reached function `id`, an opener, is called in a way that opens its gate.
+  bool opener_used(uint32_t id, const GateOpener& opener) const {
+    const Function& f = functions_[id];
     if (!opener.argument || f.root || f.taken || f.reached_by_pointer) return true;
     bool called = false;
     for (const Function& caller : functions_) {
       for (const ResolvedCall& call : caller.calls) {
-        if (call.callee != it->second) continue;
+        if (call.callee != id) continue;
         called = true;
         if (may_pass_bits(caller.facts.calls[call.site], *opener.argument, opener.bits)) return true;
       }
