@@ -168,7 +168,9 @@ TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
   fs::create_directories(root / "bin");
   fs::create_directories(root / "proc/1");
   fs::create_directories(root / "etc");
-  for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
+  for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) {
+    fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
+  }
   fs::create_symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
   fs::copy_file("/bin/true", root / "bin/true");
   fs::copy_file("/bin/true", root / "proc/1/exe");           // the kernel's tree: not entered

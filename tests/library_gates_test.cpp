@@ -102,7 +102,9 @@ class FeatureProbe : public ::testing::Test {
     EXPECT_EQ(r.status, 0) << r.err;
     std::set<std::string> names;
     std::ifstream in(file);
-    for (std::string line; std::getline(in, line);) names.insert(nlohmann::json::parse(line)["name"].get<std::string>());
+    for (std::string line; std::getline(in, line);) {
+      names.insert(nlohmann::json::parse(line)["name"].get<std::string>());
+    }
     return names;
   }
 
@@ -122,8 +124,9 @@ class FeatureProbe : public ::testing::Test {
   std::string probe_;
 };
 
-const std::set<std::string> kSchedulingCalls = {"sched_get_priority_max", "sched_get_priority_min", "sched_getparam",
-                                                "sched_getscheduler",     "sched_setparam",         "sched_setscheduler"};
+const std::set<std::string> kSchedulingCalls = {"sched_get_priority_max", "sched_get_priority_min",
+                                                "sched_getparam",         "sched_getscheduler",
+                                                "sched_setparam",         "sched_setscheduler"};
 
 TEST_F(FeatureProbe, SystemLeavesBothGatesClosed) {
   install("system");

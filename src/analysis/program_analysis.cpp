@@ -520,7 +520,9 @@ class Analysis {
       }
       for (const LibraryGate& gate : model->gates) {
         for (const std::string& wrapper : gate.wrappers) {
-          for (uint64_t address : exported_functions(m, wrapper)) gated_wrappers_.emplace(code_key(m, address), gates_.size());
+          for (uint64_t address : exported_functions(m, wrapper)) {
+            gated_wrappers_.emplace(code_key(m, address), gates_.size());
+          }
         }
         gates_.push_back({m, &gate});
       }
@@ -553,8 +555,8 @@ class Analysis {
   /// Opens every gate whose feature the reachable code uses, follows the calls it held
   /// back, and repeats with what they reach; lists the gates that stay closed.
   void open_used_gates() {
-    for (bool opened = true; opened;) {
-      opened = false;
+    for (;;) {
+      bool opened = false;
       for (size_t g = 0; g < gates_.size(); ++g) {
         if (!gates_[g].open && gate_used(gates_[g])) gates_[g].open = opened = true;
       }

@@ -4,7 +4,8 @@
 /// it analyses each reachable function once, follows direct calls, imports bound across
 /// modules and indirect calls (to every address-taken function), then instantiates the
 /// functions' parameter-dependent syscall sites at their call sites, bottom-up, until
-/// every syscall number is a constant or is reported as unresolved.
+/// every syscall number is a constant or is reported as unresolved. Calls a library model
+/// holds back (LibraryModels) are followed once reachable code uses their feature.
 
 #include <cstdint>
 #include <map>

@@ -124,7 +124,9 @@ class RootAnalysis {
       s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       s.syscalls = result->syscalls.size() + result->implied.size();
       s.unresolved = result->unresolved.size();
-      for (const auto& [nr, arguments] : result->arguments) s.constrained += !arguments.any && !arguments.tuples.empty();
+      for (const auto& [nr, arguments] : result->arguments) {
+        s.constrained += !arguments.any && !arguments.tuples.empty();
+      }
       s.ok = write(*program, std::move(*result), s);
     }
     report(s, diagnostics);
