@@ -158,7 +158,9 @@ TEST_F(FeatureProbe, PriorityProtectMutexOpensTheSchedulingGate) {
   // Locking it changes the thread's priority (tpp.c); only posix_spawn and
   // pthread_setschedprio call sched_setparam.
   for (const auto& name : kSchedulingCalls) {
-    if (name != "sched_setparam") EXPECT_TRUE(profile.count(name)) << name;
+    if (name != "sched_setparam") {
+      EXPECT_TRUE(profile.count(name)) << name;
+    }
   }
   expect_run_allowed(profile, kSchedulingCalls, "sched_setscheduler");
 }
