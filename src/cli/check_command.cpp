@@ -16,7 +16,6 @@
 #include "enforce/bpf_simulator.h"
 #include "enforce/trace_reader.h"
 #include "policy/policy_file.h"
-#include "util/file_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -36,17 +35,8 @@ int run_check(const CheckOptions& options) {
     std::cerr << fmt::format("sysfence: unknown architecture \"{}\"\n", filter->arch);
     return 2;
   }
-  auto text = read_whole_file(options.trace);
-  if (!text) {
-    std::cerr << "sysfence: " << text.error().message << "\n";
-    return 2;
-  }
-  const int bits = audit_arch & __AUDIT_ARCH_64BIT ? 64 : 32;
-  auto calls = enforce::read_trace(*text, options.trace, bits, enforce::TraceConstants(filter->arch));
-  if (!calls) {
-    std::cerr << "sysfence: " << calls.error().message << "\n";
-    return 2;
-  }
+  auto calls = load_trace(options.trace, filter->arch);
+  if (!calls) return 2;
   // Distinct calls (as printed) -> first line, how many.
   std::map<std::string, std::pair<size_t, size_t>> denied, undetermined, unknown_names, substituted;
   size_t allowed = 0;

@@ -1,6 +1,4 @@
-#include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 
 #include <filesystem>
 #include <iostream>
@@ -14,11 +12,8 @@
 #include "cli/commands.h"
 #include "cli/program_loading.h"
 #include "cve/cve_check.h"
-#include "enforce/trace_constants.h"
-#include "enforce/trace_reader.h"
 #include "policy/oci_policy.h"
 #include "policy/policy_file.h"
-#include "util/file_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -30,25 +25,6 @@ struct CveOptions {
   std::string trace;
   bool json = false;
 };
-
-/// Marks the CVEs a traced run of the program triggers itself (--trace); false when the
-/// trace cannot be read (said on stderr).
-bool mark_run(const CveOptions& options, cve::CveReport& report, const cve::KernelCves& table) {
-  auto text = read_whole_file(options.trace);
-  if (!text) {
-    std::cerr << "sysfence: " << text.error().message << "\n";
-    return false;
-  }
-  const uint32_t audit_arch = seccomp_arch_resolve_name(report.arch.c_str());
-  const int bits = audit_arch & __AUDIT_ARCH_64BIT ? 64 : 32;
-  auto calls = enforce::read_trace(*text, options.trace, bits, enforce::TraceConstants(report.arch));
-  if (!calls) {
-    std::cerr << "sysfence: " << calls.error().message << "\n";
-    return false;
-  }
-  cve::mark_made_by_run(report, table, *calls);
-  return true;
-}
 
 /// Totals for the profiles the policy is compared with, on the same architecture: the
 /// policy without argument rules (a native policy only), Docker's default, and none.
@@ -89,7 +65,11 @@ int run_cve(const CveOptions& options) {
   if (!loaded) return 2;
   const cve::KernelCves& table = cve::KernelCves::table();
   cve::CveReport report = cve::check_cves(table, loaded->program, loaded->arch);
-  if (!options.trace.empty() && !mark_run(options, report, table)) return 2;
+  if (!options.trace.empty()) {
+    auto calls = load_trace(options.trace, loaded->arch);
+    if (!calls) return 2;
+    cve::mark_made_by_run(report, table, *calls);
+  }
   const Comparison comparison = compare(options, *loaded, table);
   const size_t total = report.verdicts.size();
   if (options.json) {

@@ -1,9 +1,15 @@
 #include "cli/program_loading.h"
 
+#include <linux/audit.h>
+#include <seccomp.h>
+
 #include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
+
+#include "enforce/trace_constants.h"
+#include "util/file_text.h"
 
 namespace sysfence::cli {
 
@@ -47,6 +53,22 @@ std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
     return std::nullopt;
   }
   return LoadedProgram{std::move(root), std::move(*program)};
+}
+
+std::optional<std::vector<enforce::TracedCall>> load_trace(const std::string& path, const std::string& arch) {
+  auto text = read_whole_file(path);
+  if (!text) {
+    std::cerr << "sysfence: " << text.error().message << "\n";
+    return std::nullopt;
+  }
+  const uint32_t audit_arch = seccomp_arch_resolve_name(arch.c_str());
+  const int bits = audit_arch & __AUDIT_ARCH_64BIT ? 64 : 32;
+  auto calls = enforce::read_trace(*text, path, bits, enforce::TraceConstants(arch));
+  if (!calls) {
+    std::cerr << "sysfence: " << calls.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(*calls);
 }
 
 std::optional<policy::LoadedPolicy> load_policy(const std::string& path, const std::string& arch,

@@ -9,6 +9,7 @@
 
 #include "analysis/facts_cache.h"
 #include "analysis/program_analysis.h"
+#include "enforce/trace_reader.h"
 #include "policy/policy_file.h"
 #include "program/program.h"
 
@@ -43,6 +44,10 @@ void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& opt
 
 /// The facts cache the options ask for, or nullopt with --no-cache.
 std::optional<analysis::FactsCache> make_cache(const CacheOptions& options);
+
+/// Reads the run recorded in `path` (enforce::read_trace) for libseccomp's architecture
+/// `arch`; on failure says why on stderr.
+std::optional<std::vector<enforce::TracedCall>> load_trace(const std::string& path, const std::string& arch);
 
 /// Loads a policy file as policy::load_policy_file does; prints its warnings, and on
 /// failure the error, on stderr.
