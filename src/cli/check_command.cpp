@@ -1,4 +1,3 @@
-#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
