@@ -49,6 +49,9 @@ struct SyscallArguments {
   /// When `any`: the first site that passes values the analysis cannot know (none for a
   /// syscall without scalar arguments or without an instruction for it).
   std::optional<SyscallOrigin> any_from;
+
+  /// Whether a filter allows the syscall only with certain argument values.
+  bool constrained() const { return !any && !tuples.empty(); }
 };
 
 struct AnalysisResult {

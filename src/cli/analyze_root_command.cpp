@@ -125,7 +125,7 @@ class RootAnalysis {
       s.syscalls = result->syscalls.size() + result->implied.size();
       s.unresolved = result->unresolved.size();
       for (const auto& [nr, arguments] : result->arguments) {
-        s.constrained += !arguments.any && !arguments.tuples.empty();
+        s.constrained += arguments.constrained();
       }
       s.ok = write(*program, std::move(*result), s);
     }

@@ -31,7 +31,7 @@ std::string argument_section(const analysis::AnalysisResult& result, const NameO
   std::string lines;
   size_t constrained = 0;
   for (const auto& [nr, arguments] : result.arguments) {
-    if (arguments.any || arguments.tuples.empty()) continue;
+    if (!arguments.constrained()) continue;
     ++constrained;
     for (const auto& rule : arguments.tuples) lines += "  " + describe_rule(name_of(nr), rule) + "\n";
   }
