@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -92,7 +93,11 @@ fs::path output_file(const std::string& directory, const std::string& program, c
 class RootAnalysis {
  public:
   RootAnalysis(const AnalyzeRootOptions& options, std::vector<std::string> programs)
-      : options_(options), root_(options.root), programs_(std::move(programs)), summaries_(programs_.size()) {}
+      : options_(options),
+        root_(options.root),
+        cache_(make_cache(options.cache)),
+        programs_(std::move(programs)),
+        summaries_(programs_.size()) {}
 
   /// Analyses every program with `options_.jobs` at a time; the summaries in path order.
   const std::vector<ProgramSummary>& run() {
@@ -112,11 +117,10 @@ class RootAnalysis {
     ProgramSummary& s = summaries_[index];
     s.path = programs_[index];
     Diagnostics diagnostics;
-    const auto cache = make_cache(options_.cache);
     auto program = program::Program::load(root_, s.path, diagnostics);
     if (!program) {
       s.error = program.error().message;
-    } else if (auto result = analysis::analyse_program(*program, diagnostics, cache ? &*cache : nullptr,
+    } else if (auto result = analysis::analyse_program(*program, diagnostics, cache_ ? &*cache_ : nullptr,
                                                        options_.analysis);
                !result) {
       s.error = result.error().message;
@@ -166,6 +170,7 @@ class RootAnalysis {
 
   const AnalyzeRootOptions& options_;
   program::Sysroot root_;
+  const std::optional<analysis::FactsCache> cache_;  ///< one for every program: each library is analysed once
   std::vector<std::string> programs_;
   std::vector<ProgramSummary> summaries_;
   std::atomic<size_t> next_ = 0;
