@@ -161,6 +161,43 @@ TEST(ProgramNss, NsswitchServicesAreLoadedAfterTheClosure) {
   EXPECT_TRUE(diagnostics.warnings().empty());
 }
 
+// A static glibc program with glibc's NSS code dlopens the same services, and each
+// brings the sysroot's shared libc and loader; a static program without NSS code (or
+// not glibc's) loads nothing.
+TEST(ProgramNss, StaticGlibcProgramsLoadTheServicesWithTheSharedLibc) {
+  testing::TempDir dir;
+  const std::string root_dir = dir.str();
+  auto library = [&](const std::string& path, const std::string& soname, const std::string& needed) {
+    ElfBuilder lib = arm();
+    lib.soname(soname);
+    if (!needed.empty()) lib.needed(needed);
+    testing::write_file(root_dir, path, lib.build());
+  };
+  library("lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
+  library("lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
+  library("lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libc.so.6");
+  write_text(dir.path() / "etc/nsswitch.conf", "passwd: files systemd\n");
+  auto with_text = [](std::vector<uint8_t> bytes, const std::string& text) {
+    bytes.insert(bytes.end(), text.begin(), text.end());
+    return bytes;
+  };
+  const auto exe = arm(ET_EXEC).build();
+  testing::write_file(root_dir, "bin/static-id",
+                      with_text(exe, std::string("GNU C Library (Debian GLIBC 2.36-9)") + '\0' + "/etc/nsswitch.conf"));
+  testing::write_file(root_dir, "bin/static-true", with_text(exe, "GNU C Library (Debian GLIBC 2.36-9)"));
+  program::Sysroot root(dir.path());
+  Diagnostics diagnostics;
+  auto id = program::Program::load(root, "/bin/static-id", diagnostics);
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(paths(*id), (std::vector<std::string>{"/bin/static-id", "/lib/arm-linux-gnueabihf/libnss_systemd.so.2",
+                                                  "/lib/arm-linux-gnueabihf/libc.so.6", "/lib/ld-linux-armhf.so.3"}));
+  EXPECT_NE(id->modules()[1].loaded_at_run_time.find("nsswitch.conf"), std::string::npos);
+  EXPECT_FALSE(id->modules()[2].loaded_at_run_time.empty());
+  auto plain = program::Program::load(root, "/bin/static-true", diagnostics);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(paths(*plain), (std::vector<std::string>{"/bin/static-true"}));
+}
+
 TEST_F(ProgramTest, BinaryErrorsNameTheFile) {
   program::Sysroot root(dir_.path());
   Diagnostics diagnostics;

@@ -125,18 +125,29 @@ Value MemoryView::load(uint64_t address, int width, bool sign_extend) const {
   return Value::constant(v & mask_of(8 * pointer_size_));
 }
 
-std::vector<uint64_t> MemoryView::code_words_in_data(const std::vector<uint64_t>& function_starts) const {
+std::optional<std::string> MemoryView::constant_string(uint64_t address) const {
+  constexpr uint64_t kMaxLength = 4096;  // PATH_MAX
+  std::string out;
+  for (uint64_t at = address; at < address + kMaxLength; ++at) {
+    if (!constant_memory(at, 1)) return std::nullopt;
+    auto byte = module_.elf().bytes_at(at, 1);
+    if (!byte) return std::nullopt;
+    if ((*byte)[0] == 0) return out.empty() ? std::nullopt : std::optional(out);
+    out.push_back(static_cast<char>((*byte)[0]));
+  }
+  return std::nullopt;
+}
+
+std::vector<uint64_t> MemoryView::code_words_in_data() const {
   std::vector<uint64_t> out;
   if (module_.elf().header().type != elf::FileType::Executable) return out;
-  const std::unordered_set<uint64_t> starts(function_starts.begin(), function_starts.end());
   const elf::ElfFile& elf = module_.elf();
   for (const elf::Segment& s : elf.segments()) {
     if (s.type != PT_LOAD || (s.flags & PF_X)) continue;
     for (uint64_t at = s.address; at + pointer_size_ <= s.address + s.file_size; at += pointer_size_) {
       auto word = elf.read_address(at);
       if (!word) break;
-      // ARM code pointers carry the Thumb bit.
-      if (starts.count(*word) || starts.count(*word & ~uint64_t{1})) out.push_back(*word);
+      if (is_code(*word & ~uint64_t{1})) out.push_back(*word);  // ARM: bit 0 is the Thumb bit
     }
   }
   return out;

@@ -4,6 +4,8 @@
 /// fills from relocations). Loads from anywhere else are unknown.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +29,10 @@ class MemoryView {
   /// an import (a GOT slot), or unknown (writable data, ifunc slots, out of range).
   Value load(uint64_t address, int width, bool sign_extend) const;
 
+  /// The NUL-terminated string at constant `address` in memory that cannot change at run
+  /// time (a path in .rodata), or nullopt (writable, out of range, unterminated or empty).
+  std::optional<std::string> constant_string(uint64_t address) const;
+
   /// Whether `address` lies in a loaded segment that is not executable.
   bool is_data(uint64_t address) const;
 
@@ -42,9 +48,11 @@ class MemoryView {
   std::vector<DataPointer> data_pointers() const;
 
   /// In an executable at a fixed address, which stores code pointers as plain words
-  /// without relocations: the pointer-sized words of its data that equal one of
-  /// `function_starts`.
-  std::vector<uint64_t> code_words_in_data(const std::vector<uint64_t>& function_starts) const;
+  /// without relocations: the pointer-sized words of its data whose value (ARM: without
+  /// the Thumb bit) is an address in its code. Whether one is a function pointer is the
+  /// caller's question (FunctionIndex::may_be_function): in a stripped static program
+  /// the functions such tables name (busybox's applets) are known by nothing else.
+  std::vector<uint64_t> code_words_in_data() const;
 
   /// The code addresses the GOT of a static executable holds (slots without a
   /// relocation). A GOT slot holds a symbol's address, never a label's, and nothing

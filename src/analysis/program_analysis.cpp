@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,6 +14,7 @@
 #include <fmt/ranges.h>
 
 #include "analysis/data_regions.h"
+#include "analysis/exec_calls.h"
 #include "analysis/function_analyzer.h"
 #include "analysis/library_gates.h"
 #include "analysis/memory_view.h"
@@ -29,6 +31,7 @@ constexpr size_t kMaxOriginsPerSyscall = 4;
 constexpr size_t kMaxOpenEffects = 64;
 constexpr size_t kMaxPathLength = 8;
 constexpr size_t kMaxReachedLength = 16;
+constexpr size_t kMaxExecSites = 256;
 constexpr uint32_t kNoFunction = UINT32_MAX;
 
 /// Where something in a module's data starts: a symbol's value.
@@ -63,6 +66,12 @@ struct ModuleContext {
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
+    for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
+      for (const elf::Symbol& s : *table) {
+        const ExecFunction* modelled = ExecCalls::table().function(s.name);
+        if (modelled != nullptr && !s.is_undefined()) exec_functions.emplace(backend.code_pointer(s.value).address, modelled);
+      }
+    }
   }
   const program::Module& module;
   MemoryView memory;
@@ -74,6 +83,8 @@ struct ModuleContext {
   bool data_references_complete;
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
+  /// Start addresses of the library functions ExecCalls models.
+  std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
   std::string cache_key;
   ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
@@ -119,9 +130,16 @@ struct OpenEffect {
   /// is not a constant); unknown ones are left out.
   std::vector<IndexedValue> args;
   std::vector<uint32_t> path;  ///< functions, innermost first
+  /// The module whose addresses the constant arguments are: where the last parameter
+  /// they depend on was instantiated (an exec'd path is a string in that module).
+  uint32_t constants_module = 0;
+  /// A modelled library function's call (ExecCalls), not a syscall: it only names the
+  /// program that runs, in argument execve's path index.
+  const ExecFunction* exec_function = nullptr;
 
   bool same_effect(const OpenEffect& o) const {
-    if (site != o.site || origin_module != o.origin_module || !(number == o.number) || args.size() != o.args.size()) {
+    if (site != o.site || origin_module != o.origin_module || !(number == o.number) || args.size() != o.args.size() ||
+        constants_module != o.constants_module || exec_function != o.exec_function) {
       return false;
     }
     for (size_t i = 0; i < args.size(); ++i) {
@@ -232,6 +250,11 @@ class Analysis {
     // Code addresses inside a function (jump tables in data) are not function pointers.
     if (!contexts_[m]->memory.is_code(p.address)) return;
     if (symbol_address ? !index.may_be_symbol_address(p.address) : !index.may_be_function(p.address, p.thumb)) return;
+    if (!index.is_start(p.address) &&
+        !program_.backend().may_start_function(contexts_[m]->memory.code_from(p.address),
+                                               index.thumb_for(p.address, p.thumb))) {
+      return;
+    }
     if (!taken_.insert({m, p.address}).second) return;
     pending_taken_.push_back({m, pointer});
     if (any_unknown_call_) flush_taken();
@@ -342,7 +365,7 @@ class Analysis {
         std::vector<MemoryView::DataPointer> pointers;
         c.data.reach_all(pointers);
         for (const MemoryView::DataPointer& p : pointers) follow_data_pointer(m, p);
-        for (uint64_t pointer : c.memory.code_words_in_data(c.index.starts())) make_taken(m, pointer);
+        for (uint64_t pointer : c.memory.code_words_in_data()) make_taken(m, pointer);
         for (uint64_t pointer : c.memory.code_addresses_in_got()) make_taken(m, pointer, true);
         continue;
       }
@@ -654,7 +677,7 @@ class Analysis {
   }
 
   SyscallOrigin origin_of(const OpenEffect& e) const {
-    SyscallOrigin o{e.origin_module, e.site, {}};
+    SyscallOrigin o{e.origin_module, contexts_[e.origin_module]->module.path, {}, e.site, {}};
     for (uint32_t f : e.path) o.via.push_back(describe_function(f));
     for (uint32_t f = e.path.back(); o.reached.size() < kMaxReachedLength;) {
       const Function& fn = functions_[f];
@@ -669,7 +692,12 @@ class Analysis {
   }
 
   void resolved(const OpenEffect& e) {
+    if (e.exec_function != nullptr) {
+      record_exec(e, 0, e.exec_function->searched);
+      return;
+    }
     for (uint64_t nr : e.number) {
+      if (auto path = ExecCalls::table().syscall_path(names_.name(nr).value_or(""))) record_exec(e, *path, false);
       auto& origins = result_.syscalls[nr];
       if (origins.size() < kMaxOriginsPerSyscall) origins.push_back(origin_of(e));
       record_arguments(nr, e);
@@ -695,6 +723,25 @@ class Analysis {
     }
   }
 
+  /// An exec site: the program it runs is argument `index` of `e`, a path in
+  /// e.constants_module when it is a constant.
+  void record_exec(const OpenEffect& e, uint8_t index, bool searched) {
+    std::vector<std::optional<std::string>> paths;
+    auto argument = std::find_if(e.args.begin(), e.args.end(), [&](const IndexedValue& a) { return a.index == index; });
+    if (argument == e.args.end() || !argument->value.is_constants()) {
+      paths.emplace_back();
+    } else {
+      for (uint64_t address : argument->value) {
+        paths.push_back(contexts_[e.constants_module]->memory.constant_string(address));
+      }
+    }
+    for (auto& path : paths) {
+      if (result_.exec_sites.size() >= kMaxExecSites) return;
+      if (!exec_seen_.insert({e.origin_module, e.site, path.value_or(""), e.path.back()}).second) continue;
+      result_.exec_sites.push_back({origin_of(e), std::move(path), searched});
+    }
+  }
+
   void unresolved(const OpenEffect& e, std::string reason) {
     if (!reported_.insert({e.origin_module, e.site}).second) return;
     result_.unresolved.push_back({origin_of(e), std::move(reason)});
@@ -707,9 +754,15 @@ class Analysis {
       for (uint64_t nr : e.number) {
         const auto& scalars = scalar_indices(nr);
         if (std::binary_search(scalars.begin(), scalars.end(), a.index)) return false;
+        if (e.exec_function != nullptr ? a.index == 0 : exec_path_index(nr) == a.index) return false;
       }
       return true;
     });
+  }
+
+  /// The argument of syscall `nr` that holds the path it executes (ExecCalls), if any.
+  std::optional<uint8_t> exec_path_index(uint64_t nr) const {
+    return ExecCalls::table().syscall_path(names_.name(nr).value_or(""));
   }
 
   /// The scalar arguments (ScalarArgs) of syscall `nr` of this architecture.
@@ -771,10 +824,11 @@ class Analysis {
       f.callers.erase(std::unique(f.callers.begin(), f.callers.end()), f.callers.end());
     }
     for (uint32_t f = 0; f < functions_.size(); ++f) {
+      const uint32_t m = functions_[f].module;
       for (const SyscallSite& site : functions_[f].facts.syscalls) {
-        classify(f, {site.address, functions_[f].module, site.number, site.args, {f}},
-                 [&] { return "in " + describe_function(f); });
+        classify(f, {site.address, m, site.number, site.args, {f}, m}, [&] { return "in " + describe_function(f); });
       }
+      seed_exec_function(f);
     }
     // Instantiate parameter-dependent sites at every call site, bottom-up to a fixpoint.
     std::vector<size_t> seen(functions_.size(), 0);  // open effects of g already pushed up
@@ -809,6 +863,21 @@ class Analysis {
     }
   }
 
+  /// A call of a library function that runs the program its path parameter names
+  /// (ExecCalls: posix_spawn hands it to the child through memory): an effect that
+  /// carries the path up to the callers, as execve's path argument.
+  void seed_exec_function(uint32_t f) {
+    const Function& fn = functions_[f];
+    const auto& modelled = contexts_[fn.module]->exec_functions;
+    auto it = modelled.find(fn.extent.start);
+    auto execve = names_.number("execve");
+    if (it == modelled.end() || !execve) return;
+    OpenEffect e{fn.extent.start, fn.module, Value::constant(*execve), {{0, Value::parameter(it->second->path)}}, {f},
+                 fn.module};
+    e.exec_function = it->second;
+    add_open(f, std::move(e));
+  }
+
   void instantiate(uint32_t f, const CallSite& site, const OpenEffect& e, uint32_t g) {
     auto argument = [&](uint8_t index) {
       for (const IndexedValue& a : site.args) {
@@ -822,6 +891,7 @@ class Analysis {
     up.args.clear();
     for (const IndexedValue& a : e.args) {
       Value v = a.value.substitute(argument, bits);
+      if (a.value.kind() == Value::Kind::Parameter && v.is_constants()) up.constants_module = functions_[f].module;
       if (!v.is_unknown()) up.args.push_back({a.index, std::move(v)});
     }
     if (up.path.size() < kMaxPathLength) up.path.push_back(f);
@@ -875,6 +945,7 @@ class Analysis {
   std::unordered_map<uint32_t, std::vector<OpenEffect>> open_;
   std::vector<uint32_t> dirty_;
   std::set<std::pair<uint32_t, uint64_t>> reported_;
+  std::set<std::tuple<uint32_t, uint64_t, std::string, uint32_t>> exec_seen_;  ///< module, site, path, outermost
   std::unordered_map<uint64_t, const std::vector<uint8_t>*> scalar_indices_;  ///< by syscall number
   std::vector<ActiveGate> gates_;
   std::unordered_map<uint64_t, size_t> gated_wrappers_;  ///< code_key → gate

@@ -23,12 +23,36 @@ namespace sysfence::analysis {
 /// Where a syscall is made: the instruction, and the functions it was reached through
 /// (innermost first, each "module:name" or "module:0xaddress").
 struct SyscallOrigin {
-  uint32_t module = 0;
+  uint32_t module = 0;  ///< index among the analysed program's modules
+  std::string module_path;  ///< that module's path inside the sysroot
+  /// The exec'd program (ExecClosure) whose module it is; empty: the analysed program.
+  std::string program;
   uint64_t address = 0;
   std::vector<std::string> via;
   /// How the outermost function of `via` was first reached, from its caller out to an
   /// entry point ("(pointer)": called through a function pointer).
   std::vector<std::string> reached;
+};
+
+/// A place where the program runs another program (an exec syscall, or a call of a
+/// library function ExecCalls models), and the path it runs.
+struct ExecSite {
+  SyscallOrigin origin;
+  /// The path, when the analysis knows it as a constant string; nullopt: not a constant.
+  std::optional<std::string> path;
+  bool searched = false;  ///< a name without '/' is looked up in PATH (posix_spawnp)
+};
+
+/// A program in the profile's exec closure (ExecClosure): the analysed one, what it
+/// runs, what the user named with --also, and the interpreters of scripts among them.
+struct ExecutedProgram {
+  std::string path;  ///< inside the sysroot, as named (before symlinks)
+  std::string why;   ///< "the analysed program", "run by …", "--also", "interpreter of …"
+  /// The syscalls its own analysis allows; 0 when it could not be analysed.
+  size_t syscalls = 0;
+  /// Why it could not be analysed (not in the sysroot, not a program, …); its syscalls
+  /// are then missing from the profile.
+  std::optional<std::string> problem;
 };
 
 struct UnresolvedSyscall {
@@ -63,6 +87,11 @@ struct AnalysisResult {
   /// Syscall number → the argument values its sites pass (every number in `syscalls`).
   std::map<uint64_t, SyscallArguments> arguments;
   std::vector<UnresolvedSyscall> unresolved;
+  /// Every place that runs a program, once per path and call path.
+  std::vector<ExecSite> exec_sites;
+  /// The exec closure the profile covers ([0] the analysed program); empty when the
+  /// closure was not built (analyse_program alone).
+  std::vector<ExecutedProgram> executed;
   size_t functions_analysed = 0;
   size_t address_taken = 0;
   bool unknown_indirect_calls = false;

@@ -128,6 +128,10 @@ class Backend {
   /// Register values the ABI guarantees at a function's first instruction, besides
   /// parameters (MIPS PIC: t9 holds the function's own address).
   virtual std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t /*function*/) const { return {}; }
+  /// Whether `code`, in the given instruction set, can be the first bytes of a function:
+  /// a check for code pointers nothing else vouches for (words in a stripped static
+  /// program's data). True unless the ABI rules it out.
+  virtual bool may_start_function(std::span<const uint8_t> /*code*/, bool /*thumb*/) const { return true; }
   /// Splits a stored code pointer into address and instruction set.
   virtual CodePointer code_pointer(uint64_t value) const { return {value, false}; }
 };

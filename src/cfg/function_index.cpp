@@ -38,28 +38,16 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
   }
   for (uint64_t start : backend.prologue_starts(elf, code_segments_)) add(start, 0, std::nullopt);
   UnwindTables tables = read_unwind_tables(elf, diagnostics);
-  has_unwind_tables_ = covers_most_code(tables.ranges);
-  for (const CodeRange& range : tables.ranges) add(range.start, range.size, std::nullopt);
+  for (const CodeRange& range : tables.ranges) {
+    add(range.start, range.size, std::nullopt);
+    if (range.size == 0) arm_unwind_entries_[range.start] = range.unwinds;
+  }
   personalities_ = std::move(tables.personalities);
 }
 
-// Unwind tables can be trusted to name every function only where they cover most of the
-// code: busybox, built without asynchronous unwind tables, has three FDEs in 640 KiB.
-// FDEs give sizes; ARM exidx entries partition the code they cover, so their span counts.
-bool FunctionIndex::covers_most_code(const std::vector<CodeRange>& ranges) const {
-  uint64_t code = 0;
-  for (const auto& [begin, end] : code_segments_) code += end - begin;
-  if (code == 0 || ranges.empty()) return false;
-  uint64_t covered = 0;
-  uint64_t lowest = UINT64_MAX;
-  uint64_t highest = 0;
-  for (const CodeRange& r : ranges) {
-    covered += r.size;
-    lowest = std::min(lowest, r.start);
-    highest = std::max(highest, r.start);
-  }
-  if (covered == 0) covered = highest - lowest;
-  return covered * 2 >= code;
+bool FunctionIndex::inside_unwind_entry(uint64_t address) const {
+  auto it = arm_unwind_entries_.upper_bound(address);
+  return it != arm_unwind_entries_.begin() && std::prev(it)->second;
 }
 
 void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
@@ -113,13 +101,6 @@ bool FunctionIndex::is_interior(uint64_t address) const {
     if (it->second != 0 && address < it->first + it->second) return true;
   }
   return false;
-}
-
-std::vector<uint64_t> FunctionIndex::starts() const {
-  std::vector<uint64_t> out;
-  out.reserve(sizes_.size());
-  for (const auto& [start, size] : sizes_) out.push_back(start);
-  return out;
 }
 
 std::string FunctionIndex::name_at(uint64_t address) const {

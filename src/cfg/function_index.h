@@ -37,22 +37,23 @@ class FunctionIndex {
   /// True when `address` lies inside a function of known size but is not its start: a
   /// label (jump-table case, literal pool) rather than something a pointer can call.
   bool is_interior(uint64_t address) const;
-  /// Whether a code pointer to `address` can be a function pointer. With unwind tables,
-  /// which cover every compiled function, it must be a known start: other code
-  /// addresses in data or registers are labels (computed-goto tables in glibc's
-  /// vfprintf, Thumb literal-pool addresses). Without them, anything not interior,
-  /// except, in a module of Thumb code, an ARM-mode (even) pointer: Thumb function
-  /// pointers have bit 0 set, so an even one is a label or data.
+  /// Whether a code pointer to `address` can be a function pointer: a known start, or an
+  /// address that neither lies inside a function of known size nor inside the span of
+  /// an ARM unwind entry (which the compiler emits per function), so a label (a
+  /// computed-goto target in glibc's vfprintf, a Thumb literal-pool address) is not
+  /// taken for a function. Code the tables do not describe (a static program's own
+  /// code linked without unwind tables, as Debian's busybox-static is, next to libc's
+  /// code that has them) keeps every candidate: tables add starts, never remove them.
+  /// In a module of Thumb code an ARM-mode (even) pointer there is a label or data:
+  /// Thumb function pointers have bit 0 set.
   bool may_be_function(uint64_t address, bool thumb) const {
     if (is_start(address)) return true;
-    return !has_unwind_tables_ && !is_interior(address) && (thumb || !default_thumb_);
+    return !is_interior(address) && !inside_unwind_entry(address) && (thumb || !default_thumb_);
   }
   /// Whether a code address that is some symbol's value (a GOT slot's content) can be a
   /// function: not a label, so the unwind tables need not name it, but not inside a
   /// function of known size either (MIPS GOT page entries).
   bool may_be_symbol_address(uint64_t address) const { return is_start(address) || !is_interior(address); }
-  /// Every function start known from symbols and tables (not call targets found later).
-  std::vector<uint64_t> starts() const;
   /// The personality routines of the unwind tables (UnwindTables::personalities).
   const std::vector<uint64_t>& personalities() const { return personalities_; }
   /// The name of the symbol at `address`, or "" (for call paths in reports).
@@ -63,7 +64,7 @@ class FunctionIndex {
  private:
   void add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name = {});
   bool thumb_at(uint64_t address) const;
-  bool covers_most_code(const std::vector<CodeRange>& ranges) const;
+  bool inside_unwind_entry(uint64_t address) const;
 
   std::map<uint64_t, uint64_t> sizes_;          ///< start -> size (0: unknown)
   std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
@@ -71,7 +72,9 @@ class FunctionIndex {
   std::map<uint64_t, std::string> names_;
   std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< code ranges [start, end)
   bool default_thumb_ = false;
-  bool has_unwind_tables_ = false;
+  /// ARM exidx entries by start: whether the entry describes a function (not
+  /// EXIDX_CANTUNWIND). Each spans the code up to the next entry.
+  std::map<uint64_t, bool> arm_unwind_entries_;
   std::vector<uint64_t> personalities_;
 };
 

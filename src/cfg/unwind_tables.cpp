@@ -151,12 +151,15 @@ void scan_eh_frame(const elf::ElfFile& file, const elf::Section& section, Unwind
   }
 }
 
-// .ARM.exidx: pairs of 32-bit words; the first is a prel31 offset to a function start.
+// .ARM.exidx: pairs of 32-bit words; the first is a prel31 offset to a function start,
+// the second EXIDX_CANTUNWIND (1), inline unwind data or a pointer to it.
 void scan_arm_exidx(const elf::ElfFile& file, const elf::Section& section, std::vector<CodeRange>& out) {
+  constexpr uint32_t kCantUnwind = 1;
   for (uint64_t at = 0; at + 8 <= section.size; at += 8) {
     uint32_t word = file.reader().read_unchecked<uint32_t>(section.offset + at);
     int32_t offset = static_cast<int32_t>(word << 1) >> 1;
-    out.push_back({(section.address + at + static_cast<int64_t>(offset)) & 0xffffffff, 0});
+    const bool unwinds = file.reader().read_unchecked<uint32_t>(section.offset + at + 4) != kCantUnwind;
+    out.push_back({(section.address + at + static_cast<int64_t>(offset)) & 0xffffffff, 0, unwinds});
   }
 }
 

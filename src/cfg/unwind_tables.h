@@ -14,6 +14,9 @@ namespace sysfence::cfg {
 struct CodeRange {
   uint64_t start = 0;
   uint64_t size = 0;  ///< 0 when the table gives only the start
+  /// False for an ARM EXIDX_CANTUNWIND entry: GNU ld covers code that has no unwind
+  /// data with such entries, so its span says nothing about where functions start.
+  bool unwinds = true;
 };
 
 struct UnwindTables {

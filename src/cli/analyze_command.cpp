@@ -18,6 +18,7 @@ struct AnalyzeOptions {
   FormatOptions format;
   CacheOptions cache;
   analysis::AnalysisOptions analysis;
+  analysis::ExecClosureOptions closure;
 };
 
 int run_analyze(const AnalyzeOptions& options) {
@@ -28,7 +29,8 @@ int run_analyze(const AnalyzeOptions& options) {
                            loaded->program.modules().size());
   Diagnostics diagnostics;
   const auto cache = make_cache(options.cache);
-  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr, options.analysis);
+  auto result = analysis::analyse_exec_closure(loaded->root, loaded->program, options.closure, diagnostics,
+                                              cache ? &*cache : nullptr, options.analysis);
   for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
@@ -41,15 +43,17 @@ int run_analyze(const AnalyzeOptions& options) {
         "under \"unresolved\" (see README: unresolved sites)\n",
         result->unresolved.size());
   }
+  warn_about_exec_sites(*result);
   auto text = render_profile(options.format, loaded->program, *result, seconds);
   if (!text) {
     std::cerr << "sysfence: " << text.error().message << "\n";
     return 2;
   }
   if (!write_output(options.output, *text)) return 2;
-  std::cerr << fmt::format("sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {:.2f} s\n",
-                           result->syscalls.size() + result->implied.size(), result->unresolved.size(),
-                           result->functions_analysed, result->functions_from_cache, seconds);
+  std::cerr << fmt::format(
+      "sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {} program(s), {:.2f} s\n",
+      result->syscalls.size() + result->implied.size(), result->unresolved.size(), result->functions_analysed,
+      result->functions_from_cache, result->executed.size(), seconds);
   return 0;
 }
 
@@ -63,6 +67,7 @@ void add_analyze_command(CLI::App& app, int& status) {
   add_format_options(*sub, options->format);
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
+  add_exec_closure_options(*sub, options->closure);
   sub->callback([options, &status] { status = run_analyze(*options); });
 }
 

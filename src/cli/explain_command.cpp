@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analysis/exec_calls.h"
 #include "analysis/program_analysis.h"
 #include "analysis/syscall_names.h"
 #include "cli/commands.h"
@@ -19,6 +20,7 @@ struct ExplainOptions {
   std::string syscall;
   CacheOptions cache;
   analysis::AnalysisOptions analysis;
+  analysis::ExecClosureOptions closure;
 };
 
 /// The number of `text`: a syscall name on this architecture, or a number.
@@ -30,7 +32,7 @@ std::optional<uint64_t> syscall_number(const analysis::SyscallNames& names, cons
 
 /// What the profile lets the syscall's scalar arguments be, and, when anything, which
 /// site is why.
-void print_arguments(const analysis::AnalysisResult& result, uint64_t nr, const program::Program& program) {
+void print_arguments(const analysis::AnalysisResult& result, uint64_t nr) {
   auto known = result.arguments.find(nr);
   if (known == result.arguments.end()) return;
   const analysis::SyscallArguments& arguments = known->second;
@@ -53,9 +55,25 @@ void print_arguments(const analysis::AnalysisResult& result, uint64_t nr, const 
   }
   const auto& origin = *arguments.any_from;
   std::cout << fmt::format("arguments: any, because the site at {} {:#x} passes values the analysis cannot know:\n",
-                           program.modules()[origin.module].path, origin.address);
+                           origin.module_path, origin.address);
   for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
   for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
+}
+
+/// Where the program runs programs, what, and which programs the profile covers.
+void print_exec_sites(const analysis::AnalysisResult& result) {
+  std::cout << fmt::format("exec sites: {}\n", result.exec_sites.size());
+  for (const auto& site : result.exec_sites) {
+    const auto& o = site.origin;
+    std::cout << fmt::format("  {}{} {:#x} runs {}\n", o.program.empty() ? "" : "[" + o.program + "] ", o.module_path,
+                             o.address, site.path ? *site.path : "a path that is not a constant");
+    for (const auto& via : o.via) std::cout << "    in " << via << "\n";
+    for (const auto& from : o.reached) std::cout << "    reached from " << from << "\n";
+  }
+  for (const auto& p : result.executed) {
+    std::cout << fmt::format("program in the profile: {} ({}){}\n", p.path, p.why,
+                             p.problem ? "; not analysed: " + *p.problem : "");
+  }
 }
 
 int run_explain(const ExplainOptions& options) {
@@ -63,7 +81,8 @@ int run_explain(const ExplainOptions& options) {
   if (!loaded) return 2;
   Diagnostics diagnostics;
   const auto cache = make_cache(options.cache);
-  auto result = analysis::analyse_program(loaded->program, diagnostics, cache ? &*cache : nullptr, options.analysis);
+  auto result = analysis::analyse_exec_closure(loaded->root, loaded->program, options.closure, diagnostics,
+                                              cache ? &*cache : nullptr, options.analysis);
   if (!result) {
     std::cerr << "sysfence: " << result.error().message << "\n";
     return 2;
@@ -75,6 +94,7 @@ int run_explain(const ExplainOptions& options) {
     return 2;
   }
   const std::string name = names.name(*nr).value_or(options.syscall);
+  if (analysis::ExecCalls::table().syscall_path(name)) print_exec_sites(*result);
   if (auto implied = result->implied.find(*nr); implied != result->implied.end()) {
     std::cout << fmt::format("{} ({}) is allowed without an instruction for it: {}\n", name, *nr, implied->second);
     return 0;
@@ -95,11 +115,12 @@ int run_explain(const ExplainOptions& options) {
   // resolved through (a site with a constant number names only its own function).
   std::cout << fmt::format("{} ({}) is made at these sites, innermost function first:\n", name, *nr);
   for (const auto& origin : found->second) {
-    std::cout << fmt::format("  {} {:#x}\n", loaded->program.modules()[origin.module].path, origin.address);
+    std::cout << fmt::format("  {}{} {:#x}\n", origin.program.empty() ? "" : "[" + origin.program + "] ",
+                             origin.module_path, origin.address);
     for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
     for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
   }
-  print_arguments(*result, *nr, loaded->program);
+  print_arguments(*result, *nr);
   return 0;
 }
 
@@ -112,6 +133,7 @@ void add_explain_command(CLI::App& app, int& status) {
   sub->add_option("SYSCALL", options->syscall, "A syscall name (e.g. socket) or number")->required();
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
+  add_exec_closure_options(*sub, options->closure);
   sub->callback([options, &status] { status = run_explain(*options); });
 }
 

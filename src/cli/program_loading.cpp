@@ -33,6 +33,27 @@ void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& opt
       "uses (data/library_gates.json; README: library models)");
 }
 
+void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options, bool also_only) {
+  command.add_option("--also", options.also,
+                     "A program (path inside the sysroot) the analysed one runs without naming it in its code (a CGI "
+                     "interpreter, a hook script's shell): its syscalls join the profile; repeatable");
+  if (also_only) return;
+  command.add_flag_callback(
+      "--no-exec-closure", [&options] { options.follow_exec_sites = false; },
+      "Leave out the programs the analysed one runs by a constant path (README: exec closure); a filter loaded "
+      "before exec kills them");
+}
+
+void warn_about_exec_sites(const analysis::AnalysisResult& result) {
+  size_t unknown = 0;
+  for (const auto& site : result.exec_sites) unknown += site.path ? 0 : 1;
+  if (unknown == 0) return;
+  std::cerr << fmt::format(
+      "sysfence: warning: {} exec site(s) run a program the analysis cannot name (listed under \"exec\" with path "
+      "null); a filter loaded before exec is inherited, so add what they run with --also\n",
+      unknown);
+}
+
 std::optional<analysis::FactsCache> make_cache(const CacheOptions& options) {
   if (options.disabled) return std::nullopt;
   return analysis::FactsCache(options.directory);

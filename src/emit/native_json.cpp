@@ -8,10 +8,33 @@
 namespace sysfence::emit {
 namespace {
 
-nlohmann::json origin_json(const program::Program& program, const analysis::SyscallOrigin& origin) {
-  return {{"module", program.modules()[origin.module].path},
-          {"address", fmt::format("{:#x}", origin.address)},
-          {"via", origin.via}};
+nlohmann::json origin_json(const analysis::SyscallOrigin& origin) {
+  nlohmann::json out = {
+      {"module", origin.module_path}, {"address", fmt::format("{:#x}", origin.address)}, {"via", origin.via}};
+  if (!origin.program.empty()) out["program"] = origin.program;
+  return out;
+}
+
+/// The exec sites and the programs of the exec closure.
+nlohmann::json exec_json(const analysis::AnalysisResult& result) {
+  nlohmann::json sites = nlohmann::json::array();
+  for (const auto& site : result.exec_sites) {
+    nlohmann::json entry = origin_json(site.origin);
+    entry["path"] = site.path ? nlohmann::json(*site.path) : nlohmann::json(nullptr);
+    if (site.searched) entry["searched"] = true;
+    sites.push_back(std::move(entry));
+  }
+  return sites;
+}
+
+nlohmann::json executed_json(const analysis::AnalysisResult& result) {
+  nlohmann::json programs = nlohmann::json::array();
+  for (const auto& p : result.executed) {
+    nlohmann::json entry = {{"path", p.path}, {"why", p.why}, {"syscalls", p.syscalls}};
+    if (p.problem) entry["problem"] = *p.problem;
+    programs.push_back(std::move(entry));
+  }
+  return programs;
 }
 
 }  // namespace
@@ -40,14 +63,14 @@ nlohmann::json native_policy(const program::Program& program, const analysis::An
   };
   for (const auto& [nr, origins] : result.syscalls) {
     nlohmann::json sites = nlohmann::json::array();
-    for (const auto& origin : origins) sites.push_back(origin_json(program, origin));
+    for (const auto& origin : origins) sites.push_back(origin_json(origin));
     add(nr, std::move(sites), "");
   }
   for (const auto& [nr, reason] : result.implied) add(nr, nlohmann::json::array(), reason);
   std::sort(syscalls.begin(), syscalls.end(), [](const auto& a, const auto& b) { return a["nr"] < b["nr"]; });
   nlohmann::json unresolved = nlohmann::json::array();
   for (const auto& u : result.unresolved) {
-    nlohmann::json entry = origin_json(program, u.origin);
+    nlohmann::json entry = origin_json(u.origin);
     entry["reason"] = u.reason;
     unresolved.push_back(std::move(entry));
   }
@@ -62,7 +85,9 @@ nlohmann::json native_policy(const program::Program& program, const analysis::An
           {"binary", program.modules()[0].path},
           {"modules", modules},
           {"syscalls", syscalls},
-          {"unresolved", unresolved}};
+          {"unresolved", unresolved},
+          {"exec", exec_json(result)},
+          {"executed", executed_json(result)}};
 }
 
 }  // namespace sysfence::emit

@@ -171,15 +171,32 @@ void Program::load_closure(const Sysroot& root, std::optional<Interpreter>& inte
 /// getaddrinfo, …), from the search path libc itself was found on. Services whose
 /// library the sysroot lacks are skipped, as glibc skips them; `files` and `dns` are
 /// built into libc since 2.34, their libraries are stubs.
+namespace {
+
+/// Whether `module` is a statically linked glibc program with glibc's NSS code in it:
+/// such a program dlopens NSS services like a dynamic one, and each brings the
+/// sysroot's shared libc.so.6 and loader with it (glibc's static dlopen).
+bool static_glibc_with_nss(const Module& module) {
+  const elf::ElfFile& elf = module.elf();
+  if (elf.interpreter() || !elf.dynamic().needed.empty()) return false;
+  const auto bytes = module.loaded.file.bytes();
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return text.find("GNU C Library") != std::string_view::npos &&
+         text.find("/etc/nsswitch.conf") != std::string_view::npos;
+}
+
+}  // namespace
+
 void Program::add_nss_services(const Sysroot& root, Diagnostics& diagnostics) {
-  const int libc = find_loaded("libc.so.6", "");
-  if (libc < 0) return;  // musl and uClibc-ng have no NSS modules
+  int requester = find_loaded("libc.so.6", "");
+  if (requester < 0 && static_glibc_with_nss(modules_[0])) requester = 0;
+  if (requester < 0) return;  // musl and uClibc-ng have no NSS modules
   const LibrarySearch search(root, *backend_, modules_[0].elf().header(), std::string());
   for (const std::string& name : nss_service_libraries(root)) {
     if (find_loaded(name, "") >= 0) continue;
-    auto found = search.find(name, scope_chain(static_cast<uint32_t>(libc)));
+    auto found = search.find(name, scope_chain(static_cast<uint32_t>(requester)));
     if (!found || find_loaded("", found->path) >= 0) continue;
-    const int m = add_module(found->path, name, std::move(found->loaded), static_cast<uint32_t>(libc), diagnostics);
+    const int m = add_module(found->path, name, std::move(found->loaded), static_cast<uint32_t>(requester), diagnostics);
     modules_[m].loaded_at_run_time = "an NSS service of /etc/nsswitch.conf, loaded by glibc when a lookup needs it";
   }
 }

@@ -67,4 +67,14 @@ std::vector<PltStub> ArmBackend::plt_stubs(const elf::ElfFile& file,
   return stubs;
 }
 
+bool ArmBackend::may_start_function(std::span<const uint8_t> code, bool thumb) const {
+  if (thumb) {
+    constexpr uint8_t kItOpcode = 0xbf;  // 1011 1111 cccc mmmm, mask not 0 (0 are hints: nop, yield)
+    return code.size() < 2 || code[1] != kItOpcode || (code[0] & 0x0f) == 0;
+  }
+  if (code.size() < 4) return true;
+  const uint8_t condition = code[3] >> 4;  // little endian: bits 28-31 are in the last byte
+  return condition == 0xe || condition == 0xf;
+}
+
 }  // namespace sysfence::arch

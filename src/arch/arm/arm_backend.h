@@ -26,6 +26,11 @@ class ArmBackend : public Backend {
   Result<std::unique_ptr<Lifter>> make_lifter() const override;
   /// Bit 0 selects Thumb (interworking branches, function pointers, symbol values).
   CodePointer code_pointer(uint64_t value) const override { return {value & ~uint64_t{1}, (value & 1) != 0}; }
+  /// AAPCS leaves the condition flags undefined when a function is entered, so no
+  /// function begins with a conditional instruction: an ARM word whose condition is
+  /// not AL (or the unconditional space), or a Thumb IT instruction. Thumb code read as
+  /// ARM words mostly fails this.
+  bool may_start_function(std::span<const uint8_t> code, bool thumb) const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
 };
 
