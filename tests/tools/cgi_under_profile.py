@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""End-to-end test of the exec closure: Debian's lighttpd (the amd64 corpus) serves a CGI
+shell script while it runs under its own profile in kill mode, a profile made with
+`sysfence analyze --also /bin/sh` (the CGI interpreter its configuration names). The
+analysis uses this machine's root (its libc, its /bin/sh), so the programs that run are
+the ones analysed. Exit 0 when the script's output comes back and lighttpd was not killed.
+
+  cgi_under_profile.py SYSFENCE CORPUS_ROOT
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fail(message):
+    print(f"cgi_under_profile: FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def main():
+    sysfence, corpus = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="sysfence-cgi-")
+    try:
+        serve_cgi(sysfence, corpus, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def serve_cgi(sysfence, corpus, work):
+    lighttpd = os.path.join(corpus, "usr/sbin/lighttpd")
+    modules = os.path.join(corpus, "usr/lib/lighttpd")
+    if not os.path.exists(lighttpd):
+        fail(f"{lighttpd} is missing (scripts/fetch-corpus --arch amd64 --set default)")
+    docs = os.path.join(work, "htdocs")
+    os.makedirs(docs)
+    with open(os.path.join(docs, "hello.sh"), "w") as f:
+        f.write('echo "Content-Type: text/plain"\necho\necho "hello from cgi $QUERY_STRING"\n')
+    port = free_port()
+    conf = os.path.join(work, "lighttpd.conf")
+    with open(conf, "w") as f:
+        f.write(f'server.modules = ( "mod_cgi" )\nserver.document-root = "{docs}"\n'
+                f'server.bind = "127.0.0.1"\nserver.port = {port}\n'
+                f'server.errorlog = "{work}/error.log"\ncgi.assign = ( ".sh" => "/bin/sh" )\n')
+    profile = os.path.join(work, "lighttpd.json")
+    analysed = subprocess.run([sysfence, "analyze", lighttpd, "--sysroot", "/", "--also", "/bin/sh", "-o", profile],
+                              capture_output=True, text=True)
+    if analysed.returncode != 0:
+        fail(f"analyze exited with {analysed.returncode}: {analysed.stderr}")
+    with open(profile) as f:
+        executed = {p["path"]: p for p in json.load(f)["executed"]}
+    if "/bin/sh" not in executed or "problem" in executed["/bin/sh"]:
+        fail(f"/bin/sh is not analysed as part of the profile: {executed}")
+    server = subprocess.Popen([sysfence, "run", "--policy", profile, "--", lighttpd, "-D", "-f", conf, "-m", modules],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = None
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/hello.sh?probe=1", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.2)
+        if body != b"hello from cgi probe=1\n":
+            fail(f"the CGI answered {body!r}; lighttpd exit status {server.poll()}")
+        if server.poll() is not None:
+            fail(f"lighttpd ended with status {server.returncode}")
+    finally:
+        if server.poll() is None:
+            server.terminate()
+        output = server.communicate(timeout=20)[0].decode(errors="replace")
+    if server.returncode not in (0, -15):
+        fail(f"lighttpd ended with status {server.returncode} (a seccomp kill is -31): {output}")
+    print("cgi_under_profile: lighttpd served the CGI script under its profile in kill mode")
+
+
+if __name__ == "__main__":
+    main()
