@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""End-to-end test of the exec closure: Debian's lighttpd (the amd64 corpus) serves a CGI
-shell script while it runs under its own profile in kill mode, a profile made with
-`sysfence analyze --also /bin/sh` (the CGI interpreter its configuration names). The
-analysis uses this machine's root (its libc, its /bin/sh), so the programs that run are
-the ones analysed. Exit 0 when the script's output comes back and lighttpd was not killed.
+"""End-to-end tests of the exec closure with Debian's programs (the amd64 corpus), each
+under its own profile in kill mode. The analyses use this machine's root (its libc, its
+/bin/sh, its coreutils), so the programs that run are the ones analysed.
 
-  cgi_under_profile.py SYSFENCE CORPUS_ROOT
+- lighttpd serves a CGI shell script, with a profile made by `sysfence analyze --also
+  /bin/sh` (the CGI interpreter its configuration names);
+- busybox's `sh -c '/usr/bin/cat FILE'` is killed under busybox's own profile (cat's
+  syscalls are not busybox's) and works under one made with `--also /usr/bin/cat`.
+
+  exec_closure_end_to_end.py SYSFENCE CORPUS_ROOT      (exit 0 when both hold)
 """
 import json
 import os
@@ -25,7 +28,7 @@ def free_port():
 
 
 def fail(message):
-    print(f"cgi_under_profile: FAILED: {message}", file=sys.stderr)
+    print(f"exec_closure_end_to_end: FAILED: {message}", file=sys.stderr)
     sys.exit(1)
 
 
@@ -34,6 +37,7 @@ def main():
     work = tempfile.mkdtemp(prefix="sysfence-cgi-")
     try:
         serve_cgi(sysfence, corpus, work)
+        busybox_runs_cat(sysfence, corpus, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -84,7 +88,29 @@ def serve_cgi(sysfence, corpus, work):
         output = server.communicate(timeout=20)[0].decode(errors="replace")
     if server.returncode not in (0, -15):
         fail(f"lighttpd ended with status {server.returncode} (a seccomp kill is -31): {output}")
-    print("cgi_under_profile: lighttpd served the CGI script under its profile in kill mode")
+    print("exec_closure_end_to_end: lighttpd served the CGI script under its profile in kill mode")
+
+
+def busybox_runs_cat(sysfence, corpus, work):
+    busybox = os.path.join(corpus, "bin/busybox")
+    text = os.path.join(work, "cat.txt")
+    with open(text, "w") as f:
+        f.write("cat under busybox's profile\n")
+    outcomes = {}
+    for label, extra in (("own", []), ("also", ["--also", "/usr/bin/cat"])):
+        profile = os.path.join(work, f"busybox-{label}.json")
+        analysed = subprocess.run([sysfence, "analyze", busybox, "--sysroot", "/", "-o", profile] + extra,
+                                  capture_output=True, text=True)
+        if analysed.returncode != 0:
+            fail(f"analyze {extra} exited with {analysed.returncode}: {analysed.stderr}")
+        outcomes[label] = subprocess.run([sysfence, "run", "--policy", profile, "--", busybox, "sh", "-c",
+                                          f"/usr/bin/cat {text}"], capture_output=True, text=True, timeout=60)
+    if outcomes["also"].returncode != 0 or outcomes["also"].stdout != "cat under busybox's profile\n":
+        fail(f"with --also /usr/bin/cat: status {outcomes['also'].returncode}, output {outcomes['also'].stdout!r}")
+    if outcomes["own"].returncode == 0:
+        fail("cat ran under busybox's own profile: the test no longer shows what --also adds")
+    print("exec_closure_end_to_end: busybox sh -c /usr/bin/cat is killed under busybox's own profile and works "
+          "with --also /usr/bin/cat")
 
 
 if __name__ == "__main__":
