@@ -63,6 +63,12 @@ struct ModuleContext {
         data_references_complete(backend.conventions().data_references_complete &&
                                  m.elf().header().type != elf::FileType::Executable) {
     for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
+    for (const elf::Section& s : m.elf().sections()) {
+      if (s.name == ".plt" || s.name == ".plt.sec" || s.name == ".plt.got" || s.name == ".iplt" ||
+          s.name == ".MIPS.stubs") {
+        plt_ranges.emplace_back(s.address, s.address + s.size);
+      }
+    }
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
@@ -82,6 +88,12 @@ struct ModuleContext {
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
   std::unordered_map<uint64_t, arch::PltStub> stubs;
+  std::vector<std::pair<uint64_t, uint64_t>> plt_ranges;  ///< sections of PLT stubs
+
+  bool in_plt(uint64_t address) const {
+    return std::any_of(plt_ranges.begin(), plt_ranges.end(),
+                       [&](const auto& r) { return address >= r.first && address < r.second; });
+  }
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
   /// Start addresses of the library functions ExecCalls models.
   std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
@@ -249,6 +261,10 @@ class Analysis {
     const cfg::FunctionIndex& index = contexts_[m]->index;
     // Code addresses inside a function (jump tables in data) are not function pointers.
     if (!contexts_[m]->memory.is_code(p.address)) return;
+    if (contexts_[m]->in_plt(p.address)) {
+      take_plt_entry(m, p.address);
+      return;
+    }
     if (symbol_address ? !index.may_be_symbol_address(p.address) : !index.may_be_function(p.address, p.thumb)) return;
     if (!index.is_start(p.address) &&
         !program_.backend().may_start_function(contexts_[m]->memory.code_from(p.address),
@@ -258,6 +274,22 @@ class Analysis {
     if (!taken_.insert({m, p.address}).second) return;
     pending_taken_.push_back({m, pointer});
     if (any_unknown_call_) flush_taken();
+  }
+
+  /// A PLT address used as a pointer. Only an executable at a fixed address uses its PLT
+  /// entries as the addresses of imported functions (canonical PLT entries); position-
+  /// independent code takes them from the GOT, so there such a value is a constant that
+  /// happens to equal a PLT address (`mov w1, #0xc000` in arm64 lighttpd), and PLT code
+  /// is never a function of its own.
+  void take_plt_entry(uint32_t m, uint64_t address) {
+    if (contexts_[m]->module.elf().header().type != elf::FileType::Executable) return;
+    auto stub = contexts_[m]->stubs.find(address);
+    if (stub == contexts_[m]->stubs.end()) return;
+    if (stub->second.resolver) {
+      note_unknown_call();  // an ifunc's entry: whatever its resolver picks
+    } else {
+      through_symbol(m, stub->second.symbol, true);
+    }
   }
 
   void flush_taken() {
