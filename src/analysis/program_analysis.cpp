@@ -31,7 +31,7 @@ constexpr size_t kMaxOriginsPerSyscall = 4;
 constexpr size_t kMaxOpenEffects = 64;
 constexpr size_t kMaxPathLength = 8;
 constexpr size_t kMaxReachedLength = 16;
-constexpr size_t kMaxExecSites = 256;
+constexpr size_t kMaxExecSites = 256;  // listed one by one
 constexpr uint32_t kNoFunction = UINT32_MAX;
 
 /// Where something in a module's data starts: a symbol's value.
@@ -768,7 +768,9 @@ class Analysis {
       }
     }
     for (auto& path : paths) {
-      if (result_.exec_sites.size() >= kMaxExecSites) return;
+      // Sites whose path is not a constant all say the same: past the bound they are not
+      // listed one by one. A constant path is always kept: its program joins the profile.
+      if (!path && result_.exec_sites.size() >= kMaxExecSites) continue;
       if (!exec_seen_.insert({e.origin_module, e.site, path.value_or(""), e.path.back()}).second) continue;
       result_.exec_sites.push_back({origin_of(e), std::move(path), searched});
     }
