@@ -99,6 +99,15 @@ class FunctionAnalyzer::Run {
 
   uint64_t step() const { return extent_.thumb ? 2 : static_cast<uint64_t>(c_.instruction_step); }
 
+  bool inside_decoded_instruction(uint64_t address) const {
+    constexpr uint64_t kMaxInstructionLength = 15;  // x86-64; 4 elsewhere
+    for (uint64_t back = 1; back < kMaxInstructionLength && back <= address; ++back) {
+      auto known = index_.find(address - back);
+      if (known != index_.end() && insns_[known->second].next > address) return true;
+    }
+    return false;
+  }
+
   /// Decodes from `address`: linearly to `end`, or (end 0) until control leaves.
   void decode_from(uint64_t address, uint64_t end) {
     uint64_t at = address;
@@ -112,6 +121,11 @@ class FunctionAnalyzer::Run {
       // it (a tail call) or not (after a call that does not return) is for
       // falls_into_function to say.
       if (end == 0 && at != extent_.start && o_.functions_.is_start(at)) return;
+      // Compiled code never jumps into the middle of an instruction: a path that does
+      // runs through data decoded as code (a literal pool after a call that does not
+      // return, in stripped Thumb code), and decoding it would split the real
+      // instruction's block and cut the function's flow there.
+      if (end == 0 && inside_decoded_instruction(at)) return;
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;
       auto insn = o_.lifter_.lift(code, at, extent_.thumb);
