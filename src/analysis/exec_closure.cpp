@@ -14,7 +14,6 @@ namespace {
 // glibc's execvp uses when PATH is unset, and the usual sbin ones a daemon's PATH has.
 constexpr std::array<const char*, 6> kSearchPath = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
                                                     "/usr/bin",        "/sbin",           "/bin"};
-constexpr size_t kMaxOriginsPerSyscall = 4;
 constexpr size_t kMaxScriptLine = 256;  // Linux reads at most this much of a #! line (BINPRM_BUF_SIZE)
 
 /// The interpreter a `#!` script names, and its optional argument; nullopt for other files.

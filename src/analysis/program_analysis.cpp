@@ -27,7 +27,6 @@ namespace sysfence::analysis {
 namespace {
 
 // Reporting and termination bounds: beyond them effects become unresolved, never lost.
-constexpr size_t kMaxOriginsPerSyscall = 4;
 constexpr size_t kMaxOpenEffects = 64;
 constexpr size_t kMaxPathLength = 8;
 constexpr size_t kMaxReachedLength = 16;
@@ -709,7 +708,7 @@ class Analysis {
   }
 
   SyscallOrigin origin_of(const OpenEffect& e) const {
-    SyscallOrigin o{e.origin_module, contexts_[e.origin_module]->module.path, {}, e.site, {}};
+    SyscallOrigin o{contexts_[e.origin_module]->module.path, {}, e.site, {}};
     for (uint32_t f : e.path) o.via.push_back(describe_function(f));
     for (uint32_t f = e.path.back(); o.reached.size() < kMaxReachedLength;) {
       const Function& fn = functions_[f];

@@ -23,8 +23,7 @@ namespace sysfence::analysis {
 /// Where a syscall is made: the instruction, and the functions it was reached through
 /// (innermost first, each "module:name" or "module:0xaddress").
 struct SyscallOrigin {
-  uint32_t module = 0;  ///< index among the analysed program's modules
-  std::string module_path;  ///< that module's path inside the sysroot
+  std::string module_path;  ///< the module's path inside the sysroot
   /// The exec'd program (ExecClosure) whose module it is; empty: the analysed program.
   std::string program;
   uint64_t address = 0;
@@ -78,9 +77,12 @@ struct SyscallArguments {
   bool constrained() const { return !any && !tuples.empty(); }
 };
 
+/// How many sites AnalysisResult::syscalls keeps per syscall (for reports).
+inline constexpr size_t kMaxOriginsPerSyscall = 4;
+
 struct AnalysisResult {
   std::string arch;
-  /// Syscall number → the sites that make it (a few per number, for reports).
+  /// Syscall number → the sites that make it (at most kMaxOriginsPerSyscall).
   std::map<uint64_t, std::vector<SyscallOrigin>> syscalls;
   /// Numbers added without an instruction for them, with the reason.
   std::map<uint64_t, std::string> implied;
