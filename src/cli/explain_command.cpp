@@ -11,6 +11,7 @@
 #include "analysis/syscall_names.h"
 #include "cli/commands.h"
 #include "cli/program_loading.h"
+#include "emit/report.h"
 
 namespace sysfence::cli {
 namespace {
@@ -28,6 +29,12 @@ std::optional<uint64_t> syscall_number(const analysis::SyscallNames& names, cons
   if (auto nr = names.number(text)) return nr;
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoull(text);
   return std::nullopt;
+}
+
+/// The functions a site was reached through, innermost first, out to an entry point.
+void print_call_path(const analysis::SyscallOrigin& origin) {
+  for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
+  for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
 }
 
 /// What the profile lets the syscall's scalar arguments be, and, when anything, which
@@ -54,21 +61,18 @@ void print_arguments(const analysis::AnalysisResult& result, uint64_t nr) {
     return;
   }
   const auto& origin = *arguments.any_from;
-  std::cout << fmt::format("arguments: any, because the site at {} {:#x} passes values the analysis cannot know:\n",
-                           origin.module_path, origin.address);
-  for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
-  for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
+  std::cout << fmt::format("arguments: any, because the site at {} passes values the analysis cannot know:\n",
+                           emit::site_place(origin));
+  print_call_path(origin);
 }
 
 /// Where the program runs programs, what, and which programs the profile covers.
 void print_exec_sites(const analysis::AnalysisResult& result) {
   std::cout << fmt::format("exec sites: {}\n", result.exec_sites.size());
   for (const auto& site : result.exec_sites) {
-    const auto& o = site.origin;
-    std::cout << fmt::format("  {}{} {:#x} runs {}\n", o.program.empty() ? "" : "[" + o.program + "] ", o.module_path,
-                             o.address, site.path ? *site.path : "a path that is not a constant");
-    for (const auto& via : o.via) std::cout << "    in " << via << "\n";
-    for (const auto& from : o.reached) std::cout << "    reached from " << from << "\n";
+    std::cout << fmt::format("  {} runs {}\n", emit::site_place(site.origin),
+                             site.path ? *site.path : "a path that is not a constant");
+    print_call_path(site.origin);
   }
   for (const auto& p : result.executed) {
     std::cout << fmt::format("program in the profile: {} ({}){}\n", p.path, p.why,
@@ -115,10 +119,8 @@ int run_explain(const ExplainOptions& options) {
   // resolved through (a site with a constant number names only its own function).
   std::cout << fmt::format("{} ({}) is made at these sites, innermost function first:\n", name, *nr);
   for (const auto& origin : found->second) {
-    std::cout << fmt::format("  {}{} {:#x}\n", origin.program.empty() ? "" : "[" + origin.program + "] ",
-                             origin.module_path, origin.address);
-    for (const auto& via : origin.via) std::cout << "    in " << via << "\n";
-    for (const auto& from : origin.reached) std::cout << "    reached from " << from << "\n";
+    std::cout << "  " << emit::site_place(origin) << "\n";
+    print_call_path(origin);
   }
   print_arguments(*result, *nr);
   return 0;

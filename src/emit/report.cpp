@@ -38,17 +38,12 @@ std::string argument_section(const analysis::AnalysisResult& result, const NameO
   return fmt::format("syscalls allowed only with certain argument values: {}\n", constrained) + lines;
 }
 
-std::string in_program(const analysis::SyscallOrigin& origin) {
-  return origin.program.empty() ? "" : fmt::format("[{}] ", origin.program);
-}
-
 /// Where the program runs programs, and the exec closure the profile covers.
 std::string exec_section(const analysis::AnalysisResult& result) {
   std::string out = fmt::format("exec sites: {}\n", result.exec_sites.size());
   for (const auto& site : result.exec_sites) {
     const std::string path = site.path ? *site.path + (site.searched ? " (searched in PATH)" : "") : "not constant";
-    out += fmt::format("  {}{} {:#x}: runs {}\n", in_program(site.origin), site.origin.module_path,
-                       site.origin.address, path);
+    out += fmt::format("  {}: runs {}\n", site_place(site.origin), path);
     out += fmt::format("    via {}\n", fmt::join(site.origin.via, " <- "));
   }
   if (result.executed.size() > 1) {
@@ -62,6 +57,11 @@ std::string exec_section(const analysis::AnalysisResult& result) {
 }
 
 }  // namespace
+
+std::string site_place(const analysis::SyscallOrigin& origin) {
+  const std::string place = fmt::format("{} {:#x}", origin.module_path, origin.address);
+  return origin.program.empty() ? place : fmt::format("[{}] {}", origin.program, place);
+}
 
 std::string text_report(const program::Program& program, const analysis::AnalysisResult& result, double seconds) {
   const analysis::SyscallNames names(result.arch);
@@ -95,7 +95,7 @@ std::string text_report(const program::Program& program, const analysis::Analysi
   for (const auto& gate : result.closed_gates) out += fmt::format("library model: {}\n", gate);
   out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
   for (const auto& u : result.unresolved) {
-    out += fmt::format("  {}{} {:#x}: {}\n", in_program(u.origin), u.origin.module_path, u.origin.address, u.reason);
+    out += fmt::format("  {}: {}\n", site_place(u.origin), u.reason);
   }
   out += exec_section(result);
   out += fmt::format("functions analysed: {}, address-taken: {}, unresolved indirect calls: {}\n",

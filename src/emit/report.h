@@ -9,6 +9,10 @@
 
 namespace sysfence::emit {
 
+/// Where a site is, for people: "MODULE 0xADDRESS", prefixed "[PROGRAM] " when it lies in
+/// a program of the exec closure other than the analysed one.
+std::string site_place(const analysis::SyscallOrigin& origin);
+
 std::string text_report(const program::Program& program, const analysis::AnalysisResult& result, double seconds);
 
 }  // namespace sysfence::emit
