@@ -26,6 +26,15 @@ void write_text(const fs::path& path, const std::string& text) {
 
 ElfBuilder arm(uint16_t type = ET_DYN) { return ElfBuilder(32, ByteOrder::Little, EM_ARM, type); }
 
+/// An ARM shared library at `path` under `root_dir` with `soname`, needing `needed` (if not "").
+void write_library(const std::string& root_dir, const std::string& path, const std::string& soname,
+                   const std::string& needed) {
+  ElfBuilder lib = arm();
+  lib.soname(soname);
+  if (!needed.empty()) lib.needed(needed);
+  testing::write_file(root_dir, path, lib.build());
+}
+
 class ProgramTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -130,16 +139,10 @@ TEST(ProgramNss, NsswitchServicesAreLoadedAfterTheClosure) {
   ElfBuilder exe = arm();
   exe.interpreter("/lib/ld-linux-armhf.so.3").needed("libc.so.6");
   testing::write_file(root_dir, "usr/bin/id", exe.build());
-  auto library = [&](const std::string& path, const std::string& soname, const std::string& needed) {
-    ElfBuilder lib = arm();
-    lib.soname(soname);
-    if (!needed.empty()) lib.needed(needed);
-    testing::write_file(root_dir, path, lib.build());
-  };
-  library("lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
-  library("lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
-  library("lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libcap.so.2");
-  library("lib/arm-linux-gnueabihf/libcap.so.2", "libcap.so.2", "");
+  write_library(root_dir, "lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
+  write_library(root_dir, "lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
+  write_library(root_dir, "lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libcap.so.2");
+  write_library(root_dir, "lib/arm-linux-gnueabihf/libcap.so.2", "libcap.so.2", "");
   write_text(dir.path() / "etc/nsswitch.conf",
              "# comment\npasswd: files systemd\ngroup: files [NOTFOUND=return] systemd\nhosts: files dns mdns4\n");
 
@@ -167,15 +170,9 @@ TEST(ProgramNss, NsswitchServicesAreLoadedAfterTheClosure) {
 TEST(ProgramNss, StaticGlibcProgramsLoadTheServicesWithTheSharedLibc) {
   testing::TempDir dir;
   const std::string root_dir = dir.str();
-  auto library = [&](const std::string& path, const std::string& soname, const std::string& needed) {
-    ElfBuilder lib = arm();
-    lib.soname(soname);
-    if (!needed.empty()) lib.needed(needed);
-    testing::write_file(root_dir, path, lib.build());
-  };
-  library("lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
-  library("lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
-  library("lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libc.so.6");
+  write_library(root_dir, "lib/arm-linux-gnueabihf/libc.so.6", "libc.so.6", "ld-linux-armhf.so.3");
+  write_library(root_dir, "lib/ld-linux-armhf.so.3", "ld-linux-armhf.so.3", "");
+  write_library(root_dir, "lib/arm-linux-gnueabihf/libnss_systemd.so.2", "libnss_systemd.so.2", "libc.so.6");
   write_text(dir.path() / "etc/nsswitch.conf", "passwd: files systemd\n");
   auto with_text = [](std::vector<uint8_t> bytes, const std::string& text) {
     bytes.insert(bytes.end(), text.begin(), text.end());
