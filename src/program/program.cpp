@@ -188,11 +188,14 @@ bool static_glibc_with_nss(const Module& module) {
 }  // namespace
 
 void Program::add_nss_services(const Sysroot& root, Diagnostics& diagnostics) {
+  const std::vector<std::string> services = nss_service_libraries(root);
+  if (services.empty()) return;
   int requester = find_loaded("libc.so.6", "");
+  // Scans the whole file, so only once nsswitch.conf is known to name a service.
   if (requester < 0 && static_glibc_with_nss(modules_[0])) requester = 0;
   if (requester < 0) return;  // musl and uClibc-ng have no NSS modules
   const LibrarySearch search(root, *backend_, modules_[0].elf().header(), std::string());
-  for (const std::string& name : nss_service_libraries(root)) {
+  for (const std::string& name : services) {
     if (find_loaded(name, "") >= 0) continue;
     auto found = search.find(name, scope_chain(static_cast<uint32_t>(requester)));
     if (!found || find_loaded("", found->path) >= 0) continue;
