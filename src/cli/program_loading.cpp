@@ -33,11 +33,10 @@ void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& opt
       "uses (data/library_gates.json; README: library models)");
 }
 
-void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options, bool also_only) {
+void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options) {
   command.add_option("--also", options.also,
                      "A program (path inside the sysroot) the analysed one runs without naming it in its code (a CGI "
                      "interpreter, a hook script's shell): its syscalls join the profile; repeatable");
-  if (also_only) return;
   command.add_flag_callback(
       "--no-exec-closure", [&options] { options.follow_exec_sites = false; },
       "Leave out the programs the analysed one runs by a constant path (README: exec closure); a filter loaded "

@@ -43,9 +43,9 @@ void add_cache_options(CLI::App& command, CacheOptions& options);
 /// Adds --no-library-models to `command`: the analysis options it sets.
 void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& options);
 
-/// Adds --also PROGRAM (repeatable) and, unless `also_only`, --no-exec-closure to
-/// `command`: the exec closure options they set.
-void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options, bool also_only = false);
+/// Adds --also PROGRAM (repeatable) and --no-exec-closure to `command`: the exec closure
+/// options they set.
+void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options);
 
 /// Says on stderr how many exec sites run a path the analysis cannot know.
 void warn_about_exec_sites(const analysis::AnalysisResult& result);
