@@ -89,22 +89,46 @@ TEST(Cli, AnalyzeOutputToADeviceWritesThroughIt) {
   testing::TempDir dir;
   const auto sink = dir.path() / "sink";
   std::filesystem::create_symlink("/dev/null", sink);
-  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", sink.string()});
+  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", sink.string()});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(std::filesystem::is_symlink(sink));
   EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
   const auto file = dir.path() / "profile.json";
-  r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", file.string()});
+  r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", file.string()});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(std::filesystem::is_regular_file(file));
   EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
 }
 
+// A reachable site whose number is unknown makes the profile incomplete: analyze still
+// writes it, says so, and exits 1, unless the user accepts that with --accept-unresolved.
+TEST(Cli, AnalyzeExitsOneWhenTheProfileHasUnresolvedSites) {
+  testing::TempDir dir;
+  const auto file = dir.path() / "profile.json";
+  const auto strict = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", file.string()});
+  ASSERT_TRUE(std::filesystem::is_regular_file(file)) << strict.err;
+  const auto unresolved = nlohmann::json::parse(std::ifstream(file))["unresolved"];
+  const auto accepted =
+      run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", file.string()});
+  EXPECT_EQ(accepted.status, 0) << accepted.err;
+  if (unresolved.empty()) {
+    EXPECT_EQ(strict.status, 0) << strict.err;
+    return;
+  }
+  EXPECT_EQ(strict.status, 1);
+  EXPECT_NE(strict.err.find("the profile is incomplete"), std::string::npos) << strict.err;
+  // The sites are named with the module they lie in.
+  bool named = false;
+  for (const auto& site : unresolved) named |= strict.err.find(site["module"].get<std::string>()) != std::string::npos;
+  EXPECT_TRUE(named) << strict.err;
+  EXPECT_NE(accepted.err.find("warning"), std::string::npos) << accepted.err;
+}
+
 // Argument constraints are in the profile by default; --no-args drops every one of them
 // and nothing else (the syscall-only profile, to measure what arguments add).
 TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
-  auto with = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache"});
-  auto without = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--no-args"});
+  auto with = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved"});
+  auto without = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--no-args"});
   ASSERT_EQ(with.status, 0) << with.err;
   ASSERT_EQ(without.status, 0) << without.err;
   const auto a = nlohmann::json::parse(with.out)["syscalls"];
@@ -123,7 +147,7 @@ TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
 TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
   testing::TempDir dir;
   const std::string policy = (dir.path() / "true.json").string();
-  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", policy}).status, 0);
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", policy}).status, 0);
   auto write = [&](const std::string& name, const std::string& text) {
     const std::string path = (dir.path() / name).string();
     std::ofstream(path) << text;

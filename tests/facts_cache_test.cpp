@@ -65,5 +65,44 @@ TEST(FactsCache, KeysFollowContent) {
   EXPECT_NE(analysis::FactsCache::key(a), analysis::FactsCache::key(b));
 }
 
+// Fields read through parameters and the stack objects a call passes survive the cache.
+TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
+  testing::TempDir dir;
+  const analysis::FactsCache cache(dir.path());
+  using analysis::Value;
+  analysis::FunctionFacts f;
+  f.start = 0x1000;
+  f.end = 0x1100;
+  const Value flags =
+      Value::field({0, 0x20, 8}).bit_or(Value::field({0, 0, 4}), 64).bit_or(0x100, 64).bit_and(0xffffffff, 64);
+  f.syscalls.push_back({0x1010, Value::constant(56), {{0, flags}, {1, Value::field({2, -8, 2}).sign_extend(16, 64)}}});
+  analysis::CallSite call;
+  call.address = 0x1020;
+  call.kind = analysis::CallSite::Kind::Local;
+  call.target = 0x2000;
+  call.args = {{0, Value::stack(-0x60)}};
+  call.passed = {{0, 0, 8, Value::constant(0x3d0f00)}, {0, 0x20, 16, Value::constant(0)}, {0, 0x30, 4, flags}};
+  call.memory_written = true;
+  f.calls.push_back(call);
+  const std::string key = analysis::FactsCache::key(std::vector<uint8_t>{7, 7, 7});
+  cache.store(key, {&f});
+
+  auto loaded = cache.load(key);
+  ASSERT_EQ(loaded.size(), 1u);
+  const analysis::FunctionFacts& back = loaded.begin()->second;
+  ASSERT_EQ(back.syscalls.size(), 1u);
+  ASSERT_EQ(back.syscalls[0].args.size(), 2u);
+  EXPECT_EQ(back.syscalls[0].args[0].value, flags);
+  EXPECT_EQ(back.syscalls[0].args[1].value, f.syscalls[0].args[1].value);
+  ASSERT_EQ(back.calls.size(), 1u);
+  ASSERT_EQ(back.calls[0].passed.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back.calls[0].passed[i].offset, call.passed[i].offset);
+    EXPECT_EQ(back.calls[0].passed[i].width, call.passed[i].width);
+    EXPECT_EQ(back.calls[0].passed[i].value, call.passed[i].value);
+  }
+  EXPECT_TRUE(back.calls[0].memory_written);
+}
+
 }  // namespace
 }  // namespace sysfence

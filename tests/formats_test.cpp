@@ -26,7 +26,7 @@ namespace {
 using testing::run_command;
 
 std::string analyze(const std::string& format) {
-  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", format});
+  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", format});
   EXPECT_EQ(r.status, 0) << r.err;
   return r.out;
 }
@@ -102,7 +102,7 @@ TEST(Formats, OciProfileHasOneEntryPerValueCombination) {
   }
   EXPECT_GT(with_args, 0u);
   const auto errno_oci = nlohmann::json::parse(
-      run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", "oci", "--action", "errno"}).out);
+      run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", "oci", "--action", "errno"}).out);
   EXPECT_EQ(errno_oci["defaultAction"], "SCMP_ACT_ERRNO");
   EXPECT_EQ(errno_oci["defaultErrnoRet"], 1);
 }

@@ -186,7 +186,7 @@ TEST(CveCheck, ARunMakesATriggerOnlyWithEveryNeededCallAndValue) {
 TEST(CveCheck, TheCommandReportsJsonAndComparisons) {
   ::sysfence::testing::TempDir dir;
   const std::string policy = (dir.path() / "true.json").string();
-  ASSERT_EQ(::sysfence::testing::run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", policy})
+  ASSERT_EQ(::sysfence::testing::run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", policy})
                 .status,
             0);
   const auto r = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", policy, "--json"});

@@ -22,7 +22,7 @@ std::string launcher(const std::string& arch) { return std::string(SYSFENCE_LAUN
 TEST(Launcher, EnforcesARawFilterAndFailsClosed) {
   ::sysfence::testing::TempDir dir;
   const std::string bpf = (dir.path() / "true.bpf").string();
-  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", "bpf", "-o", bpf}).status, 0);
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", "bpf", "-o", bpf}).status, 0);
   const std::string exec = launcher("x86_64");
   EXPECT_EQ(run_command({exec, bpf, "/bin/true"}).status, 0);
   EXPECT_EQ(run_command({exec, bpf, "/bin/sync"}).status, 128 + SIGSYS);

@@ -56,6 +56,8 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = {} & {:#x}", dst, reg_name(t.src), imm);
     case Transfer::Op::AddReg:
       return fmt::format("{} = {} + {}", dst, reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::OrReg:
+      return fmt::format("{} = {} | {}", dst, reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::Load:
       return fmt::format("{} = {}load{} [{}]", dst, t.sign_extend ? "s" : "", t.width, address(t.src, t.imm));
     case Transfer::Op::Store:
@@ -142,6 +144,9 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
           break;
         case Transfer::Op::AddReg:
           regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) + *src(t.src2)) : std::nullopt;
+          break;
+        case Transfer::Op::OrReg:
+          regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) | *src(t.src2)) : std::nullopt;
           break;
         case Transfer::Op::SignExtend:
           regs[t.dst] = src(t.src) ? std::optional(static_cast<uint64_t>(static_cast<int64_t>(
@@ -271,7 +276,9 @@ TEST_F(LiftAArch64, LogicalImmediates) {
   EXPECT_EQ(transfers_of(0xf2401c3f), Shown{});                    // tst x1, #0xff
   EXPECT_EQ(transfers_of(0xd2401c20), (Shown{"x0 = ?"}));          // eor x0, x1, #0xff
   EXPECT_EQ(transfers_of(0x52001fe0), (Shown{"x0 = 0xff"}));       // eor w0, wzr, #0xff
-  EXPECT_EQ(transfers_of(0xaa020020), (Shown{"x0 = ?"}));          // orr x0, x1, x2
+  EXPECT_EQ(transfers_of(0xaa020020), (Shown{"x0 = x1 | x2"}));    // orr x0, x1, x2
+  EXPECT_EQ(transfers_of(0x2a030042), (Shown{"x2 = x2 | x3", "x2 = x2 & 0xffffffff"}));  // orr w2, w2, w3
+  EXPECT_EQ(transfers_of(0xaa020c20), (Shown{"x0 = ?"}));          // orr x0, x1, x2, lsl #3
 }
 
 TEST_F(LiftAArch64, AddAndSubtract) {

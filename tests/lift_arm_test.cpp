@@ -40,7 +40,9 @@ std::string reg_name(Reg r) {
     case kLr: return "lr";
     case kPc: return "pc";
     case ArmBackend::kScratch: return "tmp";
-    default: return fmt::format("r{}", r);
+    default:
+      if (r >= ArmBackend::kD0) return fmt::format("d{}", r - ArmBackend::kD0);
+      return fmt::format("r{}", r);
   }
 }
 
@@ -52,6 +54,7 @@ std::string describe(const Transfer& t) {
     case Transfer::Op::OrImm: return fmt::format("{} = {} | {:#x}", dst, src, t.imm);
     case Transfer::Op::AndImm: return fmt::format("{} = {} & {:#x}", dst, src, t.imm);
     case Transfer::Op::AddReg: return fmt::format("{} = {} + {}", dst, src, reg_name(t.src2));
+    case Transfer::Op::OrReg: return fmt::format("{} = {} | {}", dst, src, reg_name(t.src2));
     case Transfer::Op::Load: {
       const std::string width = fmt::format("{}{}", t.width, t.sign_extend ? "s" : "");
       if (t.src == kNoReg) return fmt::format("{} = load{} [{:#x}]", dst, width, t.imm);
@@ -133,6 +136,9 @@ void run(const LiftedInsn& insn, Registers& regs) {
       case Transfer::Op::AddReg:
         if (value(t.src) && value(t.src2)) result = *value(t.src) + *value(t.src2);
         break;
+      case Transfer::Op::OrReg:
+        if (value(t.src) && value(t.src2)) result = *value(t.src) | *value(t.src2);
+        break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget: continue;
       case Transfer::Op::SignExtend:  // not emitted by the ARM lifter
@@ -174,7 +180,7 @@ class ArmLift : public ::testing::Test {
 
 TEST(ArmBackend, ConventionsAndCodePointers) {
   ArmBackend arm;
-  EXPECT_EQ(arm.register_count(), 17);  // r0..r15 and the scratch register
+  EXPECT_EQ(arm.register_count(), 49);  // r0..r15, the scratch register, d0..d31
   const Conventions& c = arm.conventions();
   EXPECT_EQ(c.pointer_size, 4);
   EXPECT_EQ(c.instruction_step, 4);
@@ -186,7 +192,9 @@ TEST(ArmBackend, ConventionsAndCodePointers) {
   EXPECT_EQ(c.call_args, (std::vector<Reg>{0, 1, 2, 3}));
   EXPECT_EQ(c.stack_params, (std::vector<int64_t>{0, 4, 8, 12, 16, 20, 24, 28}));
   EXPECT_EQ(c.return_value, 0);
-  EXPECT_EQ(c.call_clobbered, (std::vector<Reg>{0, 1, 2, 3, 12, kLr}));
+  std::vector<Reg> clobbered = {0, 1, 2, 3, 12, kLr};
+  for (Reg d = 0; d < 32; ++d) clobbered.push_back(static_cast<Reg>(ArmBackend::kD0 + d));
+  EXPECT_EQ(c.call_clobbered, clobbered);
   EXPECT_TRUE(c.syscall_clobbered.empty());
 
   const CodePointer thumb = arm.code_pointer(0x1e4b5);
@@ -851,8 +859,8 @@ TEST_F(ArmLift, ArmUnmodelledInstructionsClobber) {
       {"r0 = ?", "r1 = ?"},
       {"forget4 [r1 + 0]", "r2 = ?"},
       {"forget16 [sp + -16]", "sp = sp + -16"},
-      {"sp = sp + 16"},
-      {"forget8 [sp + 8]"},
+      {"d8 = ?", "d9 = ?", "sp = sp + 16"},
+      {"store8 [sp + 8] = d0"},
       {"forget8 [r0 + 0]", "r0 = ?"},
       {},
       {"r0 = ?", "r1 = ?"},
@@ -884,10 +892,29 @@ TEST_F(ArmLift, ThumbUnmodelledInstructionsClobber) {
   const std::vector<Strings> expected = {
       {"r0 = ?"},
       {"forget8 [sp + -8]", "sp = sp + -8"},
-      {"sp = sp + 8"},
+      {"d8 = ?", "sp = sp + 8"},
       {"forget4 [r1 + 0]", "r2 = ?"},
       {"r0 = ?"},
       {"r3 = ?"},
+  };
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(transfers(x[i]), expected[i]) << "instruction " << i;
+}
+
+// glibc's create_thread sets struct clone_args' 64-bit flags from a literal through d7.
+TEST_F(ArmLift, DoubleRegistersCarryLiteralsToMemory) {
+  const Bytes code = {
+      0x9f, 0xed, 0x39, 0x7b,  // vldr d7, [pc, #228]
+      0x8d, 0xed, 0x00, 0x7b,  // vstr d7, [sp]
+      0x9f, 0xed, 0x02, 0x0a,  // vldr s0, [pc, #8]: half of d0
+      0x27, 0xee, 0x07, 0x7b,  // vmul.f64 d7, d7, d7
+  };
+  const auto x = lift_all(code, 0x5cc4a, true);
+  ASSERT_EQ(x.size(), 4u);
+  const std::vector<Strings> expected = {
+      {"d7 = load8 [0x5cd30]"},
+      {"store8 [sp + 0] = d7"},
+      {"d0 = ?"},
+      {"d7 = ?"},
   };
   for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(transfers(x[i]), expected[i]) << "instruction " << i;
 }

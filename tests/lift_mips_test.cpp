@@ -43,6 +43,8 @@ std::string show(const Transfer& t) {
     case Transfer::Op::AndImm: return fmt::format("{} = {} & {:#x}", reg_name(t.dst), reg_name(t.src), t.imm);
     case Transfer::Op::AddReg:
       return fmt::format("{} = {} + {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::OrReg:
+      return fmt::format("{} = {} | {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::Load:
       return fmt::format("{} = load{}{} [{} + {}]", reg_name(t.dst), t.width, t.sign_extend ? "s" : "",
                          reg_name(t.src), t.imm);
@@ -427,6 +429,9 @@ std::array<std::optional<int64_t>, kRegisterCount> run(const MipsBackend& backen
         case Transfer::Op::AndImm: if (regs[t.src]) v = wrap(*regs[t.src] & t.imm); break;
         case Transfer::Op::AddReg:
           if (regs[t.src] && regs[t.src2]) v = wrap(*regs[t.src] + *regs[t.src2]);
+          break;
+        case Transfer::Op::OrReg:
+          if (regs[t.src] && regs[t.src2]) v = wrap(*regs[t.src] | *regs[t.src2]);
           break;
         default: break;
       }

@@ -22,7 +22,7 @@ class RunAndTrace : public ::testing::Test {
  protected:
   void SetUp() override {
     policy_ = path("true.json");
-    auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "-o", policy_});
+    auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "-o", policy_});
     ASSERT_EQ(r.status, 0) << r.err;
   }
   std::string path(const std::string& name) const { return (dir_.path() / name).string(); }
@@ -47,7 +47,7 @@ TEST_F(RunAndTrace, RunConfinesTheCommandFromItsStart) {
 TEST_F(RunAndTrace, RunLoadsEveryPolicyFormat) {
   for (const char* format : {"oci", "bpf"}) {
     const std::string file = path(std::string("true.") + format);
-    ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", format, "-o", file}).status,
+    ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", format, "-o", file}).status,
               0);
     EXPECT_EQ(run({"--policy", file, "--", "/bin/true"}).status, 0) << format;
     EXPECT_EQ(run({"--policy", file, "--", "/bin/sync"}).status, 128 + SIGSYS) << format;
@@ -72,7 +72,7 @@ TEST_F(RunAndTrace, RunFailsClosed) {
                                         "syscalls": [{"name": "exit_group", "nr": 248, "rules": []}]})";
   refuse({"--policy", path("arm.json")}, "the policy is for arm, not x86_64");
   const std::string bpf = path("true.bpf");
-  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--format", "bpf", "-o", bpf}).status, 0);
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", "bpf", "-o", bpf}).status, 0);
   refuse({"--policy", bpf, "--action", "log"}, "actions are fixed");
   const auto missing = run({"--policy", policy_, "--", "no-such-command-here"});
   EXPECT_EQ(missing.status, 127);

@@ -70,6 +70,39 @@ TEST(Value, ParametersCarryOffsetsOrBitsAndMasksIntoInstantiation) {
   EXPECT_TRUE(Value::parameter(1).sign_extend(8, 64).add(1, 32).is_unknown());
 }
 
+// glibc's __clone_internal: `flags = cl_args->flags | cl_args->exit_signal`, read through
+// its parameter; pthread_create's caller passes the address of a struct on its stack.
+TEST(Value, FieldsReadThroughAParameterResolveWithTheCallersMemory) {
+  const Value flags =
+      Value::field({0, 0x20, 8}).bit_or(Value::field({0, 0, 8}), 64).bit_and(0xffffffff, 64);
+  auto argument = [](uint8_t) { return Value::stack(-0x60); };
+  auto create_thread = [](Value::FieldRef f) {
+    return f.offset == 0 ? Value::constant(0x3d0f00) : f.offset == 0x20 ? Value::constant(0) : Value::unknown();
+  };
+  EXPECT_EQ(flags.substitute(argument, create_thread, 64), Value::constant(0x3d0f00));
+  // One field the caller's memory does not give: the whole value is unknown.
+  auto half_known = [](Value::FieldRef f) { return f.offset == 0 ? Value::constant(0x4100) : Value::unknown(); };
+  EXPECT_TRUE(flags.substitute(argument, half_known, 64).is_unknown());
+  // Fields the caller passes on from its own parameter stay fields, one level up.
+  auto wrapper = [](Value::FieldRef f) { return Value::field({1, f.offset + 8, f.width}); };
+  const Value up = flags.substitute(argument, wrapper, 64);
+  ASSERT_EQ(up.kind(), Value::Kind::Fields);
+  EXPECT_EQ(up.field_count(), 2);
+  EXPECT_EQ(up.field_at(0).index, 1);
+  EXPECT_EQ(up.field_at(0).offset, 0x28);
+  // Sets of constants OR pairwise; arithmetic on fields has no form.
+  auto two = [](Value::FieldRef f) { return f.offset == 0 ? Value::constant(0x100).join(Value::constant(0x200)) : Value::constant(0x11); };
+  EXPECT_EQ(flags.substitute(argument, two, 64), Value::constant(0x111).join(Value::constant(0x211)));
+  EXPECT_TRUE(flags.add(1, 64).is_unknown());
+  EXPECT_TRUE(flags.join(Value::field({0, 0, 4})).is_unknown());
+  EXPECT_EQ(flags.join(flags), flags);
+  // OR-ing bits the mask clears has no form; bits it keeps are fine.
+  EXPECT_TRUE(flags.bit_or(uint64_t{1} << 40, 64).is_unknown());
+  EXPECT_EQ(flags.bit_or(0x11, 64).substitute(argument, create_thread, 64), Value::constant(0x3d0f11));
+  // A parameter's plain value and a field of it do not mix.
+  EXPECT_TRUE(Value::parameter(0).bit_or(Value::field({0, 0, 4}), 64).is_unknown());
+}
+
 // Whatever a value is, masking it with few bits leaves one of the mask's subsets.
 TEST(Value, MaskingAnUnknownValueWithFewBitsGivesItsSubsets) {
   const Value shared_flag = Value::unknown().bit_and(0x80, 64);  // glibc: mutex kind & 128

@@ -20,7 +20,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 6;
+constexpr uint32_t kFormatVersion = 7;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -47,9 +47,21 @@ class Writer {
         u64(v.and_mask());
         u8(static_cast<uint8_t>(v.sign_extended_from()));
         break;
+      case Value::Kind::Fields:
+        u8(v.field_count());
+        for (int i = 0; i < v.field_count(); ++i) field(v.field_at(i));
+        u64(v.or_bits());
+        u64(v.and_mask());
+        u8(static_cast<uint8_t>(v.sign_extended_from()));
+        break;
       case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
     }
+  }
+  void field(const Value::FieldRef& f) {
+    u8(f.index);
+    u64(static_cast<uint64_t>(f.offset));
+    u8(f.width);
   }
   void indexed(const std::vector<IndexedValue>& values) {
     u32(values.size());
@@ -97,10 +109,29 @@ class Reader {
         v = v.add(addend, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
         return sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
       }
+      case Value::Kind::Fields: {
+        const uint64_t n = u8();
+        if (n == 0 || n > Value::kMaxFields) return fail();
+        Value v = Value::field(field());
+        for (uint64_t i = 1; i < n; ++i) v = v.bit_or(Value::field(field()), 64);
+        const uint64_t or_bits = u64();
+        const uint64_t and_mask = u64();
+        const int sign_extended_from = u8();
+        v = v.bit_or(or_bits, 64).bit_and(and_mask, 64);
+        v = sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
+        return v.is_unknown() ? fail() : v;
+      }
       case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));
       default: return fail();
     }
+  }
+  Value::FieldRef field() {
+    Value::FieldRef f;
+    f.index = static_cast<uint8_t>(u8());
+    f.offset = static_cast<int64_t>(u64());
+    f.width = static_cast<uint8_t>(u8());
+    return f;
   }
   std::vector<IndexedValue> indexed() {
     std::vector<IndexedValue> out(count(2));
@@ -203,6 +234,14 @@ ModuleFacts FactsCache::load(const std::string& key) const {
       c.symbol = static_cast<uint32_t>(r.u32());
       c.tail = r.u8() != 0;
       c.args = r.indexed();
+      c.passed.resize(r.count(11));
+      for (auto& p : c.passed) {
+        p.index = static_cast<uint8_t>(r.u8());
+        p.offset = static_cast<int64_t>(r.u64());
+        p.width = static_cast<uint8_t>(r.u8());
+        p.value = r.value();
+      }
+      c.memory_written = r.u8() != 0;
     }
     f.taken_code.resize(r.count(8));
     for (auto& t : f.taken_code) t = r.u64();
@@ -241,6 +280,14 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
       w.u32(c.symbol);
       w.u8(c.tail);
       w.indexed(c.args);
+      w.u32(c.passed.size());
+      for (const auto& p : c.passed) {
+        w.u8(p.index);
+        w.u64(static_cast<uint64_t>(p.offset));
+        w.u8(p.width);
+        w.value(p.value);
+      }
+      w.u8(c.memory_written);
     }
     w.u32(f.taken_code.size());
     for (uint64_t t : f.taken_code) w.u64(t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
 
 namespace sysfence::analysis {
@@ -18,6 +19,15 @@ using arch::Transfer;
 constexpr size_t kMaxInstructions = 1 << 17;
 constexpr int kMaxVisits = 24;
 constexpr int64_t kMaxSlotWidth = 64;  // the widest store a lifter reports (a zmm register)
+// How much of a stack object passed by address a call records (glibc's struct
+// clone_args is 88 bytes, its setxid command 40), and at most how many of its fields.
+constexpr int64_t kMaxPassedObject = 512;
+constexpr size_t kMaxPassedFields = 64;
+constexpr size_t kMaxWrittenFields = 16;
+
+bool same_field(const Value::FieldRef& a, const Value::FieldRef& b) {
+  return a.index == b.index && a.offset == b.offset && a.width == b.width;
+}
 
 struct Slot {
   int64_t offset = 0;
@@ -30,6 +40,11 @@ struct State {
   /// Nothing is known about the stack frame any more (after widening): every slot
   /// reads as unknown and writes are not tracked. The top of the memory lattice.
   bool frame_lost = false;
+  /// Fields of memory the parameters point to that a store on the way here wrote
+  /// (parameter-relative stores); `memory_written`: any of it may have been written
+  /// (too many, or a store through a parameter the form cannot place).
+  std::vector<Value::FieldRef> written;
+  bool memory_written = false;
   std::vector<Value> regs;
   std::vector<Slot> slots;  ///< stack slots written on the way here
 };
@@ -251,6 +266,7 @@ class FunctionAnalyzer::Run {
     // Every register is an input: glibc's armhf __libc_do_syscall takes the syscall
     // number in ip (r12), outside the argument registers.
     for (Reg r = 0; r < registers_; ++r) s.regs[r] = Value::parameter(static_cast<uint8_t>(kRegisterParameter + r));
+    for (Reg r : c_.not_inputs) s.regs[r] = Value::unknown();
     s.regs[c_.stack_pointer] = Value::stack(0);
     for (size_t i = 0; i < c_.call_args.size(); ++i) s.regs[c_.call_args[i]] = Value::parameter(static_cast<uint8_t>(i));
     for (const auto& [reg, value] : o_.backend_.entry_values(extent_.start)) s.regs[reg] = Value::constant(value);
@@ -278,28 +294,39 @@ class FunctionAnalyzer::Run {
 
   Value read_slot(const State& s, int64_t offset, uint8_t width) const {
     if (s.frame_lost) return Value::unknown();
-    const Slot* exact = nullptr;
     auto [first, last] = window(s, offset, width);
-    for (size_t i = first; i < last; ++i) {
-      const Slot& slot = s.slots[i];
-      if (!overlaps(slot, offset, width)) continue;
-      if (slot.offset != offset || slot.width != width || exact) return Value::unknown();
-      exact = &slot;
-    }
-    return exact ? exact->value : entry_slot(offset, width);
+    return slot_value(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
+                      s.slots.begin() + static_cast<std::ptrdiff_t>(last), offset, width, entry_slot(offset, width),
+                      o_.memory_.big_endian());
   }
 
   static void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) {
     if (s.frame_lost) return;
     auto [first, last] = window(s, offset, width);
+    // What a partly overwritten zeroed slot keeps on either side stays zero (`movaps
+    // [rsp+0x30], xmm0` clearing a struct, then `mov [rsp+0x38], rcx` setting a field).
+    std::vector<Slot> kept_zero;
     size_t keep = first;
     for (size_t i = first; i < last; ++i) {
-      if (!overlaps(s.slots[i], offset, width)) s.slots[keep++] = std::move(s.slots[i]);
+      Slot& old = s.slots[i];
+      if (!overlaps(old, offset, width)) {
+        s.slots[keep++] = std::move(old);
+        continue;
+      }
+      if (old.value.single() != std::optional<uint64_t>{0}) continue;
+      if (old.offset < offset) kept_zero.push_back({old.offset, static_cast<uint8_t>(offset - old.offset), old.value});
+      const int64_t end = old.offset + old.width;
+      if (end > offset + width) {
+        kept_zero.push_back({offset + width, static_cast<uint8_t>(end - offset - width), old.value});
+      }
     }
     s.slots.erase(s.slots.begin() + static_cast<std::ptrdiff_t>(keep), s.slots.begin() + static_cast<std::ptrdiff_t>(last));
-    auto at = std::lower_bound(s.slots.begin(), s.slots.end(), offset,
-                               [](const Slot& slot, int64_t o) { return slot.offset < o; });
-    s.slots.insert(at, {offset, width, value});
+    kept_zero.push_back({offset, width, value});
+    for (Slot& slot : kept_zero) {
+      auto at = std::lower_bound(s.slots.begin(), s.slots.end(), slot.offset,
+                                 [](const Slot& known, int64_t o) { return known.offset < o; });
+      s.slots.insert(at, std::move(slot));
+    }
   }
 
   Value address_of(const State& s, Reg base, int64_t disp) const {
@@ -310,12 +337,46 @@ class FunctionAnalyzer::Run {
   Value load(const State& s, const Transfer& t) const {
     const Value address = address_of(s, t.src, t.imm);
     if (address.kind() == Value::Kind::Stack) return read_slot(s, address.stack_offset(), t.width);
+    if (address.kind() == Value::Kind::Parameter) return field_through(s, address, t);
     if (!address.is_constants()) return Value::unknown();
     Value out = o_.memory_.load(*address.begin(), t.width, t.sign_extend);
     for (const uint64_t* it = address.begin() + 1; it != address.end() && !out.is_unknown(); ++it) {
       out = out.join(o_.memory_.load(*it, t.width, t.sign_extend));
     }
     return out;
+  }
+
+  /// A load through a parameter at a constant offset: the field as the caller left it,
+  /// while nothing may have written there since entry.
+  Value field_through(const State& s, const Value& address, const Transfer& t) const {
+    if (s.memory_written || !plain_parameter(address)) return Value::unknown();
+    const Value::FieldRef read{address.parameter_index(), address.addend(), t.width};
+    for (const Value::FieldRef& w : s.written) {
+      if (w.index == read.index && w.offset < read.offset + read.width && read.offset < w.offset + w.width) {
+        return Value::unknown();
+      }
+    }
+    Value field = Value::field(read);
+    return t.sign_extend ? field.sign_extend(8 * t.width, bits_) : field;
+  }
+
+  static bool plain_parameter(const Value& v) {
+    return v.kind() == Value::Kind::Parameter && v.or_bits() == 0 && v.and_mask() == ~uint64_t{0} &&
+           v.sign_extended_from() == 0;
+  }
+
+  /// A store through a parameter: the fields it may overwrite no longer read as fields.
+  /// Stores through other pointers (loaded from memory, computed) are taken not to reach
+  /// what the parameters point to (README: assumptions).
+  static void note_parameter_store(State& s, const Value& address, uint8_t width) {
+    if (!plain_parameter(address) || s.written.size() >= kMaxWrittenFields) {
+      s.memory_written = true;
+      return;
+    }
+    const Value::FieldRef w{address.parameter_index(), address.addend(), width};
+    if (std::none_of(s.written.begin(), s.written.end(), [&](const Value::FieldRef& k) { return same_field(k, w); })) {
+      s.written.push_back(w);
+    }
   }
 
   void apply(State& s, const Transfer& t) {
@@ -326,6 +387,7 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::OrImm: s.regs[t.dst] = reg(t.src).bit_or(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), bits_); break;
+      case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
       case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
       case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;
       case Transfer::Op::Clobber: s.regs[t.dst] = Value::unknown(); break;
@@ -338,9 +400,30 @@ class FunctionAnalyzer::Run {
           if (t.width < c_.pointer_size) stored = stored.bit_and(mask_of(8 * t.width), bits_);
           if (recording_) note_escape(stored);
         }
-        if (address.kind() == Value::Kind::Stack) write_slot(s, address.stack_offset(), t.width, stored);
+        if (address.kind() == Value::Kind::Stack) {
+          write_slot(s, address.stack_offset(), t.width, stored);
+        } else if (address.kind() == Value::Kind::Parameter) {
+          note_parameter_store(s, address, t.width);
+        }
         break;
       }
+    }
+  }
+
+  /// A call of a fill function (FillFunction) that zeroes a stack object of constant
+  /// size: its bytes read as zero afterwards.
+  void apply_fill(State& s, uint64_t target) const {
+    auto fill = o_.fills_.find(o_.backend_.code_pointer(target).address);
+    if (fill == o_.fills_.end()) return;
+    const FillFunction& f = *fill->second;
+    auto argument = [&](uint8_t i) { return i < c_.call_args.size() ? s.regs[c_.call_args[i]] : Value::unknown(); };
+    const Value object = argument(f.address_arg);
+    const auto size = argument(f.size_arg).single();
+    const bool zero = !f.value_arg || (argument(*f.value_arg).bit_and(0xff, bits_).single() == std::optional<uint64_t>{0});
+    if (object.kind() != Value::Kind::Stack || !size || *size > static_cast<uint64_t>(kMaxPassedObject)) return;
+    for (int64_t at = 0; at < static_cast<int64_t>(*size); at += kMaxSlotWidth) {
+      const auto width = static_cast<uint8_t>(std::min<int64_t>(kMaxSlotWidth, static_cast<int64_t>(*size) - at));
+      write_slot(s, object.stack_offset() + at, width, zero ? Value::constant(0) : Value::unknown());
     }
   }
 
@@ -387,6 +470,7 @@ class FunctionAnalyzer::Run {
         case Flow::Call:
         case Flow::IndirectCall:
           if (recording_) record_call(s, insn, false);
+          if (insn.flow == Flow::Call && insn.target) apply_fill(s, *insn.target);
           clobber(s, c_.call_clobbered);
           break;
         case Flow::Syscall:
@@ -438,7 +522,7 @@ class FunctionAnalyzer::Run {
   void record_fall_into(const State& s, uint64_t address, uint64_t target) {
     CallSite site = call_to(address, target, extent_.thumb);
     site.tail = true;
-    add_call(std::move(site), call_arguments(s, true));
+    add_call(std::move(site), s, call_arguments(s, true));
   }
 
   /// Joins `incoming` into `into`; true when `into` changed.
@@ -454,6 +538,22 @@ class FunctionAnalyzer::Run {
         into.regs[r] = joined;
         changed = true;
       }
+    }
+    if (incoming.memory_written && !into.memory_written) {
+      into.memory_written = true;
+      changed = true;
+    }
+    for (const Value::FieldRef& w : incoming.written) {
+      if (std::any_of(into.written.begin(), into.written.end(), [&](const Value::FieldRef& k) { return same_field(k, w); })) {
+        continue;
+      }
+      if (into.written.size() >= kMaxWrittenFields) {
+        changed |= !into.memory_written;
+        into.memory_written = true;
+        break;
+      }
+      into.written.push_back(w);
+      changed = true;
     }
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
@@ -549,6 +649,7 @@ class FunctionAnalyzer::Run {
   static void widen(State& s) {
     for (Value& v : s.regs) v = Value::unknown();
     s.frame_lost = true;
+    s.memory_written = true;
     s.slots.clear();
   }
 
@@ -612,8 +713,28 @@ class FunctionAnalyzer::Run {
     return args;
   }
 
-  void add_call(CallSite site, const std::vector<IndexedValue>& args) {
+  /// The known fields of the stack objects whose addresses the call passes.
+  std::vector<PassedField> passed_fields(const State& s, const std::vector<IndexedValue>& args) const {
+    std::vector<PassedField> out;
+    if (s.frame_lost) return out;
+    const size_t parameters = c_.call_args.size() + c_.stack_params.size();
+    for (const IndexedValue& a : args) {
+      if (a.index >= parameters || a.value.kind() != Value::Kind::Stack) continue;
+      const int64_t object = a.value.stack_offset();
+      auto slot = std::lower_bound(s.slots.begin(), s.slots.end(), object,
+                                   [](const Slot& slot, int64_t at) { return slot.offset < at; });
+      for (; slot != s.slots.end() && slot->offset < object + kMaxPassedObject; ++slot) {
+        if (slot->value.is_unknown() || out.size() >= kMaxPassedFields) continue;
+        out.push_back({a.index, slot->offset - object, slot->width, slot->value});
+      }
+    }
+    return out;
+  }
+
+  void add_call(CallSite site, const State& s, const std::vector<IndexedValue>& args) {
     site.args = args;
+    site.passed = passed_fields(s, args);
+    site.memory_written = s.memory_written || !s.written.empty();
     facts_.calls.push_back(std::move(site));
   }
 
@@ -642,7 +763,7 @@ class FunctionAnalyzer::Run {
     if (direct && insn.target) {
       CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
       site.tail = tail;
-      add_call(std::move(site), args);
+      add_call(std::move(site), s, args);
       return;
     }
     const Value target = indirect_target(s, insn);
@@ -652,7 +773,7 @@ class FunctionAnalyzer::Run {
       site.kind = CallSite::Kind::Import;
       site.symbol = target.import_symbol();
       site.tail = tail;
-      add_call(std::move(site), args);
+      add_call(std::move(site), s, args);
       return;
     }
     if (target.is_constants()) {
@@ -665,19 +786,19 @@ class FunctionAnalyzer::Run {
           CallSite unknown;
           unknown.address = insn.address;
           unknown.tail = tail;
-          add_call(std::move(unknown), args);
+          add_call(std::move(unknown), s, args);
           continue;
         }
         CallSite site = call_to(insn.address, pointer, std::nullopt);
         site.tail = tail;
-        add_call(std::move(site), args);
+        add_call(std::move(site), s, args);
       }
       return;
     }
     CallSite site;
     site.address = insn.address;
     site.tail = tail;
-    add_call(std::move(site), args);
+    add_call(std::move(site), s, args);
   }
 
   void record_syscall(const State& s, const LiftedInsn& insn) {
@@ -711,10 +832,19 @@ class FunctionAnalyzer::Run {
   FunctionFacts facts_;
 };
 
+const FillFunction* FillFunction::named(std::string_view name) {
+  static const FillFunction memset{0, 1, 2};
+  static const FillFunction bzero{0, std::nullopt, 1};
+  if (name == "memset") return &memset;
+  if (name == "bzero" || name == "__bzero" || name == "explicit_bzero") return &bzero;
+  return nullptr;
+}
+
 FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
                                    const cfg::FunctionIndex& functions,
-                                   const std::unordered_map<uint64_t, arch::PltStub>& stubs)
-    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs) {
+                                   const std::unordered_map<uint64_t, arch::PltStub>& stubs,
+                                   const std::unordered_map<uint64_t, const FillFunction*>& fills)
+    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs), fills_(fills) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
     if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);

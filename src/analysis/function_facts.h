@@ -29,6 +29,15 @@ struct SyscallSite {
   std::vector<IndexedValue> args;  ///< syscall arguments 0..5 with a known value
 };
 
+/// What the caller's stack holds, at a call, in a field of an object whose address it
+/// passes: `width` bytes at `offset` past argument `index`.
+struct PassedField {
+  uint8_t index = 0;
+  int64_t offset = 0;
+  uint8_t width = 0;
+  Value value;
+};
+
 struct CallSite {
   enum class Kind : uint8_t {
     Local,    ///< `target` in this module
@@ -42,6 +51,13 @@ struct CallSite {
   uint32_t symbol = 0;
   bool tail = false;               ///< a jump that leaves the function for good
   std::vector<IndexedValue> args;  ///< call parameters with a known value
+  /// The known fields of stack objects the call passes by address (arguments whose
+  /// value is an address in the caller's frame).
+  std::vector<PassedField> passed;
+  /// The caller stored through one of its parameters before this call (on some path):
+  /// memory they point to may have changed, so a field it would read there at entry (a
+  /// Fields value) no longer says what the callee reads.
+  bool memory_written = false;
 };
 
 struct FunctionFacts {

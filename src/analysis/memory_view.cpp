@@ -170,4 +170,6 @@ std::vector<uint64_t> MemoryView::code_addresses_in_got() const {
 }
 
 
+bool MemoryView::big_endian() const { return module_.elf().header().order == ByteOrder::Big; }
+
 }  // namespace sysfence::analysis

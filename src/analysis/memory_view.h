@@ -33,6 +33,9 @@ class MemoryView {
   /// time (a path in .rodata), or nullopt (writable, out of range, unterminated or empty).
   std::optional<std::string> constant_string(uint64_t address) const;
 
+  /// Whether the module stores words most significant byte first.
+  bool big_endian() const;
+
   /// Whether `address` lies in a loaded segment that is not executable.
   bool is_data(uint64_t address) const;
 

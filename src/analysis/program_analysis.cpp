@@ -19,6 +19,7 @@
 #include "analysis/library_gates.h"
 #include "analysis/memory_view.h"
 #include "analysis/scalar_args.h"
+#include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
 #include "cfg/function_index.h"
 #include "util/parallel.h"
@@ -73,9 +74,16 @@ struct ModuleContext {
     }
     for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
       for (const elf::Symbol& s : *table) {
+        if (s.is_undefined()) continue;
         const ExecFunction* modelled = ExecCalls::table().function(s.name);
-        if (modelled != nullptr && !s.is_undefined()) exec_functions.emplace(backend.code_pointer(s.value).address, modelled);
+        if (modelled != nullptr) exec_functions.emplace(backend.code_pointer(s.value).address, modelled);
+        if (const FillFunction* fill = FillFunction::named(s.name)) fills.emplace(backend.code_pointer(s.value).address, fill);
       }
+    }
+    const auto& dynamic = m.elf().dynamic_symbols();
+    for (const arch::PltStub& stub : m.plt_stubs) {
+      if (stub.resolver || stub.symbol >= dynamic.size()) continue;
+      if (const FillFunction* fill = FillFunction::named(dynamic[stub.symbol].name)) fills.emplace(stub.address, fill);
     }
   }
   const program::Module& module;
@@ -96,6 +104,8 @@ struct ModuleContext {
   std::unordered_map<uint32_t, program::SymbolRef> bindings;
   /// Start addresses of the library functions ExecCalls models.
   std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
+  /// Code addresses (functions, PLT stubs) of the fill functions (FillFunction).
+  std::unordered_map<uint64_t, const FillFunction*> fills;
   std::string cache_key;
   ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
@@ -160,7 +170,7 @@ struct OpenEffect {
   }
   bool arguments_depend_on_parameters() const {
     return std::any_of(args.begin(), args.end(),
-                       [](const IndexedValue& a) { return a.value.kind() == Value::Kind::Parameter; });
+                       [](const IndexedValue& a) { return a.value.depends_on_inputs(); });
   }
 };
 
@@ -473,7 +483,7 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], c.memory, c.index, c.stubs);
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], c.memory, c.index, c.stubs, c.fills);
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
@@ -816,7 +826,7 @@ class Analysis {
       } else {
         resolved(e);
       }
-    } else if (e.number.kind() == Value::Kind::Parameter) {
+    } else if (e.number.depends_on_inputs()) {
       add_open(f, std::move(e));
     } else {
       unresolved(e, fmt::format("syscall number is not a constant {}", context()));
@@ -825,7 +835,7 @@ class Analysis {
 
   /// `e` with the arguments that depend on parameters nothing instantiates dropped.
   static OpenEffect without_parameter_arguments(OpenEffect e) {
-    std::erase_if(e.args, [](const IndexedValue& a) { return a.value.kind() == Value::Kind::Parameter; });
+    std::erase_if(e.args, [](const IndexedValue& a) { return a.value.depends_on_inputs(); });
     return e;
   }
 
@@ -890,7 +900,7 @@ class Analysis {
           resolved(without_parameter_arguments(e));
           continue;
         }
-        unresolved(e, fmt::format("syscall number is parameter {} of {}, which is {}", e.number.parameter_index(),
+        unresolved(e, fmt::format("syscall number is {} of {}, which is {}", describe_input(e.number),
                                   describe_function(f), fn.root ? "an entry point" : "called through a pointer"));
       }
     }
@@ -911,6 +921,11 @@ class Analysis {
     add_open(f, std::move(e));
   }
 
+  /// "parameter 2", or "[param0+0x20]:8|[param0]:4" for fields read through parameters.
+  static std::string describe_input(const Value& v) {
+    return v.kind() == Value::Kind::Parameter ? fmt::format("parameter {}", v.parameter_index()) : v.to_string();
+  }
+
   void instantiate(uint32_t f, const CallSite& site, const OpenEffect& e, uint32_t g) {
     auto argument = [&](uint8_t index) {
       for (const IndexedValue& a : site.args) {
@@ -918,20 +933,52 @@ class Analysis {
       }
       return Value::unknown();
     };
+    auto field = [&](Value::FieldRef ref) { return passed_field(functions_[f].module, site, ref, argument(ref.index)); };
     const int bits = program_.backend().conventions().pointer_size * 8;
     OpenEffect up = e;
-    up.number = e.number.substitute(argument, bits);
+    up.number = e.number.substitute(argument, field, bits);
     up.args.clear();
     for (const IndexedValue& a : e.args) {
-      Value v = a.value.substitute(argument, bits);
-      if (a.value.kind() == Value::Kind::Parameter && v.is_constants()) up.constants_module = functions_[f].module;
+      Value v = a.value.substitute(argument, field, bits);
+      if (a.value.depends_on_inputs() && v.is_constants()) up.constants_module = functions_[f].module;
       if (!v.is_unknown()) up.args.push_back({a.index, std::move(v)});
     }
     if (up.path.size() < kMaxPathLength) up.path.push_back(f);
     classify(f, std::move(up), [&] {
-      return fmt::format("(parameter {} of {} is not a constant at {:#x} in {})", e.number.parameter_index(),
+      return fmt::format("({} of {} is not a constant at {:#x} in {})", describe_input(e.number),
                          describe_function(g), site.address, describe_function(f));
     });
+  }
+
+  /// What a callee's field `ref` holds at call `site` of module `m`, where the argument
+  /// it is read through has value `argument`: a field of a stack object the caller
+  /// passes (as the call recorded it), a field read through the caller's own parameter
+  /// (unless the caller wrote memory first), or constant memory.
+  Value passed_field(uint32_t m, const CallSite& site, Value::FieldRef ref, const Value& argument) const {
+    switch (argument.kind()) {
+      case Value::Kind::Stack: {
+        std::vector<PassedField> of_argument;
+        for (const PassedField& p : site.passed) {
+          if (p.index == ref.index) of_argument.push_back(p);
+        }
+        return slot_value(of_argument.begin(), of_argument.end(), ref.offset, ref.width, Value::unknown(),
+                          contexts_[m]->memory.big_endian());
+      }
+      case Value::Kind::Parameter:
+        if (site.memory_written || argument.or_bits() != 0 || argument.and_mask() != ~uint64_t{0} ||
+            argument.sign_extended_from() != 0) {
+          return Value::unknown();
+        }
+        return Value::field({argument.parameter_index(), argument.addend() + ref.offset, ref.width});
+      case Value::Kind::Constants: {
+        Value out = contexts_[m]->memory.load(*argument.begin() + static_cast<uint64_t>(ref.offset), ref.width, false);
+        for (const uint64_t* it = argument.begin() + 1; it != argument.end() && !out.is_unknown(); ++it) {
+          out = out.join(contexts_[m]->memory.load(*it + static_cast<uint64_t>(ref.offset), ref.width, false));
+        }
+        return out.is_constants() ? out : Value::unknown();
+      }
+      default: return Value::unknown();
+    }
   }
 
   // ---- syscalls without an instruction ------------------------------------------

@@ -38,6 +38,35 @@ Value Value::import(uint32_t symbol) {
   return out;
 }
 
+static_assert(Value::kMaxFields + 2 <= Value::kMaxConstants, "a Fields value fits the constants' storage");
+
+namespace {
+
+// A field packed in one word: parameter index, width, and a 48-bit signed offset.
+constexpr int64_t kMaxFieldOffset = (int64_t{1} << 47) - 1;
+
+uint64_t pack(Value::FieldRef f) {
+  return uint64_t{f.index} | uint64_t{f.width} << 8 | static_cast<uint64_t>(f.offset) << 16;
+}
+
+Value::FieldRef unpack(uint64_t word) {
+  return {static_cast<uint8_t>(word), static_cast<int64_t>(word) >> 16, static_cast<uint8_t>(word >> 8)};
+}
+
+}  // namespace
+
+Value Value::field(FieldRef f) {
+  if (f.offset > kMaxFieldOffset || f.offset < -kMaxFieldOffset || f.width == 0 || f.width > 8) return unknown();
+  Value out;
+  out.kind_ = Kind::Fields;
+  out.count_ = 1;
+  out.values_[0] = pack(f);
+  out.values_[kFieldsAnd] = ~uint64_t{0};
+  return out;
+}
+
+Value::FieldRef Value::field_at(int i) const { return unpack(values_[i]); }
+
 std::optional<uint64_t> Value::single() const {
   if (kind_ == Kind::Constants && count_ == 1) return values_[0];
   return std::nullopt;
@@ -92,8 +121,36 @@ Value Value::bit_or(uint64_t imm, int bits) const {
       out.values_[1] |= imm & mask;
       return out;
     }
+    case Kind::Fields: {
+      // ((x | o) & m) | b is ((x | o | b) & m) when m keeps every bit of b.
+      if (sign_extended_from() != 0 || ((imm & mask) & ~and_mask()) != 0) return unknown();
+      Value out = *this;
+      out.values_[kFieldsOr] |= imm & mask;
+      return out;
+    }
     default: return unknown();
   }
+}
+
+Value Value::bit_or(const Value& other, int bits) const {
+  if (auto c = other.single()) return bit_or(*c, bits);
+  if (auto c = single()) return other.bit_or(*c, bits);
+  if (kind_ == Kind::Constants && other.kind_ == Kind::Constants) {
+    Value out = map_constants(*this, [&](uint64_t c) { return (c | other.values_[0]) & mask_of(bits); });
+    for (const uint64_t* it = other.begin() + 1; it != other.end() && !out.is_unknown(); ++it) {
+      out = out.join(map_constants(*this, [&](uint64_t c) { return (c | *it) & mask_of(bits); }));
+    }
+    return out;
+  }
+  // Two ORs of fields under the same mask are one: (a & m) | (b & m) = (a | b) & m.
+  if (kind_ != Kind::Fields || other.kind_ != Kind::Fields || and_mask() != other.and_mask() ||
+      sign_extended_from() != 0 || other.sign_extended_from() != 0 || count_ + other.count_ > kMaxFields) {
+    return unknown();
+  }
+  Value out = *this;
+  for (int i = 0; i < other.count_; ++i) out.values_[out.count_++] = other.values_[i];
+  out.values_[kFieldsOr] |= other.or_bits();
+  return out;
 }
 
 Value Value::bit_and(uint64_t imm, int bits) const {
@@ -102,6 +159,11 @@ Value Value::bit_and(uint64_t imm, int bits) const {
   if (kind_ == Kind::Parameter && sign_extended_from() == 0) {
     Value out = *this;
     out.values_[2] &= mask;  // applied after the addend and the OR-ed bits (e.g. `mov w8, w0`)
+    return out;
+  }
+  if (kind_ == Kind::Fields && sign_extended_from() == 0) {
+    Value out = *this;
+    out.values_[kFieldsAnd] &= mask;
     return out;
   }
   // Whatever x is, x & mask is one of the mask's subsets: few enough to list when the
@@ -131,6 +193,12 @@ Value Value::sign_extend(int from_bits, int bits) const {
     if (sign_extended_from() != 0) return sign_extended_from() <= from_bits ? *this : unknown();
     Value out = *this;
     out.values_[3] = static_cast<uint64_t>(from_bits);
+    return out;
+  }
+  if (kind_ == Kind::Fields) {
+    if (sign_extended_from() != 0) return sign_extended_from() <= from_bits ? *this : unknown();
+    Value out = *this;
+    out.index_ = static_cast<uint8_t>(from_bits);
     return out;
   }
   return unknown();
@@ -171,6 +239,8 @@ bool Value::operator==(const Value& other) const {
     case Kind::Parameter:
       return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
              values_[2] == other.values_[2] && values_[3] == other.values_[3];
+    case Kind::Fields:
+      return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
     default: return values_[0] == other.values_[0];
   }
 }
@@ -186,6 +256,17 @@ std::string Value::to_string() const {
     case Kind::Parameter: {
       std::string out = fmt::format("param{}", index_);
       if (addend() != 0) out += fmt::format("{:+#x}", addend());
+      if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
+      if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
+      if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());
+      return out;
+    }
+    case Kind::Fields: {
+      std::string out;
+      for (int i = 0; i < count_; ++i) {
+        const FieldRef f = field_at(i);
+        out += fmt::format("{}[param{}{:+#x}]:{}", i == 0 ? "" : "|", f.index, f.offset, f.width);
+      }
       if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
       if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
       if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());

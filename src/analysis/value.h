@@ -1,8 +1,9 @@
 #pragma once
 /// The abstract values of the per-function analysis (DESIGN.md analysis/): a small set
 /// of constants, "parameter i of this function" (with a constant added and bits OR-ed
-/// in), an address in the function's own stack frame, the address an import binds to,
-/// or unknown. Every operation is sound: when in doubt the result is unknown.
+/// in), fields of memory a parameter points to (OR-ed together), an address in the
+/// function's own stack frame, the address an import binds to, or unknown. Every
+/// operation is sound: when in doubt the result is unknown.
 
 #include <array>
 #include <cstdint>
@@ -13,11 +14,20 @@ namespace sysfence::analysis {
 
 class Value {
  public:
-  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import };
+  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import, Fields };
   /// Constant sets beyond this size become Unknown (keeps values small and joins finite).
   static constexpr int kMaxConstants = 8;
   /// A mask with at most this many bits turns any value into the set of its subsets.
   static constexpr int kMaxMaskBits = 3;
+  /// The most fields one Fields value ORs together.
+  static constexpr int kMaxFields = 6;
+
+  /// A field read through a parameter: `width` bytes at (parameter `index` + `offset`).
+  struct FieldRef {
+    uint8_t index = 0;
+    int64_t offset = 0;
+    uint8_t width = 0;
+  };
 
   static Value unknown() { return {}; }
   static Value constant(uint64_t v);
@@ -27,6 +37,10 @@ class Value {
   static Value stack(int64_t offset);
   /// The address of dynamic symbol `symbol` of the module being analysed, once bound.
   static Value import(uint32_t symbol);
+  /// The content of a field of memory parameter `field.index` points to, as the function
+  /// found it at entry (zero-extended from `field.width` bytes): glibc's
+  /// `cl_args->flags`, `cmdp->syscall_no`.
+  static Value field(FieldRef field);
 
   Kind kind() const { return kind_; }
   bool is_unknown() const { return kind_ == Kind::Unknown; }
@@ -38,32 +52,54 @@ class Value {
   /// The single constant, if this is exactly one.
   std::optional<uint64_t> single() const;
   uint8_t parameter_index() const { return index_; }
+  /// For Fields values: the value is (field 0 | field 1 | … | or_bits) & and_mask, then,
+  /// when sign_extended_from() is not 0, sign-extended from that many bits.
+  int field_count() const { return count_; }
+  FieldRef field_at(int i) const;
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
   /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
   /// then, when sign_extended_from() is not 0, sign-extended from that many bits.
   int64_t addend() const { return static_cast<int64_t>(values_[0]); }
-  uint64_t or_bits() const { return values_[1]; }
-  uint64_t and_mask() const { return values_[2]; }
-  int sign_extended_from() const { return static_cast<int>(values_[3]); }
+  uint64_t or_bits() const { return kind_ == Kind::Fields ? values_[kFieldsOr] : values_[1]; }
+  uint64_t and_mask() const { return kind_ == Kind::Fields ? values_[kFieldsAnd] : values_[2]; }
+  int sign_extended_from() const { return kind_ == Kind::Fields ? index_ : static_cast<int>(values_[3]); }
+  /// Whether the value depends on the function's inputs (Parameter or Fields): a call
+  /// site instantiates it.
+  bool depends_on_inputs() const { return kind_ == Kind::Parameter || kind_ == Kind::Fields; }
 
   /// Arithmetic used by the register transfers; results are masked to `bits` bits.
   Value add(int64_t imm, int bits) const;
   Value bit_or(uint64_t imm, int bits) const;
   Value bit_and(uint64_t imm, int bits) const;
   Value add(const Value& other, int bits) const;
+  /// this | other (`orr w2, w2, w3` joining two fields of a struct).
+  Value bit_or(const Value& other, int bits) const;
   /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
   Value sign_extend(int from_bits, int bits) const;
   /// The least upper bound: a value that covers both.
   Value join(const Value& other) const;
   /// Replaces Parameter(i) by `arguments[i]` (instantiation at a call site); anything
   /// else stays as it is. `arguments` has one entry per parameter index.
+  /// `field_of(FieldRef)` is what the caller's memory holds in the field its argument
+  /// points to (unknown when it cannot tell).
+  template <class Lookup, class FieldLookup>
+  Value substitute(const Lookup& argument_of, const FieldLookup& field_of, int bits) const {
+    Value out;
+    if (kind_ == Kind::Parameter) {
+      out = argument_of(index_).add(addend(), bits);
+    } else if (kind_ == Kind::Fields) {
+      out = constant(0);
+      for (int i = 0; i < count_ && !out.is_unknown(); ++i) out = out.bit_or(field_of(field_at(i)), bits);
+    } else {
+      return *this;
+    }
+    out = out.bit_or(or_bits(), bits).bit_and(and_mask(), bits);
+    return sign_extended_from() != 0 ? out.sign_extend(sign_extended_from(), bits) : out;
+  }
   template <class Lookup>
   Value substitute(const Lookup& argument_of, int bits) const {
-    if (kind_ != Kind::Parameter) return *this;
-    Value base = argument_of(index_);
-    Value out = base.add(addend(), bits).bit_or(or_bits(), bits).bit_and(and_mask(), bits);
-    return sign_extended_from() != 0 ? out.sign_extend(sign_extended_from(), bits) : out;
+    return substitute(argument_of, [](FieldRef) { return unknown(); }, bits);
   }
 
   bool operator==(const Value& other) const;
@@ -72,6 +108,11 @@ class Value {
  private:
   /// Every value made of some of `mask`'s bits (at most kMaxMaskBits of them).
   static Value subsets_of(uint64_t mask);
+
+  // A Fields value keeps its fields packed in values_[0..kMaxFields), its OR-ed bits and
+  // mask after them, and the sign extension in index_.
+  static constexpr int kFieldsOr = kMaxFields;
+  static constexpr int kFieldsAnd = kMaxFields + 1;
 
   Kind kind_ = Kind::Unknown;
   uint8_t count_ = 0;

@@ -64,6 +64,9 @@ struct Conventions {
   std::vector<Reg> call_clobbered;
   /// Registers a syscall instruction changes besides the return value.
   std::vector<Reg> syscall_clobbered;
+  /// Registers of the lifted form that are no input of a function (a lifter's scratch
+  /// register, vector registers tracked only for the zeroing idiom): unknown at entry.
+  std::vector<Reg> not_inputs;
   /// A jump through a plain register is never a jump table (ARM: compilers switch with
   /// `ldr pc, [pc, rN, lsl #2]`, `add pc, pc, …`, tbb/tbh; `bx rN` is a tail call),
   /// so it gives no reason to sweep a function of unknown size for switch cases.

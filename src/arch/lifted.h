@@ -24,6 +24,7 @@ struct Transfer {
     OrImm,    ///< dst = src | imm
     AndImm,   ///< dst = src & imm
     AddReg,   ///< dst = src + src2
+    OrReg,    ///< dst = src | src2
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
     SignExtend,  ///< dst = src's low `width` bytes, sign-extended to the register
@@ -48,6 +49,7 @@ struct Transfer {
   static Transfer or_imm(Reg dst, Reg src, int64_t imm) { return {Op::OrImm, dst, src, kNoReg, imm}; }
   static Transfer and_imm(Reg dst, Reg src, int64_t imm) { return {Op::AndImm, dst, src, kNoReg, imm}; }
   static Transfer add_reg(Reg dst, Reg a, Reg b) { return {Op::AddReg, dst, a, b, 0}; }
+  static Transfer or_reg(Reg dst, Reg a, Reg b) { return {Op::OrReg, dst, a, b, 0}; }
   static Transfer load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend = false) {
     Transfer t{Op::Load, dst, base, kNoReg, disp};
     t.width = width;

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/profile_output.h"
 #include "cli/program_loading.h"
+#include "emit/report.h"
 
 namespace sysfence::cli {
 namespace {
@@ -19,7 +20,11 @@ struct AnalyzeOptions {
   CacheOptions cache;
   analysis::AnalysisOptions analysis;
   analysis::ExecClosureOptions closure;
+  bool accept_unresolved = false;
 };
+
+/// How many ranked unresolved sites the warning lists (the profile lists them all).
+constexpr size_t kUnresolvedShown = 5;
 
 int run_analyze(const AnalyzeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -39,9 +44,12 @@ int run_analyze(const AnalyzeOptions& options) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!result->unresolved.empty()) {
     std::cerr << fmt::format(
-        "sysfence: warning: {} syscall site(s) with a number the analysis could not resolve; they are listed "
-        "under \"unresolved\" (see README: unresolved sites)\n",
-        result->unresolved.size());
+        "sysfence: {}: {} syscall site(s) with a number the analysis could not resolve; the profile does not allow "
+        "what they make unless found elsewhere. Most likely to run first:\n",
+        options.accept_unresolved ? "warning" : "error", result->unresolved.size());
+    const auto ranked = emit::ranked_unresolved(*result);
+    for (size_t i = 0; i < ranked.size() && i < kUnresolvedShown; ++i) std::cerr << "  " << ranked[i] << "\n";
+    if (ranked.size() > kUnresolvedShown) std::cerr << "  … all are listed under \"unresolved\" in the profile\n";
   }
   warn_about_exec_sites(*result);
   auto text = render_profile(options.format, loaded->program, *result, seconds);
@@ -54,6 +62,11 @@ int run_analyze(const AnalyzeOptions& options) {
       "sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {} program(s), {:.2f} s\n",
       result->syscalls.size() + result->implied.size(), result->unresolved.size(), result->functions_analysed,
       result->functions_from_cache, result->executed.size(), seconds);
+  if (!result->unresolved.empty() && !options.accept_unresolved) {
+    std::cerr << "sysfence: the profile is incomplete (exit status 1): trace the program with a workload that reaches "
+                 "these sites and add what they make, or pass --accept-unresolved (README: unresolved sites)\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -68,6 +81,9 @@ void add_analyze_command(CLI::App& app, int& status) {
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
+  sub->add_flag("--accept-unresolved", options->accept_unresolved,
+                "Exit 0 although some syscall site's number is unknown (the profile may then kill the program "
+                "when one of them runs)");
   sub->callback([options, &status] { status = run_analyze(*options); });
 }
 

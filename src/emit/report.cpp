@@ -63,6 +63,23 @@ std::string site_place(const analysis::SyscallOrigin& origin) {
   return origin.program.empty() ? place : fmt::format("[{}] {}", origin.program, place);
 }
 
+std::vector<std::string> ranked_unresolved(const analysis::AnalysisResult& result) {
+  auto pointer_hops = [](const analysis::UnresolvedSyscall& u) {
+    return std::count_if(u.origin.reached.begin(), u.origin.reached.end(),
+                         [](const std::string& step) { return step.ends_with("(pointer)"); });
+  };
+  std::vector<const analysis::UnresolvedSyscall*> order;
+  for (const auto& u : result.unresolved) order.push_back(&u);
+  std::stable_sort(order.begin(), order.end(), [&](const auto* a, const auto* b) { return pointer_hops(*a) < pointer_hops(*b); });
+  std::vector<std::string> lines;
+  for (const auto* u : order) {
+    const std::string reached = u->origin.reached.empty() ? "" : ", reached from " + u->origin.reached.front();
+    lines.push_back(fmt::format("{} in {}{}: {}", site_place(u->origin), fmt::join(u->origin.via, " <- "), reached,
+                                u->reason));
+  }
+  return lines;
+}
+
 std::string text_report(const program::Program& program, const analysis::AnalysisResult& result, double seconds) {
   const analysis::SyscallNames names(result.arch);
   std::map<std::string_view, std::vector<std::string>> by_kind;
@@ -93,10 +110,8 @@ std::string text_report(const program::Program& program, const analysis::Analysi
     if (s.enosys) out += fmt::format("substituted: {}\n", policy::kClone3Substitution);
   }
   for (const auto& gate : result.closed_gates) out += fmt::format("library model: {}\n", gate);
-  out += fmt::format("unresolved syscall sites: {}\n", result.unresolved.size());
-  for (const auto& u : result.unresolved) {
-    out += fmt::format("  {}: {}\n", site_place(u.origin), u.reason);
-  }
+  out += fmt::format("unresolved syscall sites (most likely to run first): {}\n", result.unresolved.size());
+  for (const auto& line : ranked_unresolved(result)) out += "  " + line + "\n";
   out += exec_section(result);
   out += fmt::format("functions analysed: {}, address-taken: {}, unresolved indirect calls: {}\n",
                      result.functions_analysed, result.address_taken, result.unknown_indirect_calls ? "yes" : "no");

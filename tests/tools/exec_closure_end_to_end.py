@@ -58,7 +58,7 @@ def serve_cgi(sysfence, corpus, work):
                 f'server.bind = "127.0.0.1"\nserver.port = {port}\n'
                 f'server.errorlog = "{work}/error.log"\ncgi.assign = ( ".sh" => "/bin/sh" )\n')
     profile = os.path.join(work, "lighttpd.json")
-    analysed = subprocess.run([sysfence, "analyze", lighttpd, "--sysroot", "/", "--also", "/bin/sh", "-o", profile],
+    analysed = subprocess.run([sysfence, "analyze", lighttpd, "--accept-unresolved", "--sysroot", "/", "--also", "/bin/sh", "-o", profile],
                               capture_output=True, text=True)
     if analysed.returncode != 0:
         fail(f"analyze exited with {analysed.returncode}: {analysed.stderr}")
@@ -101,7 +101,7 @@ def busybox_runs_cat(sysfence, corpus, work):
     outcomes = {}
     for label, extra in (("own", []), ("also", ["--also", "/usr/bin/cat"])):
         profile = os.path.join(work, f"busybox-{label}.json")
-        analysed = subprocess.run([sysfence, "analyze", busybox, "--sysroot", "/", "-o", profile] + extra,
+        analysed = subprocess.run([sysfence, "analyze", busybox, "--accept-unresolved", "--sysroot", "/", "-o", profile] + extra,
                                   capture_output=True, text=True)
         if analysed.returncode != 0:
             fail(f"analyze {extra} exited with {analysed.returncode}: {analysed.stderr}")

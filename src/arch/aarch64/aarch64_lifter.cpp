@@ -506,8 +506,10 @@ class AArch64Lifter final : public Lifter {
     }
   }
 
-  /// orr/and/ands/eor with an immediate; the register forms are clobbers.
+  /// orr/and/ands/eor with an immediate, and orr of two unshifted registers (glibc's
+  /// `flags | exit_signal`); the other register forms are clobbers.
   bool lift_logical_imm(unsigned id, const cs_arm64& d) {
+    if (id == ARM64_INS_ORR && d.op_count == 3 && d.operands[2].type == ARM64_OP_REG) return lift_orr_registers(d);
     if (d.op_count != 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG ||
         d.operands[2].type != ARM64_OP_IMM) {
       return false;
@@ -539,6 +541,32 @@ class AArch64Lifter final : public Lifter {
         }
         return true;
     }
+  }
+
+  bool lift_orr_registers(const cs_arm64& d) {
+    const cs_arm64_op& third = d.operands[2];
+    if (d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG ||
+        third.shift.type != ARM64_SFT_INVALID || third.ext != ARM64_EXT_INVALID) {
+      return false;
+    }
+    const Operand dst = reg_of(d.operands[0].reg);
+    const Operand a = reg_of(d.operands[1].reg);
+    const Operand b = reg_of(third.reg);
+    if (dst.zero()) return true;
+    if (!dst.gpr() || !(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes) {
+      return false;
+    }
+    if (a.zero() && b.zero()) {
+      emit(Transfer::set(dst.reg, 0));
+      return true;
+    }
+    if (a.zero() || b.zero()) {
+      emit(Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0));
+    } else {
+      emit(Transfer::or_reg(dst.reg, a.reg, b.reg));
+    }
+    zero_extend_if_32(dst);
+    return true;
   }
 
   bool lift_add_sub(unsigned id, const cs_arm64& d) {

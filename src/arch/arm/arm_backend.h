@@ -16,6 +16,10 @@ class ArmBackend : public Backend {
   static constexpr Reg kLr = 14;
   static constexpr Reg kPc = 15;
   static constexpr Reg kScratch = 16;
+  /// d0..d31, tracked for 64-bit constants a literal load puts there and a store writes
+  /// to memory (`vldr d7, [pc, #228]; vstr d7, [sp]`: glibc's struct clone_args flags).
+  static constexpr Reg kD0 = 17;
+  static constexpr Reg kDoubleCount = 32;
 
   std::string_view name() const override { return "arm"; }
   std::vector<std::string> multiarch_triplets() const override {

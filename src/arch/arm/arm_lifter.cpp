@@ -26,10 +26,13 @@ constexpr Reg kSp = ArmBackend::kSp;
 constexpr Reg kLr = ArmBackend::kLr;
 constexpr Reg kPc = ArmBackend::kPc;
 constexpr Reg kScratch = ArmBackend::kScratch;
+constexpr Reg kD0 = ArmBackend::kD0;
+constexpr Reg kDoubleCount = ArmBackend::kDoubleCount;
 
 /// Upper bound on the transfers of one instruction: a 16-register ldm/stm gives 17
-/// (plus the writeback and an index computation).
-constexpr size_t kMaxTransfers = 24;
+/// (plus the writeback and an index computation); the generic lowering may add a
+/// clobber for each of the 32 D registers.
+constexpr size_t kMaxTransfers = 64;
 /// No ARM store writes more than this many bytes (vstm/vpush of 16 D registers: 128);
 /// Transfer::width is a byte.
 constexpr uint32_t kMaxStoreBytes = 255;
@@ -50,6 +53,15 @@ uint32_t fp_register_bytes(int reg) {
   if (reg >= ARM_REG_S0 && reg <= ARM_REG_S31) return 4;
   if (reg >= ARM_REG_D0 && reg <= ARM_REG_D31) return 8;
   if (reg >= ARM_REG_Q0 && reg <= ARM_REG_Q15) return 16;
+  return 0;
+}
+
+/// The D registers a VFP/NEON register occupies, as a bit set over d0..d31 (s2n and
+/// s2n+1 are halves of dn, qn is d2n and d2n+1); 0 for any other register.
+uint32_t double_registers(int reg) {
+  if (reg >= ARM_REG_S0 && reg <= ARM_REG_S31) return 1u << ((reg - ARM_REG_S0) / 2);
+  if (reg >= ARM_REG_D0 && reg <= ARM_REG_D31) return 1u << (reg - ARM_REG_D0);
+  if (reg >= ARM_REG_Q0 && reg <= ARM_REG_Q15) return 3u << (2 * (reg - ARM_REG_Q0));
   return 0;
 }
 
@@ -195,7 +207,7 @@ class Lowering {
 
   void push(const Transfer& t) {
     // kMaxTransfers bounds every form; should a decoding break that, the generic
-    // lowering (at most 18 transfers) takes over.
+    // lowering (at most 18 transfers and the 32 D registers) takes over.
     if (n_ < buffer_.size()) {
       buffer_[n_++] = t;
     } else {
@@ -427,6 +439,8 @@ class Lowering {
       case ARM_INS_STMDB: return lower_multiple(false, -1, -1);
       case ARM_INS_VPUSH:
       case ARM_INS_VPOP: return lower_vpush_vpop();
+      case ARM_INS_VLDR:
+      case ARM_INS_VSTR: return lower_vldr_vstr();
       default: return false;
     }
   }
@@ -542,6 +556,10 @@ class Lowering {
         default:
           return false;
       }
+    }
+    if (id == ARM_INS_ORR && is_reg(b) && plain(op(b)) && src != kPc && reg(b) != kPc) {
+      write(Transfer::or_reg(dst, src, reg(b)));  // glibc: flags | exit_signal
+      return true;
     }
     if (id != ARM_INS_ADD || !is_reg(b) || !plain(op(b))) return false;
     const Reg other = reg(b);
@@ -755,6 +773,23 @@ class Lowering {
     return true;
   }
 
+  /// vldr/vstr of a D register (64 bits, one memory operand); S registers take the
+  /// generic path.
+  bool lower_vldr_vstr() {
+    if (count() != 2 || op(0).type != ARM_OP_REG || op(0).reg < ARM_REG_D0 || op(0).reg > ARM_REG_D31 ||
+        !is_mem(1)) {
+      return false;
+    }
+    const Reg d = static_cast<Reg>(kD0 + (op(0).reg - ARM_REG_D0));
+    const Address a = address(op(1));
+    if (insn_.id == ARM_INS_VLDR) {
+      write(Transfer::load(d, a.base, a.disp, 8));
+    } else {
+      store(a, d, 8);
+    }
+    return true;
+  }
+
   /// vpush/vpop: sp moves by the registers' size (Capstone 4 does not report sp written);
   /// the pushed VFP values are unknown to the analysis.
   bool lower_vpush_vpop() {
@@ -768,6 +803,9 @@ class Lowering {
       forget({kSp, -static_cast<int64_t>(bytes)}, bytes);
       update_base(Transfer::add_imm(kSp, kSp, -static_cast<int64_t>(bytes)));
     } else {
+      uint32_t popped = 0;
+      for (unsigned i = 0; i < count(); ++i) popped |= double_registers(op(i).reg);
+      clobber_doubles(popped);
       update_base(Transfer::add_imm(kSp, kSp, bytes));
     }
     return true;
@@ -852,12 +890,20 @@ class Lowering {
     forget({kScratch, 0}, bytes);
   }
 
+  void clobber_doubles(uint32_t doubles) {
+    for (Reg d = 0; d < kDoubleCount; ++d) {
+      if ((doubles & (1u << d)) != 0) push(Transfer::clobber(static_cast<Reg>(kD0 + d)));
+    }
+  }
+
   void lower_generic() {
     memory_effects();
     uint32_t written = 0;
+    uint32_t doubles_written = 0;
     auto mark = [&](int cs_reg) {
       const Reg r = gpr(cs_reg);
       if (r != kNoReg) written |= 1u << r;
+      doubles_written |= double_registers(cs_reg);
     };
     cs_regs regs_read, regs_written;
     uint8_t read_count = 0, written_count = 0;
@@ -902,6 +948,7 @@ class Lowering {
     for (Reg r = 0; r < kPc; ++r) {
       if ((written & (1u << r)) != 0) push(Transfer::clobber(r));
     }
+    clobber_doubles(doubles_written);
     if ((written & (1u << kPc)) != 0) flow(Flow::IndirectJump);
   }
 
@@ -954,7 +1001,7 @@ class ArmLifter final : public Lifter {
 
 }  // namespace
 
-Reg ArmBackend::register_count() const { return kScratch + 1; }
+Reg ArmBackend::register_count() const { return kD0 + kDoubleCount; }
 
 const Conventions& ArmBackend::conventions() const {
   static const Conventions arm = [] {
@@ -969,10 +1016,14 @@ const Conventions& ArmBackend::conventions() const {
     c.call_stack_adjust = 0;  // the return address goes in lr
     c.return_value = 0;
     c.call_clobbered = {0, 1, 2, 3, 12, kLr};
+    // AAPCS-VFP keeps d8-d15 across calls; taking every D register as changed is safe.
+    for (Reg d = 0; d < kDoubleCount; ++d) c.call_clobbered.push_back(static_cast<Reg>(kD0 + d));
     // The kernel preserves every register across a syscall except r0, the result.
     c.syscall_clobbered = {};
     c.register_jumps_are_calls = true;
     c.literal_pools_in_code = true;
+    c.not_inputs = {kScratch};
+    for (Reg d = 0; d < kDoubleCount; ++d) c.not_inputs.push_back(static_cast<Reg>(kD0 + d));
     return c;
   }();
   return arm;

@@ -183,6 +183,9 @@ class Emitter {
     if (src == kZero) return set(dst, 0);
     if (dst != kZero) out_.push_back(Transfer::and_imm(dst, src, imm));
   }
+  void or_reg(Reg dst, Reg a, Reg b) {
+    if (dst != kZero) out_.push_back(Transfer::or_reg(dst, a, b));
+  }
   void add_reg(Reg dst, Reg a, Reg b) {
     if (a == kZero) return add_imm(dst, b, 0);
     if (b == kZero) return add_imm(dst, a, 0);
@@ -258,8 +261,14 @@ bool lift_modelled(unsigned id, Reg rd, const RegAt& reg, const ImmAt& imm, cons
       return true;
     case MIPS_INS_OR: case MIPS_INS_XOR:
       // With a $zero operand these are moves (GNU as's `move` is `or rd, rs, $zero`).
-      if (!reg(1) || !reg(2) || (*reg(1) != kZero && *reg(2) != kZero)) return false;
-      e.add_reg(rd, *reg(1), *reg(2));
+      if (!reg(1) || !reg(2)) return false;
+      if (*reg(1) == kZero || *reg(2) == kZero) {
+        e.add_reg(rd, *reg(1), *reg(2));
+      } else if (id == MIPS_INS_OR) {
+        e.or_reg(rd, *reg(1), *reg(2));
+      } else {
+        return false;
+      }
       return true;
     case MIPS_INS_SUBU: case MIPS_INS_SUB:
       if (!reg(1) || !reg(2) || *reg(2) != kZero) return false;

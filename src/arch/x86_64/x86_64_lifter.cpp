@@ -10,7 +10,13 @@ namespace {
 // Our numbering follows the hardware encoding: rax rcx rdx rbx rsp rbp rsi rdi r8..r15.
 constexpr Reg kRax = 0, kRcx = 1, kRdx = 2, kRbx = 3, kRsp = 4, kRbp = 5, kRsi = 6, kRdi = 7;
 constexpr Reg kR8 = 8, kR9 = 9, kR10 = 10, kR11 = 11;
-constexpr Reg kRegisterCount = 16;
+// Past the general-purpose registers: a scratch register for operations on a memory
+// operand (`or edx, [r14]` is tmp = load; edx |= tmp), and xmm0..xmm15, tracked only to
+// know when one is zero (`pxor xmm0, xmm0; movaps [rsp+0x30], xmm0` zeroing a struct).
+constexpr Reg kTmp = 16;
+constexpr Reg kXmm0 = 17;
+constexpr Reg kVectorCount = 16;
+constexpr Reg kRegisterCount = kXmm0 + kVectorCount;
 
 /// A general-purpose register as our register and the width Capstone names (8, 4, 2, 1);
 /// {kNoReg, 0} for anything else (rip, flags, segment, vector registers).
@@ -49,6 +55,20 @@ GprView gpr(unsigned capstone_reg) {
     case X86_REG_BH: return {3, 1};
     default: return {};
   }
+}
+
+/// xmm/ymm/zmm register n (n < 16) as our register; kNoReg for anything else.
+Reg vector(unsigned capstone_reg) {
+  if (capstone_reg >= X86_REG_XMM0 && capstone_reg < X86_REG_XMM0 + kVectorCount) return kXmm0 + (capstone_reg - X86_REG_XMM0);
+  if (capstone_reg >= X86_REG_YMM0 && capstone_reg < X86_REG_YMM0 + kVectorCount) return kXmm0 + (capstone_reg - X86_REG_YMM0);
+  if (capstone_reg >= X86_REG_ZMM0 && capstone_reg < X86_REG_ZMM0 + kVectorCount) return kXmm0 + (capstone_reg - X86_REG_ZMM0);
+  return kNoReg;
+}
+
+/// A register the instruction writes, as ours (general-purpose or vector).
+Reg written_reg(unsigned capstone_reg) {
+  const Reg r = gpr(capstone_reg).reg;
+  return r != kNoReg ? r : vector(capstone_reg);
 }
 
 class X86_64Lifter : public Lifter {
@@ -168,6 +188,7 @@ class X86_64Lifter : public Lifter {
         break;
     }
     if (insn.id >= X86_INS_JAE && insn.id <= X86_INS_JS && insn.id != X86_INS_JMP) return lift_branch(insn, out);
+    if (lift_vector(insn, out)) return true;
     if (x.op_count != 2 || op[0].type != X86_OP_REG) return lift_store(insn, out);
     const GprView dst = gpr(op[0].reg);
     // `mov al, 56` after `xor eax, eax` (musl's __clone): an 8- or 16-bit write keeps the
@@ -248,12 +269,78 @@ class X86_64Lifter : public Lifter {
       narrow(out, dst);
       return true;
     }
-    if (insn.id == X86_INS_ADD && op[1].type == X86_OP_REG && gpr(op[1].reg).width == dst.width) {
-      t.push_back(Transfer::add_reg(dst.reg, dst.reg, gpr(op[1].reg).reg));
+    if ((insn.id == X86_INS_ADD || insn.id == X86_INS_OR) && op[1].type == X86_OP_REG &&
+        gpr(op[1].reg).width == dst.width) {
+      const Reg src = gpr(op[1].reg).reg;
+      t.push_back(insn.id == X86_INS_ADD ? Transfer::add_reg(dst.reg, dst.reg, src) : Transfer::or_reg(dst.reg, dst.reg, src));
+      narrow(out, dst);
+      return true;
+    }
+    if (insn.id == X86_INS_OR && op[1].type == X86_OP_MEM) {  // glibc: `or edx, [r14]`, flags | exit_signal
+      const Address a = address_of(insn, op[1]);
+      if (!a.simple) return false;
+      t.push_back(Transfer::load(kTmp, a.base, a.disp, static_cast<uint8_t>(dst.width)));
+      t.push_back(Transfer::or_reg(dst.reg, dst.reg, kTmp));
+      t.push_back(Transfer::clobber(kTmp));
       narrow(out, dst);
       return true;
     }
     return false;
+  }
+
+  /// The vector instructions that zero a struct: the zeroing idiom (`pxor xmm0, xmm0`)
+  /// and whole-register stores (`movaps [rsp+0x30], xmm0`). Every other write of a
+  /// vector register is a clobber (clobber_written).
+  bool lift_vector(const cs_insn& insn, LiftedInsn& out) {
+    const cs_x86& x = insn.detail->x86;
+    const cs_x86_op* op = x.operands;
+    switch (insn.id) {
+      case X86_INS_PXOR:
+      case X86_INS_XORPS:
+      case X86_INS_XORPD:
+      case X86_INS_VPXOR:
+      case X86_INS_VXORPS:
+      case X86_INS_VXORPD: {
+        if (x.op_count < 2) return false;
+        for (uint8_t i = 0; i < x.op_count; ++i) {
+          if (op[i].type != X86_OP_REG || op[i].reg != op[0].reg) return false;
+        }
+        const Reg v = vector(op[0].reg);
+        if (v == kNoReg) return false;
+        out.transfers.push_back(Transfer::set(v, 0));
+        return true;
+      }
+      case X86_INS_MOVAPS:
+      case X86_INS_MOVUPS:
+      case X86_INS_MOVAPD:
+      case X86_INS_MOVUPD:
+      case X86_INS_MOVDQA:
+      case X86_INS_MOVDQU:
+      case X86_INS_VMOVAPS:
+      case X86_INS_VMOVUPS:
+      case X86_INS_VMOVDQA:
+      case X86_INS_VMOVDQU: {
+        if (x.op_count != 2 || op[0].type != X86_OP_MEM || op[1].type != X86_OP_REG) return false;
+        const Reg v = vector(op[1].reg);
+        if (v == kNoReg) return false;
+        const Address a = address_of(insn, op[0]);
+        if (!a.simple) return store_somewhere(op[0], out);
+        out.transfers.push_back(Transfer::store(a.base, a.disp, v, static_cast<uint8_t>(op[0].size)));
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  /// A store whose address the form cannot express: an indexed address (memory a
+  /// pointer may alias becomes unknown: a forget through the scratch register, unknown),
+  /// or thread-local storage (`mov [fs:rdx], eax` setting errno), which no pointer a
+  /// function receives points into.
+  static bool store_somewhere(const cs_x86_op& mem, LiftedInsn& out) {
+    if (mem.mem.segment != X86_REG_INVALID) return true;
+    out.transfers.push_back(Transfer::clobber(kTmp));
+    out.transfers.push_back(Transfer::forget(kTmp, 0, static_cast<uint8_t>(mem.size)));
+    return true;
   }
 
   bool lift_load(const cs_insn& insn, LiftedInsn& out, GprView dst, const cs_x86_op& mem, int width,
@@ -272,7 +359,7 @@ class X86_64Lifter : public Lifter {
     if (insn.id != X86_INS_MOV || x.op_count != 2 || x.operands[0].type != X86_OP_MEM) return false;
     Address a = address_of(insn, x.operands[0]);
     const auto width = static_cast<uint8_t>(x.operands[0].size);
-    if (!a.simple) return true;  // a store writes no register; an unknown address is not tracked
+    if (!a.simple) return store_somewhere(x.operands[0], out);
     if (x.operands[1].type == X86_OP_IMM) {
       out.transfers.push_back(Transfer::store_const(a.base, a.disp, x.operands[1].imm, width));
     } else {
@@ -319,11 +406,12 @@ class X86_64Lifter : public Lifter {
     uint8_t write_count = 0;
     if (cs_regs_access(cs_.handle(), &insn, read, &read_count, written, &write_count) != CS_ERR_OK) {
       for (Reg r = 0; r < kRegisterCount; ++r) out.transfers.push_back(Transfer::clobber(r));
+      out.transfers.push_back(Transfer::forget(kTmp, 0, 8));  // and it may write memory anywhere
       return;
     }
     for (uint8_t i = 0; i < write_count; ++i) {
-      GprView w = gpr(written[i]);
-      if (w.reg != kNoReg) out.transfers.push_back(Transfer::clobber(w.reg));
+      const Reg w = written_reg(written[i]);
+      if (w != kNoReg) out.transfers.push_back(Transfer::clobber(w));
     }
     for (uint8_t i = 0; i < read_count; ++i) {
       GprView r = gpr(read[i]);
@@ -335,7 +423,11 @@ class X86_64Lifter : public Lifter {
       const cs_x86_op& op = x.operands[i];
       if (op.type != X86_OP_MEM || !(op.access & CS_AC_WRITE)) continue;
       Address a = address_of(insn, op);
-      if (a.simple) out.transfers.push_back(Transfer::forget(a.base, a.disp, op.size));
+      if (a.simple) {
+        out.transfers.push_back(Transfer::forget(a.base, a.disp, op.size));
+      } else {
+        store_somewhere(op, out);
+      }
     }
   }
 
@@ -358,8 +450,11 @@ const Conventions& X86_64Backend::conventions() const {
     c.stack_params = {8, 16, 24, 32, 40, 48, 56, 64};  // past the return address
     c.call_stack_adjust = -8;
     c.return_value = kRax;
-    c.call_clobbered = {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11};
+    c.call_clobbered = {kRax, kRcx, kRdx, kRsi, kRdi, kR8, kR9, kR10, kR11, kTmp};
+    for (Reg v = kXmm0; v < kXmm0 + kVectorCount; ++v) c.call_clobbered.push_back(v);  // SysV: all caller-saved
     c.syscall_clobbered = {kRax, kRcx, kR11};
+    c.not_inputs = {kTmp};
+    for (Reg v = kXmm0; v < kXmm0 + kVectorCount; ++v) c.not_inputs.push_back(v);
     c.data_references_complete = true;
     return c;
   }();
