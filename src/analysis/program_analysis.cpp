@@ -17,6 +17,7 @@
 #include "analysis/exec_calls.h"
 #include "analysis/function_analyzer.h"
 #include "analysis/library_gates.h"
+#include "analysis/library_values.h"
 #include "analysis/memory_view.h"
 #include "analysis/scalar_args.h"
 #include "analysis/slot_lookup.h"
@@ -72,6 +73,9 @@ struct ModuleContext {
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
+    std::string soname = m.elf().dynamic().soname;
+    if (soname.empty()) soname = m.path.substr(m.path.rfind('/') + 1);
+    value_model = LibraryValues::table().model_for(soname);
     for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
       for (const elf::Symbol& s : *table) {
         if (s.is_undefined()) continue;
@@ -106,6 +110,8 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
   /// Code addresses (functions, PLT stubs) of the fill functions (FillFunction).
   std::unordered_map<uint64_t, const FillFunction*> fills;
+  /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
+  const LibraryValueModel* value_model = nullptr;
   std::string cache_key;
   ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
@@ -931,7 +937,7 @@ class Analysis {
       for (const IndexedValue& a : site.args) {
         if (a.index == index) return a.value;
       }
-      return Value::unknown();
+      return modelled_argument(f, g, index);
     };
     auto field = [&](Value::FieldRef ref) { return passed_field(functions_[f].module, site, ref, argument(ref.index)); };
     const int bits = program_.backend().conventions().pointer_size * 8;
@@ -948,6 +954,25 @@ class Analysis {
       return fmt::format("({} of {} is not a constant at {:#x} in {})", describe_input(e.number),
                          describe_function(g), site.address, describe_function(f));
     });
+  }
+
+  /// What a library value model (LibraryValues) says function f's module passes in
+  /// argument `index` of its calls of function g; unknown when no model says.
+  Value modelled_argument(uint32_t f, uint32_t g, uint8_t index) const {
+    const LibraryValueModel* model = contexts_[functions_[f].module]->value_model;
+    if (model == nullptr) return Value::unknown();
+    const std::string callee = contexts_[functions_[g].module]->index.name_at(functions_[g].extent.start);
+    for (const ModelledArgument& a : model->arguments) {
+      if (a.function != callee || a.argument != index) continue;
+      Value out;
+      for (const std::string& name : a.syscalls) {
+        const auto nr = names_.number(name);
+        if (!nr) return Value::unknown();  // a syscall this architecture lacks: nothing to say
+        out = out.is_unknown() ? Value::constant(*nr) : out.join(Value::constant(*nr));
+      }
+      return out;
+    }
+    return Value::unknown();
   }
 
   /// What a callee's field `ref` holds at call `site` of module `m`, where the argument
