@@ -550,21 +550,22 @@ class AArch64Lifter final : public Lifter {
       return false;
     }
     const Operand dst = reg_of(d.operands[0].reg);
-    const Operand a = reg_of(d.operands[1].reg);
-    const Operand b = reg_of(third.reg);
     if (dst.zero()) return true;
-    if (!dst.gpr() || !(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes) {
+    if (!dst.gpr()) return false;
+    return emit_two_registers(dst, reg_of(d.operands[1].reg), reg_of(third.reg), Transfer::or_reg);
+  }
+
+  /// dst = combine(a, b) of two registers of dst's width (add or orr); with the zero
+  /// register on one side it is a move of the other.
+  bool emit_two_registers(const Operand& dst, const Operand& a, const Operand& b, Transfer (*combine)(Reg, Reg, Reg)) {
+    if (!(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes) {
       return false;
     }
     if (a.zero() && b.zero()) {
       emit(Transfer::set(dst.reg, 0));
       return true;
     }
-    if (a.zero() || b.zero()) {
-      emit(Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0));
-    } else {
-      emit(Transfer::or_reg(dst.reg, a.reg, b.reg));
-    }
+    emit(a.zero() || b.zero() ? Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0) : combine(dst.reg, a.reg, b.reg));
     zero_extend_if_32(dst);
     return true;
   }
@@ -593,20 +594,7 @@ class AArch64Lifter final : public Lifter {
         third.ext != ARM64_EXT_INVALID) {
       return false;
     }
-    const Operand b = reg_of(third.reg);
-    if (!(a.gpr() || a.zero()) || !(b.gpr() || b.zero()) || a.bytes != dst.bytes || b.bytes != dst.bytes)
-      return false;
-    if (a.zero() && b.zero()) {
-      emit(Transfer::set(dst.reg, 0));
-      return true;
-    }
-    if (a.zero() || b.zero()) {
-      emit(Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0));
-    } else {
-      emit(Transfer::add_reg(dst.reg, a.reg, b.reg));
-    }
-    zero_extend_if_32(dst);
-    return true;
+    return emit_two_registers(dst, a, reg_of(third.reg), Transfer::add_reg);
   }
 
   void emit_writeback(const Mem& m) {
