@@ -70,6 +70,7 @@ std::string describe(const Transfer& t) {
     case Transfer::Op::Forget:
       if (t.src == kNoReg) return fmt::format("forget{} [{:#x}]", t.width, t.imm);
       return fmt::format("forget{} [{} + {}]", t.width, src, t.imm);
+    case Transfer::Op::Scribble: return fmt::format("scribble [{} + ?]", src);
   }
   return "?";
 }
@@ -140,7 +141,8 @@ void run(const LiftedInsn& insn, Registers& regs) {
         if (value(t.src) && value(t.src2)) result = *value(t.src) | *value(t.src2);
         break;
       case Transfer::Op::Store:
-      case Transfer::Op::Forget: continue;
+      case Transfer::Op::Forget:
+      case Transfer::Op::Scribble: continue;
       case Transfer::Op::SignExtend:  // not emitted by the ARM lifter
       case Transfer::Op::Load:
       case Transfer::Op::Clobber: break;
@@ -755,7 +757,7 @@ TEST_F(ArmLift, StoresAndDoublewordsInBothSets) {
       {"store1 [r1 + 1] = r0"},
       {"store2 [r1 + 0] = r0", "r1 = r1 + 2"},
       {"store4 [sp + 12] = r1"},
-      {"tmp = r1 + r2", "store4 [tmp + 0] = r0"},
+      {"tmp = r1 + r2", "scribble [r1 + ?]", "store4 [tmp + 0] = r0"},
       {"r2 = load4 [sp + 8]", "r3 = load4 [sp + 12]"},
       {"store4 [sp + -8] = r2", "store4 [sp + -4] = r3", "sp = sp + -8"},
       {"r2 = load4 [sp + 0]", "r3 = load4 [sp + 4]", "sp = sp + 8"},
@@ -996,7 +998,7 @@ TEST(ArmLiftLibc, ThumbTextLiftsSoundly) {
     }
     offset = insn->next - text->address;
     for (const Transfer& t : insn->transfers) {
-      const bool memory = t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
+      const bool memory = t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget || t.op == Transfer::Op::Scribble;
       const bool bad_dst = memory ? t.dst != kNoReg : (t.dst >= registers || t.dst == kPc);
       const bool bad_src = t.src != kNoReg && t.src >= registers;
       const bool bad_src2 = t.src2 != kNoReg && t.src2 >= registers;

@@ -55,6 +55,7 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = sext{} {}", reg_name(t.dst), 8 * t.width, reg_name(t.src));
     case Transfer::Op::Clobber: return fmt::format("{} = ?", reg_name(t.dst));
     case Transfer::Op::Forget: return fmt::format("forget{} [{} + {}]", t.width, reg_name(t.src), t.imm);
+    case Transfer::Op::Scribble: return fmt::format("scribble [{} + ?]", reg_name(t.src));
   }
   return "?";
 }

@@ -69,6 +69,36 @@ TEST_F(LiftX86_64, MemoryOperandsNameTheDataReached) {
   EXPECT_FALSE(lift({0x48, 0x89, 0xf8}).memory);  // mov rax, rdi
 }
 
+// What fills structs and joins their fields: glibc's create_thread clears struct
+// clone_args with xmm0 and __clone_internal ORs two of its fields.
+TEST_F(LiftX86_64, VectorZeroingAndOrOfFields) {
+  constexpr Reg kRsp = 4, kRdi = 7, kR14 = 14, kTmp = 16, kXmm0 = 17;
+  auto zero = lift({0x66, 0x0f, 0xef, 0xc0});  // pxor xmm0, xmm0
+  ASSERT_EQ(zero.transfers.size(), 1u);
+  expect(zero.transfers[0], Transfer::Op::Set, kXmm0, kNoReg, 0);
+  auto store = lift({0x0f, 0x29, 0x44, 0x24, 0x30});  // movaps [rsp+0x30], xmm0
+  ASSERT_EQ(store.transfers.size(), 1u);
+  EXPECT_EQ(store.transfers[0].op, Transfer::Op::Store);
+  EXPECT_EQ(store.transfers[0].src, kRsp);
+  EXPECT_EQ(store.transfers[0].src2, kXmm0);
+  EXPECT_EQ(store.transfers[0].width, 16);
+  auto other = lift({0x66, 0x0f, 0xef, 0xc1});  // pxor xmm0, xmm1: not the idiom
+  ASSERT_EQ(other.transfers.size(), 1u);
+  expect(other.transfers[0], Transfer::Op::Clobber, kXmm0, kNoReg, 0);
+  auto or_memory = lift({0x41, 0x0b, 0x16});  // or edx, [r14]
+  ASSERT_EQ(or_memory.transfers.size(), 4u);
+  expect(or_memory.transfers[0], Transfer::Op::Load, kTmp, kR14, 0);
+  EXPECT_EQ(or_memory.transfers[1].op, Transfer::Op::OrReg);
+  EXPECT_EQ(or_memory.transfers[1].src2, kTmp);
+  expect(or_memory.transfers[2], Transfer::Op::Clobber, kTmp, kNoReg, 0);
+  // A store the form cannot place writes somewhere past its base register.
+  auto indexed = lift({0x89, 0x0c, 0x87});  // mov [rdi+rax*4], ecx
+  ASSERT_EQ(indexed.transfers.size(), 1u);
+  EXPECT_EQ(indexed.transfers[0].op, Transfer::Op::Scribble);
+  EXPECT_EQ(indexed.transfers[0].src, kRdi);
+  EXPECT_TRUE(lift({0x64, 0x89, 0x02}).transfers.empty());  // mov fs:[rdx], eax (errno)
+}
+
 TEST_F(LiftX86_64, SignExtendingMoves) {
   auto sxd = lift({0x48, 0x63, 0xc7});  // movsxd rax, edi
   ASSERT_EQ(sxd.transfers.size(), 1u);

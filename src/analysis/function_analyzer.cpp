@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_set>
 
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
@@ -88,6 +89,21 @@ class FunctionAnalyzer::Run {
         extent_(extent),
         bits_(c_.pointer_size * 8),
         registers_(owner.backend_.register_count()) {}
+
+  /// Whether some path of the function leaves it back to a caller (FunctionAnalyzer::
+  /// may_return); decodes it without the value analysis.
+  bool may_return() {
+    decode();
+    if (insns_.size() >= kMaxInstructions || facts_.undecodable > 0) return true;  // not seen whole
+    build_blocks();
+    for (const Block& b : blocks_) {
+      const LiftedInsn& end = insns_[b.last];
+      if (end.flow == Flow::Return || end.flow == Flow::IndirectJump) return true;
+      if (end.flow == Flow::Jump && (!end.target || is_foreign(*end.target))) return true;
+      if (falls_into_function(b)) return true;
+    }
+    return false;
+  }
 
   FunctionFacts run() {
     facts_.start = extent_.start;
@@ -218,7 +234,10 @@ class FunctionAnalyzer::Run {
     mark(extent_.start);
     for (size_t i = 0; i < insns_.size(); ++i) {
       const LiftedInsn& insn = insns_[i];
-      if (insn.target && (insn.flow == Flow::Branch || insn.flow == Flow::Jump)) mark(*insn.target);
+      if (insn.target && (insn.flow == Flow::Branch || insn.flow == Flow::Jump)) {
+        mark(*insn.target);
+        branch_targets_.insert(*insn.target);
+      }
       if (ends_block(insn) || insn.conditional) mark(insn.next);
       if (i + 1 < insns_.size() && insns_[i + 1].address != insn.next) leader[i + 1] = true;
     }
@@ -391,6 +410,10 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
       case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;
       case Transfer::Op::Clobber: s.regs[t.dst] = Value::unknown(); break;
+      case Transfer::Op::Scribble:
+        // Somewhere past a parameter, or anywhere: every field read through one may change.
+        if (t.src == arch::kNoReg || s.regs[t.src].kind() == Value::Kind::Parameter) s.memory_written = true;
+        break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget: {
         const Value address = address_of(s, t.src, t.imm);
@@ -409,6 +432,31 @@ class FunctionAnalyzer::Run {
       }
     }
   }
+
+  /// Whether instruction `i`, a call, calls a local function that never returns, where
+  /// that matters: padding follows the call and then code that branches reach (ld.so's
+  /// loop after `__libc_fatal`), which would otherwise be entered with the state after
+  /// the call too. Code after the padding that no branch reaches is left as it was: it
+  /// may be a switch case entered through a table (glibc's posix_spawn child after
+  /// `_exit`), which the analysis enters only that way. Deciding decodes the callee.
+  bool calls_no_return(const LiftedInsn& call, size_t i) const {
+    if (!followed_by_padding(i)) return false;
+    size_t after = i + 1;
+    while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
+    if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
+    const arch::CodePointer p = o_.backend_.code_pointer(*call.target);
+    if (o_.stubs_.count(p.address) || !o_.memory_.is_code(p.address)) return false;
+    return !o_.may_return(p.address, call.target_thumb.value_or(extent_.thumb));
+  }
+
+  /// Whether instruction `i` is a direct call that padding follows.
+  bool followed_by_padding(size_t i) const {
+    const LiftedInsn& call = insns_[i];
+    return call.flow == Flow::Call && call.target && i + 1 < insns_.size() && insns_[i + 1].address == call.next &&
+           is_padding_insn(insns_[i + 1]);
+  }
+
+  static bool is_padding_insn(const LiftedInsn& insn) { return insn.flow == Flow::Next && insn.transfers.empty(); }
 
   /// A call of a fill function (FillFunction) that zeroes a stack object of constant
   /// size: its bytes read as zero afterwards.
@@ -472,6 +520,10 @@ class FunctionAnalyzer::Run {
           if (recording_) record_call(s, insn, false);
           if (insn.flow == Flow::Call && insn.target) apply_fill(s, *insn.target);
           clobber(s, c_.call_clobbered);
+          if (calls_no_return(insn, i)) {
+            s.reached = false;
+            return s;
+          }
           break;
         case Flow::Syscall:
           if (recording_) record_syscall(s, insn);
@@ -513,7 +565,7 @@ class FunctionAnalyzer::Run {
     for (size_t i = b.last + 1; i-- > b.first;) {
       const LiftedInsn& insn = insns_[i];
       if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall) return std::nullopt;
-      const bool padding = insn.flow == Flow::Next && insn.transfers.empty();
+      const bool padding = is_padding_insn(insn);
       if (!padding && !c_.literal_pools_in_code) break;
     }
     return last.next;
@@ -641,7 +693,7 @@ class FunctionAnalyzer::Run {
 
   bool is_padding(const Block& b) const {
     for (size_t i = b.first; i <= b.last; ++i) {
-      if (insns_[i].flow != Flow::Next || !insns_[i].transfers.empty()) return false;
+      if (!is_padding_insn(insns_[i])) return false;
     }
     return true;
   }
@@ -828,6 +880,7 @@ class FunctionAnalyzer::Run {
   std::unordered_map<uint64_t, size_t> index_;
   std::vector<Block> blocks_;
   std::unordered_map<uint64_t, size_t> block_at_;
+  std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
   FunctionFacts facts_;
 };
@@ -840,15 +893,38 @@ const FillFunction* FillFunction::named(std::string_view name) {
   return nullptr;
 }
 
-FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
-                                   const cfg::FunctionIndex& functions,
-                                   const std::unordered_map<uint64_t, arch::PltStub>& stubs,
-                                   const std::unordered_map<uint64_t, const FillFunction*>& fills)
-    : backend_(backend), lifter_(lifter), memory_(memory), functions_(functions), stubs_(stubs), fills_(fills) {
+std::optional<bool> ReturnsMemo::returns(uint64_t key) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  auto it = known_.find(key);
+  if (it == known_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ReturnsMemo::remember(uint64_t key, bool returns) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  known_.emplace(key, returns);
+}
+
+FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const ModuleCode& module)
+    : backend_(backend),
+      lifter_(lifter),
+      memory_(module.memory),
+      functions_(module.functions),
+      stubs_(module.stubs),
+      fills_(module.fills),
+      returns_(module.returns) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
     if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);
   }
+}
+
+bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
+  const uint64_t key = (target << 1) | (thumb ? 1 : 0);
+  if (auto known = returns_.returns(key)) return *known;
+  const bool returns = Run(*this, functions_.extent(target, thumb)).may_return();
+  returns_.remember(key, returns);
+  return returns;
 }
 
 FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }

@@ -11,6 +11,7 @@
 /// aside, FillFunction); memory an input points to changes only through stores the
 /// function makes through its inputs (README: assumptions).
 
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -35,24 +36,49 @@ struct FillFunction {
   static const FillFunction* named(std::string_view name);
 };
 
+/// Which functions of a module never return to their caller, as FunctionAnalyzer finds
+/// out; shared by the workers analysing the module's functions at the same time.
+class ReturnsMemo {
+ public:
+  std::optional<bool> returns(uint64_t key) const;
+  void remember(uint64_t key, bool returns);
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<uint64_t, bool> known_;
+};
+
+/// What the analysis of a function reads of its module, shared by all its functions.
+struct ModuleCode {
+  const MemoryView& memory;
+  const cfg::FunctionIndex& functions;
+  const std::unordered_map<uint64_t, arch::PltStub>& stubs;  ///< by stub address
+  /// The code addresses (functions and PLT stubs) of the module's fill functions.
+  const std::unordered_map<uint64_t, const FillFunction*>& fills;
+  ReturnsMemo& returns;
+};
+
 class FunctionAnalyzer {
  public:
-  /// `stubs` maps PLT stub addresses of the module to the stub; `fills` maps the code
-  /// addresses (functions and PLT stubs) of the module's fill functions to them.
-  FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
-                   const cfg::FunctionIndex& functions, const std::unordered_map<uint64_t, arch::PltStub>& stubs,
-                   const std::unordered_map<uint64_t, const FillFunction*>& fills);
+  FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const ModuleCode& module);
 
   FunctionFacts analyze(const cfg::FunctionExtent& extent);
 
  private:
   class Run;
+  /// Whether the local function at `target` may return to its caller: false only when no
+  /// path of it leaves it (a return, a tail call, a computed jump, running into the next
+  /// function other than after a call that does not return). Such a call's successor
+  /// is not reached from it (ld.so's loop after `__libc_fatal`).
+  bool may_return(uint64_t target, bool thumb) const;
+
   const arch::Backend& backend_;
   arch::Lifter& lifter_;
   const MemoryView& memory_;
   const cfg::FunctionIndex& functions_;
   const std::unordered_map<uint64_t, arch::PltStub>& stubs_;
   const std::unordered_map<uint64_t, const FillFunction*>& fills_;
+  ReturnsMemo& returns_;
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.
   std::vector<uint64_t> exit_numbers_;

@@ -110,6 +110,8 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
   /// Code addresses (functions, PLT stubs) of the fill functions (FillFunction).
   std::unordered_map<uint64_t, const FillFunction*> fills;
+  /// Which of the module's functions never return (FunctionAnalyzer::may_return).
+  mutable ReturnsMemo returns;
   /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
   const LibraryValueModel* value_model = nullptr;
   std::string cache_key;
@@ -489,7 +491,7 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], c.memory, c.index, c.stubs, c.fills);
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.returns});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;

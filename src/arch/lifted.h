@@ -30,6 +30,7 @@ struct Transfer {
     SignExtend,  ///< dst = src's low `width` bytes, sign-extended to the register
     Clobber,  ///< dst = unknown
     Forget,   ///< memory[src + imm], `width` bytes, becomes unknown (a store of an unmodelled value)
+    Scribble,  ///< memory at an unknown offset from src (kNoReg: anywhere) may be written
   };
   Op op = Op::Clobber;
   Reg dst = kNoReg;
@@ -73,6 +74,9 @@ struct Transfer {
     return t;
   }
   static Transfer clobber(Reg dst) { return {Op::Clobber, dst}; }
+  /// A store the form cannot place: an indexed address (`mov [rdi+rax*4], ecx`) or an
+  /// unmodelled instruction's memory operand, through `base`.
+  static Transfer scribble(Reg base) { return {Op::Scribble, kNoReg, base}; }
   static Transfer forget(Reg base, int64_t disp, uint8_t width) {
     Transfer t{Op::Forget, kNoReg, base, kNoReg, disp};
     t.width = width;

@@ -3,12 +3,16 @@
 
 namespace sysfence::arch {
 
-/// The AArch64 backend's register numbering: x0..x30 are 0..30, sp is 31. xzr/wzr is not
-/// a register (reads are the constant 0, writes are discarded).
+/// The AArch64 backend's register numbering: x0..x30 are 0..30, sp is 31, v0..v31 are
+/// 32..63 (tracked only to know when one is zero: `movi v0.4s, #0; stp q0, q0, [x6]`
+/// clearing a struct). xzr/wzr is not a register (reads are the constant 0, writes are
+/// discarded).
 namespace aarch64 {
 inline constexpr Reg kLinkRegister = 30;
 inline constexpr Reg kStackPointer = 31;
-inline constexpr Reg kRegisterCount = 32;
+inline constexpr Reg kV0 = 32;
+inline constexpr Reg kVectorCount = 32;
+inline constexpr Reg kRegisterCount = kV0 + kVectorCount;
 }  // namespace aarch64
 
 /// AArch64 (little endian, LP64).

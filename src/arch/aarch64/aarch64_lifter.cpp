@@ -24,6 +24,8 @@ namespace {
 
 using aarch64::kLinkRegister;
 using aarch64::kStackPointer;
+using aarch64::kV0;
+using aarch64::kVectorCount;
 
 constexpr int64_t kLow32 = 0xffffffff;
 
@@ -31,10 +33,11 @@ constexpr int64_t kLow32 = 0xffffffff;
 struct Operand {
   enum class Kind : uint8_t { None, Gpr, Zero, Fp };
   Kind kind = Kind::None;
-  Reg reg = kNoReg;   ///< Gpr only
+  Reg reg = kNoReg;   ///< Gpr, and Fp (the vector register it is part of)
   uint8_t bytes = 0;  ///< access size: w 4, x 8; b/h/s/d/q 1/2/4/8/16
 
   bool gpr() const { return kind == Kind::Gpr; }
+  bool fp() const { return kind == Kind::Fp; }
   bool zero() const { return kind == Kind::Zero; }
   bool is32() const { return bytes == 4; }
 };
@@ -53,12 +56,13 @@ constexpr RegTable make_reg_table() {
   t[ARM64_REG_XZR] = {K::Zero, kNoReg, 8};
   t[ARM64_REG_WZR] = {K::Zero, kNoReg, 4};
   for (int i = 0; i < 32; ++i) {
-    t[ARM64_REG_B0 + i] = {K::Fp, kNoReg, 1};
-    t[ARM64_REG_H0 + i] = {K::Fp, kNoReg, 2};
-    t[ARM64_REG_S0 + i] = {K::Fp, kNoReg, 4};
-    t[ARM64_REG_D0 + i] = {K::Fp, kNoReg, 8};
-    t[ARM64_REG_Q0 + i] = {K::Fp, kNoReg, 16};
-    t[ARM64_REG_V0 + i] = {K::Fp, kNoReg, 16};
+    const auto v = static_cast<Reg>(kV0 + i);
+    t[ARM64_REG_B0 + i] = {K::Fp, v, 1};
+    t[ARM64_REG_H0 + i] = {K::Fp, v, 2};
+    t[ARM64_REG_S0 + i] = {K::Fp, v, 4};
+    t[ARM64_REG_D0 + i] = {K::Fp, v, 8};
+    t[ARM64_REG_Q0 + i] = {K::Fp, v, 16};
+    t[ARM64_REG_V0 + i] = {K::Fp, v, 16};
   }
   return t;
 }
@@ -368,6 +372,13 @@ class AArch64Lifter final : public Lifter {
       case ARM64_INS_MOVN:
       case ARM64_INS_MOVK:
         return lift_movewide(ci.id, d);
+      case ARM64_INS_MOVI: {
+        // The zeroing idiom (`movi v0.4s, #0`, `movi d0, #0`); other immediates are clobbers.
+        const Operand dst = d.op_count == 2 && d.operands[0].type == ARM64_OP_REG ? reg_of(d.operands[0].reg) : Operand{};
+        if (!dst.fp() || d.operands[1].type != ARM64_OP_IMM || d.operands[1].imm != 0) return false;
+        emit(Transfer::set(dst.reg, 0));
+        return true;
+      }
       // Capstone 4.0.2 gives ands, adds and subs the ids of and, add and sub.
       case ARM64_INS_ORR:
       case ARM64_INS_AND:
@@ -604,7 +615,8 @@ class AArch64Lifter final : public Lifter {
   }
 
   void emit_load(const Operand& dst, Reg base, int64_t disp, MemKind kind) {
-    if (!dst.gpr()) return;  // xzr discards; SIMD/FP registers are not tracked
+    if (dst.fp()) emit(Transfer::clobber(dst.reg));  // a vector register is tracked only as zero
+    if (!dst.gpr()) return;  // xzr discards
     const uint8_t width = kind.width != 0 ? kind.width : dst.bytes;
     emit(Transfer::load(dst.reg, base, disp, width, kind.sign));
     // ldrsb/ldrsh into a w register sign-extend to 32 bits, then zero-extend.
@@ -640,11 +652,11 @@ class AArch64Lifter final : public Lifter {
   void emit_store(const Operand& value, const Mem& m, int64_t disp, uint8_t width) {
     if (value.zero()) {
       emit(Transfer::store_const(m.base, disp, 0, width));
-    } else if (value.gpr() && !(m.writeback && value.reg == m.base)) {
-      emit(Transfer::store(m.base, disp, value.reg, width));
+    } else if (value.fp() || (value.gpr() && !(m.writeback && value.reg == m.base))) {
+      emit(Transfer::store(m.base, disp, value.reg, width));  // a vector register: zero or unknown
     } else {
-      // A SIMD/FP register, or the base being written back (constrained unpredictable).
-      if (value.gpr()) opaque_read(value.reg);
+      // The base being written back (constrained unpredictable).
+      opaque_read(value.reg);
       emit(Transfer::forget(m.base, disp, width));
     }
   }
@@ -656,11 +668,12 @@ class AArch64Lifter final : public Lifter {
     Mem m;
     if (!parse_mem(d, 1, m)) return false;
     if (m.indexed) {
-      // [base, xM]: no constant address, and the form has no store to an unknown one, so
-      // only the escape of the registers is said.
+      // [base, xM]: no constant offset: a scribble through the base, and the escape of
+      // the registers.
       if (value.gpr()) opaque_read(value.reg);
       opaque_read(m.base);
       opaque_read(m.index);
+      emit(Transfer::scribble(m.base));
       return true;
     }
     emit_store(value, m, m.disp, fixed_width != 0 ? fixed_width : value.bytes);
@@ -756,11 +769,16 @@ class AArch64Lifter final : public Lifter {
     cs_regs written;
     uint8_t read_count = 0;
     uint8_t write_count = 0;
+    // Whatever it does with its memory operand may be a store (st1, stnp, …).
+    if (const int index = find_mem(d); index >= 0) {
+      if (const Operand base = reg_of(d.operands[index].mem.base); base.gpr()) emit(Transfer::scribble(base.reg));
+    }
     if (cs_regs_access(cs_.handle(), &ci, read, &read_count, written, &write_count) != CS_ERR_OK) {
       for (Reg r = 0; r <= kStackPointer; ++r) {  // no information: everything
         opaque_read(r);
         emit(Transfer::clobber(r));
       }
+      for (Reg v = kV0; v < kV0 + kVectorCount; ++v) emit(Transfer::clobber(v));
       return;
     }
     for (uint8_t i = 0; i < read_count; ++i) {
@@ -769,7 +787,7 @@ class AArch64Lifter final : public Lifter {
     uint64_t seen = 0;
     for (uint8_t i = 0; i < write_count; ++i) {
       const Operand w = reg_of(written[i]);
-      if (!w.gpr() || (writeback && w.reg == m.base) || (seen & (uint64_t{1} << w.reg))) continue;
+      if (!(w.gpr() || w.fp()) || (writeback && w.reg == m.base) || (seen & (uint64_t{1} << w.reg))) continue;
       seen |= uint64_t{1} << w.reg;
       emit(Transfer::clobber(w.reg));
     }
@@ -797,6 +815,10 @@ Conventions make_conventions() {
   // and the platform register, which Linux leaves caller-saved) and the link register.
   for (Reg r = 0; r <= 18; ++r) c.call_clobbered.push_back(r);
   c.call_clobbered.push_back(kLinkRegister);
+  // AAPCS64 keeps the low halves of v8–v15 across calls; taking every vector register as
+  // changed is safe.
+  for (Reg v = kV0; v < kV0 + kVectorCount; ++v) c.call_clobbered.push_back(v);
+  for (Reg v = kV0; v < kV0 + kVectorCount; ++v) c.not_inputs.push_back(v);
   // Empty: the kernel returns in x0, which is Conventions::return_value ("besides the
   // return value" in arch.h), and preserves every other general register across svc.
   c.syscall_clobbered = {};

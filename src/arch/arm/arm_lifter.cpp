@@ -135,7 +135,9 @@ class ItBlocks {
 struct Address {
   Reg base = kNoReg;
   int64_t disp = 0;
-  Address plus(int64_t more) const { return {base, disp + more}; }
+  /// For an address computed into kScratch from a register and an index: that register.
+  Reg indexed_from = kNoReg;
+  Address plus(int64_t more) const { return {base, disp + more, indexed_from}; }
 };
 
 /// Lifts one decoded instruction into `out` (flow, target, indirect) and `buffer`
@@ -244,6 +246,7 @@ class Lowering {
 
   /// Memory at `a` now holds `bytes` unknown bytes.
   void forget(Address a, uint32_t bytes) {
+    if (a.indexed_from != kNoReg) push(Transfer::scribble(a.indexed_from));
     push(Transfer::forget(a.base, a.disp, static_cast<uint8_t>(std::min(bytes, kMaxStoreBytes))));
   }
 
@@ -251,6 +254,7 @@ class Lowering {
   /// may keep its old contents: it becomes unknown, and the value is read opaquely.
   void store(Address a, Reg value, uint8_t width) {
     if (value != kNoReg && !conditional_) {
+      if (a.indexed_from != kNoReg) push(Transfer::scribble(a.indexed_from));
       push(Transfer::store(a.base, a.disp, value, width));
       return;
     }
@@ -279,7 +283,7 @@ class Lowering {
     } else {
       push(Transfer::add_reg(kScratch, base, index));
     }
-    return {kScratch, 0};
+    return {kScratch, 0, base == kPc ? kNoReg : base};
   }
 
   /// Base writeback after a pre-indexed access through `m` (whose address is computed).

@@ -332,14 +332,14 @@ class X86_64Lifter : public Lifter {
     }
   }
 
-  /// A store whose address the form cannot express: an indexed address (memory a
-  /// pointer may alias becomes unknown: a forget through the scratch register, unknown),
-  /// or thread-local storage (`mov [fs:rdx], eax` setting errno), which no pointer a
-  /// function receives points into.
+  /// A store whose address the form cannot express: an indexed address, a scribble
+  /// through its base (rip-relative or absolute: a global, which no parameter points
+  /// into by the analysis's assumptions), or thread-local storage (`mov [fs:rdx], eax`
+  /// setting errno), which no pointer a function receives points into.
   static bool store_somewhere(const cs_x86_op& mem, LiftedInsn& out) {
     if (mem.mem.segment != X86_REG_INVALID) return true;
-    out.transfers.push_back(Transfer::clobber(kTmp));
-    out.transfers.push_back(Transfer::forget(kTmp, 0, static_cast<uint8_t>(mem.size)));
+    const GprView base = gpr(mem.mem.base);
+    if (base.reg != kNoReg) out.transfers.push_back(Transfer::scribble(base.reg));
     return true;
   }
 
@@ -406,7 +406,7 @@ class X86_64Lifter : public Lifter {
     uint8_t write_count = 0;
     if (cs_regs_access(cs_.handle(), &insn, read, &read_count, written, &write_count) != CS_ERR_OK) {
       for (Reg r = 0; r < kRegisterCount; ++r) out.transfers.push_back(Transfer::clobber(r));
-      out.transfers.push_back(Transfer::forget(kTmp, 0, 8));  // and it may write memory anywhere
+      out.transfers.push_back(Transfer::scribble(kNoReg));  // and it may write memory anywhere
       return;
     }
     for (uint8_t i = 0; i < write_count; ++i) {
