@@ -936,10 +936,12 @@ class Analysis {
 
   void instantiate(uint32_t f, const CallSite& site, const OpenEffect& e, uint32_t g) {
     auto argument = [&](uint8_t index) {
+      Value known;
       for (const IndexedValue& a : site.args) {
-        if (a.index == index) return a.value;
+        if (a.index == index) known = a.value;
       }
-      return modelled_argument(f, g, index);
+      if (known.is_constants()) return known;
+      return modelled_argument(f, g, index).value_or(known);
     };
     auto field = [&](Value::FieldRef ref) { return passed_field(functions_[f].module, site, ref, argument(ref.index)); };
     const int bits = program_.backend().conventions().pointer_size * 8;
@@ -959,22 +961,25 @@ class Analysis {
   }
 
   /// What a library value model (LibraryValues) says function f's module passes in
-  /// argument `index` of its calls of function g; unknown when no model says.
-  Value modelled_argument(uint32_t f, uint32_t g, uint8_t index) const {
+  /// argument `index` of its calls of function g, where the analysis has no constant for
+  /// it (unknown, or an input of f: libcap's hook passes on its caller's number).
+  std::optional<Value> modelled_argument(uint32_t f, uint32_t g, uint8_t index) const {
     const LibraryValueModel* model = contexts_[functions_[f].module]->value_model;
-    if (model == nullptr) return Value::unknown();
+    if (model == nullptr) return std::nullopt;
     const std::string callee = contexts_[functions_[g].module]->index.name_at(functions_[g].extent.start);
     for (const ModelledArgument& a : model->arguments) {
       if (a.function != callee || a.argument != index) continue;
       Value out;
       for (const std::string& name : a.syscalls) {
-        const auto nr = names_.number(name);
-        if (!nr) return Value::unknown();  // a syscall this architecture lacks: nothing to say
-        out = out.is_unknown() ? Value::constant(*nr) : out.join(Value::constant(*nr));
+        // A syscall the architecture lacks (setgroups32 off 32-bit ARM) cannot be made.
+        if (const auto nr = names_.number(name)) {
+          out = out.is_unknown() ? Value::constant(*nr) : out.join(Value::constant(*nr));
+        }
       }
+      if (out.is_unknown()) return std::nullopt;
       return out;
     }
-    return Value::unknown();
+    return std::nullopt;
   }
 
   /// What a callee's field `ref` holds at call `site` of module `m`, where the argument
