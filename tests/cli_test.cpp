@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -122,6 +123,19 @@ TEST(Cli, AnalyzeExitsOneWhenTheProfileHasUnresolvedSites) {
   for (const auto& site : unresolved) named |= strict.err.find(site["module"].get<std::string>()) != std::string::npos;
   EXPECT_TRUE(named) << strict.err;
   EXPECT_NE(accepted.err.find("warning"), std::string::npos) << accepted.err;
+}
+
+// glibc's setxid signal handler reads the syscall number through the global `xidcmd`,
+// which __nptl_setxid sets to its parameter: the number is resolved at its callers (the
+// setuid family), and flock, which reaches it, has no unresolved site.
+TEST(Cli, ANumberReadThroughAGlobalPointerIsResolved) {
+  const auto r = run_command({SYSFENCE_BINARY, "analyze", "/usr/bin/flock", "--no-cache", "--no-exec-closure"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(json["unresolved"].empty()) << json["unresolved"].dump();
+  std::set<std::string> names;
+  for (const auto& s : json["syscalls"]) names.insert(s["name"].get<std::string>());
+  EXPECT_TRUE(names.count("setuid") && names.count("setgid")) << "the setxid numbers are missing";
 }
 
 // Argument constraints are in the profile by default; --no-args drops every one of them

@@ -84,13 +84,21 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   call.passed = {{0, 0, 8, Value::constant(0x3d0f00)}, {0, 0x20, 16, Value::constant(0)}, {0, 0x30, 4, flags}};
   call.memory_written = true;
   f.calls.push_back(call);
+  f.global_stores.push_back({0x5a38, 8, Value::parameter(0)});
+  f.escaped_data = {0x59b0};
+  f.syscalls.push_back({0x1030, Value::global(0x5a38, 4, true, 0x10), {}});
   const std::string key = analysis::FactsCache::key(std::vector<uint8_t>{7, 7, 7});
   cache.store(key, {&f});
 
   auto loaded = cache.load(key);
   ASSERT_EQ(loaded.size(), 1u);
   const analysis::FunctionFacts& back = loaded.begin()->second;
-  ASSERT_EQ(back.syscalls.size(), 1u);
+  ASSERT_EQ(back.syscalls.size(), 2u);
+  EXPECT_EQ(back.syscalls[1].number, Value::global(0x5a38, 4, true, 0x10));
+  ASSERT_EQ(back.global_stores.size(), 1u);
+  EXPECT_EQ(back.global_stores[0].address, 0x5a38u);
+  EXPECT_EQ(back.global_stores[0].value, Value::parameter(0));
+  EXPECT_EQ(back.escaped_data, std::vector<uint64_t>{0x59b0});
   ASSERT_EQ(back.syscalls[0].args.size(), 2u);
   EXPECT_EQ(back.syscalls[0].args[0].value, flags);
   EXPECT_EQ(back.syscalls[0].args[1].value, f.syscalls[0].args[1].value);

@@ -20,7 +20,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 7;
+constexpr uint32_t kFormatVersion = 8;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -53,6 +53,12 @@ class Writer {
         u64(v.or_bits());
         u64(v.and_mask());
         u8(static_cast<uint8_t>(v.sign_extended_from()));
+        break;
+      case Value::Kind::Global:
+        u64(v.global_address());
+        u8(v.global_width());
+        u8(v.global_through());
+        u64(static_cast<uint64_t>(v.global_offset()));
         break;
       case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
@@ -120,6 +126,12 @@ class Reader {
         v = v.bit_or(or_bits, 64).bit_and(and_mask, 64);
         v = sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
         return v.is_unknown() ? fail() : v;
+      }
+      case Value::Kind::Global: {
+        const uint64_t address = u64();
+        const auto width = static_cast<uint8_t>(u8());
+        const bool through = u8() != 0;
+        return Value::global(address, width, through, static_cast<int64_t>(u64()));
       }
       case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));
@@ -249,6 +261,14 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     for (auto& t : f.taken_imports) t = static_cast<uint32_t>(r.u32());
     f.data_refs.resize(r.count(8));
     for (auto& d : f.data_refs) d = r.u64();
+    f.global_stores.resize(r.count(10));
+    for (auto& g : f.global_stores) {
+      g.address = r.u64();
+      g.width = static_cast<uint8_t>(r.u8());
+      g.value = r.value();
+    }
+    f.escaped_data.resize(r.count(8));
+    for (auto& d : f.escaped_data) d = r.u64();
     out.emplace(facts_key(f.start, f.thumb), std::move(f));
   }
   if (!r.ok()) return {};
@@ -295,6 +315,14 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     for (uint32_t t : f.taken_imports) w.u32(t);
     w.u32(f.data_refs.size());
     for (uint64_t d : f.data_refs) w.u64(d);
+    w.u32(f.global_stores.size());
+    for (const auto& g : f.global_stores) {
+      w.u64(g.address);
+      w.u8(g.width);
+      w.value(g.value);
+    }
+    w.u32(f.escaped_data.size());
+    for (uint64_t d : f.escaped_data) w.u64(d);
   }
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);

@@ -354,10 +354,20 @@ class FunctionAnalyzer::Run {
   }
 
   Value load(const State& s, const Transfer& t) const {
+    if (t.src != arch::kNoReg) {
+      const Value& base = s.regs[t.src];
+      if (base.kind() == Value::Kind::Global && !base.global_through() && base.global_width() == c_.pointer_size &&
+          !t.sign_extend) {
+        return Value::global(base.global_address(), t.width, true, t.imm);  // glibc: xidcmd->syscall_no
+      }
+    }
     const Value address = address_of(s, t.src, t.imm);
     if (address.kind() == Value::Kind::Stack) return read_slot(s, address.stack_offset(), t.width);
     if (address.kind() == Value::Kind::Parameter) return field_through(s, address, t);
     if (!address.is_constants()) return Value::unknown();
+    if (const auto at = address.single(); at && !t.sign_extend && o_.memory_.is_writable_data(*at, t.width)) {
+      return Value::global(*at, t.width);
+    }
     Value out = o_.memory_.load(*address.begin(), t.width, t.sign_extend);
     for (const uint64_t* it = address.begin() + 1; it != address.end() && !out.is_unknown(); ++it) {
       out = out.join(o_.memory_.load(*it, t.width, t.sign_extend));
@@ -413,6 +423,7 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::Scribble:
         // Somewhere past a parameter, or anywhere: every field read through one may change.
         if (t.src == arch::kNoReg || s.regs[t.src].kind() == Value::Kind::Parameter) s.memory_written = true;
+        if (recording_ && t.src != arch::kNoReg) note_data_escape(s.regs[t.src]);  // a global written anywhere
         break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget: {
@@ -427,6 +438,8 @@ class FunctionAnalyzer::Run {
           write_slot(s, address.stack_offset(), t.width, stored);
         } else if (address.kind() == Value::Kind::Parameter) {
           note_parameter_store(s, address, t.width);
+        } else if (recording_ && address.is_constants()) {
+          note_global_store(address, t.width, stored);
         }
         break;
       }
@@ -714,6 +727,9 @@ class FunctionAnalyzer::Run {
     }
     std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
     facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
+    std::sort(facts_.escaped_data.begin(), facts_.escaped_data.end());
+    facts_.escaped_data.erase(std::unique(facts_.escaped_data.begin(), facts_.escaped_data.end()),
+                              facts_.escaped_data.end());
     std::sort(facts_.data_refs.begin(), facts_.data_refs.end());
     facts_.data_refs.erase(std::unique(facts_.data_refs.begin(), facts_.data_refs.end()), facts_.data_refs.end());
     std::sort(facts_.taken_imports.begin(), facts_.taken_imports.end());
@@ -721,8 +737,24 @@ class FunctionAnalyzer::Run {
                                facts_.taken_imports.end());
   }
 
+  /// A store to constant addresses: to a global, recorded with the value stored.
+  void note_global_store(const Value& address, uint8_t width, const Value& stored) {
+    for (uint64_t a : address) {
+      if (o_.memory_.is_data(a)) facts_.global_stores.push_back({a, width, address.size() == 1 ? stored : Value::unknown()});
+    }
+  }
+
+  /// Data addresses in `v` escape: code the analysis does not follow may write there.
+  void note_data_escape(const Value& v) {
+    if (!v.is_constants()) return;
+    for (uint64_t c : v) {
+      if (o_.memory_.is_data(c)) facts_.escaped_data.push_back(c);
+    }
+  }
+
   void note_escape(const Value& v) {
     if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
+    note_data_escape(v);
     if (!v.is_constants()) return;
     for (uint64_t c : v) {
       const arch::CodePointer p = o_.backend_.code_pointer(c);

@@ -60,6 +60,13 @@ struct CallSite {
   bool memory_written = false;
 };
 
+/// A store to a global: `width` bytes at constant `address` of the module's writable data.
+struct GlobalStore {
+  uint64_t address = 0;
+  uint8_t width = 0;
+  Value value;
+};
+
 struct FunctionFacts {
   uint64_t start = 0;
   uint64_t end = 0;
@@ -73,6 +80,11 @@ struct FunctionFacts {
   /// Addresses in the module's data that the function computes or accesses as
   /// constants: the data it can reach (see Conventions::data_references_complete).
   std::vector<uint64_t> data_refs;
+  /// Stores to the module's globals (Value::global), and the addresses of its data that
+  /// escape (stored, passed, returned, or written at an unknown offset): a global whose
+  /// address escapes may change in ways the stores do not show.
+  std::vector<GlobalStore> global_stores;
+  std::vector<uint64_t> escaped_data;
   uint32_t undecodable = 0;  ///< bytes that did not decode inside the function
 };
 

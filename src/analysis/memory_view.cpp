@@ -170,6 +170,24 @@ std::vector<uint64_t> MemoryView::code_addresses_in_got() const {
 }
 
 
+bool MemoryView::is_writable_data(uint64_t address, int width) const {
+  if (width <= 0 || width > 8 || slots_.count(address)) return false;
+  return is_data(address) && is_data(address + static_cast<uint64_t>(width) - 1) &&
+         !constant_memory(address, static_cast<uint64_t>(width));
+}
+
+Value MemoryView::initial_value(uint64_t address, int width) const {
+  if (!is_writable_data(address, width)) return Value::unknown();
+  auto bytes = module_.elf().bytes_at(address, static_cast<uint64_t>(width));
+  if (!bytes) return Value::constant(0);  // past the segment's file bytes: zero-filled
+  uint64_t v = 0;
+  for (int i = 0; i < width; ++i) {
+    const uint64_t byte = (*bytes)[static_cast<size_t>(i)];
+    v |= big_endian() ? byte << (8 * (width - 1 - i)) : byte << (8 * i);
+  }
+  return Value::constant(v);
+}
+
 bool MemoryView::big_endian() const { return module_.elf().header().order == ByteOrder::Big; }
 
 }  // namespace sysfence::analysis

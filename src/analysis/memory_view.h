@@ -33,6 +33,13 @@ class MemoryView {
   /// time (a path in .rodata), or nullopt (writable, out of range, unterminated or empty).
   std::optional<std::string> constant_string(uint64_t address) const;
 
+  /// Whether `width` bytes at `address` are writable data without a relocation: a global
+  /// whose value the program sets at run time (Value::global).
+  bool is_writable_data(uint64_t address, int width) const;
+  /// What such a global holds before the program runs: its initialiser in the file, or
+  /// zero past the file's bytes (.bss); unknown out of range.
+  Value initial_value(uint64_t address, int width) const;
+
   /// Whether the module stores words most significant byte first.
   bool big_endian() const;
 

@@ -67,6 +67,16 @@ Value Value::field(FieldRef f) {
 
 Value::FieldRef Value::field_at(int i) const { return unpack(values_[i]); }
 
+Value Value::global(uint64_t address, uint8_t width, bool through, int64_t offset) {
+  Value out;
+  out.kind_ = Kind::Global;
+  out.values_[0] = address;
+  out.values_[1] = static_cast<uint64_t>(offset);
+  out.index_ = width;
+  out.count_ = through ? 1 : 0;
+  return out;
+}
+
 std::optional<uint64_t> Value::single() const {
   if (kind_ == Kind::Constants && count_ == 1) return values_[0];
   return std::nullopt;
@@ -241,6 +251,9 @@ bool Value::operator==(const Value& other) const {
              values_[2] == other.values_[2] && values_[3] == other.values_[3];
     case Kind::Fields:
       return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
+    case Kind::Global:
+      return count_ == other.count_ && index_ == other.index_ && values_[0] == other.values_[0] &&
+             values_[1] == other.values_[1];
     default: return values_[0] == other.values_[0];
   }
 }
@@ -272,6 +285,9 @@ std::string Value::to_string() const {
       if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());
       return out;
     }
+    case Kind::Global:
+      return global_through() ? fmt::format("[[{:#x}]{:+#x}]:{}", global_address(), global_offset(), global_width())
+                              : fmt::format("[{:#x}]:{}", global_address(), global_width());
     case Kind::Stack: return fmt::format("sp{:+#x}", stack_offset());
     case Kind::Import: return fmt::format("import#{}", import_symbol());
   }

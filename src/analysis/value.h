@@ -14,7 +14,7 @@ namespace sysfence::analysis {
 
 class Value {
  public:
-  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import, Fields };
+  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import, Fields, Global };
   /// Constant sets beyond this size become Unknown (keeps values small and joins finite).
   static constexpr int kMaxConstants = 8;
   /// A mask with at most this many bits turns any value into the set of its subsets.
@@ -41,6 +41,10 @@ class Value {
   /// found it at entry (zero-extended from `field.width` bytes): glibc's
   /// `cl_args->flags`, `cmdp->syscall_no`.
   static Value field(FieldRef field);
+  /// What `width` bytes of the module's writable data at `address` hold when read (a
+  /// global, resolved over every store to it: ProgramAnalysis), or, `through` set, what a
+  /// field at `offset` of the object the pointer kept there points to holds.
+  static Value global(uint64_t address, uint8_t width, bool through = false, int64_t offset = 0);
 
   Kind kind() const { return kind_; }
   bool is_unknown() const { return kind_ == Kind::Unknown; }
@@ -56,6 +60,12 @@ class Value {
   /// when sign_extended_from() is not 0, sign-extended from that many bits.
   int field_count() const { return count_; }
   FieldRef field_at(int i) const;
+  /// For Global values: the global's address, the width read, and whether the value is a
+  /// field (at global_offset()) of the object the global points to.
+  uint64_t global_address() const { return values_[0]; }
+  uint8_t global_width() const { return index_; }
+  bool global_through() const { return count_ != 0; }
+  int64_t global_offset() const { return static_cast<int64_t>(values_[1]); }
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
   /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
