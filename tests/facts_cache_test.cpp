@@ -86,7 +86,7 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   f.calls.push_back(call);
   f.global_stores.push_back({0x5a38, 8, Value::parameter(0)});
   f.escaped_data = {0x59b0};
-  f.syscalls.push_back({0x1030, Value::global(0x5a38, 4, true, 0x10), {}});
+  f.syscalls.push_back({0x1030, Value::global(0x5a38, 4, true, 0x10, true), {}});
   const std::string key = analysis::FactsCache::key(std::vector<uint8_t>{7, 7, 7});
   cache.store(key, {&f});
 
@@ -94,7 +94,7 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   ASSERT_EQ(loaded.size(), 1u);
   const analysis::FunctionFacts& back = loaded.begin()->second;
   ASSERT_EQ(back.syscalls.size(), 2u);
-  EXPECT_EQ(back.syscalls[1].number, Value::global(0x5a38, 4, true, 0x10));
+  EXPECT_EQ(back.syscalls[1].number, Value::global(0x5a38, 4, true, 0x10, true));
   ASSERT_EQ(back.global_stores.size(), 1u);
   EXPECT_EQ(back.global_stores[0].address, 0x5a38u);
   EXPECT_EQ(back.global_stores[0].value, Value::parameter(0));

@@ -59,6 +59,7 @@ class Writer {
         u8(v.global_width());
         u8(v.global_through());
         u64(static_cast<uint64_t>(v.global_offset()));
+        u8(v.global_sign_extended());
         break;
       case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
@@ -131,7 +132,8 @@ class Reader {
         const uint64_t address = u64();
         const auto width = static_cast<uint8_t>(u8());
         const bool through = u8() != 0;
-        return Value::global(address, width, through, static_cast<int64_t>(u64()));
+        const auto offset = static_cast<int64_t>(u64());
+        return Value::global(address, width, through, offset, u8() != 0);
       }
       case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));

@@ -356,9 +356,8 @@ class FunctionAnalyzer::Run {
   Value load(const State& s, const Transfer& t) const {
     if (t.src != arch::kNoReg) {
       const Value& base = s.regs[t.src];
-      if (base.kind() == Value::Kind::Global && !base.global_through() && base.global_width() == c_.pointer_size &&
-          !t.sign_extend) {
-        return Value::global(base.global_address(), t.width, true, t.imm);  // glibc: xidcmd->syscall_no
+      if (base.kind() == Value::Kind::Global && !base.global_through() && base.global_width() == c_.pointer_size) {
+        return Value::global(base.global_address(), t.width, true, t.imm, t.sign_extend);  // glibc: xidcmd->syscall_no
       }
     }
     const Value address = address_of(s, t.src, t.imm);

@@ -939,8 +939,11 @@ class Analysis {
             v.and_mask() != ~uint64_t{0} || v.sign_extended_from() != 0) {
           return fail(fmt::format("it may point to {}", v.to_string()));
         }
-        move_effect(e, write.function,
-                    Value::field({v.parameter_index(), v.addend() + global.global_offset(), global.global_width()}));
+        Value field = Value::field({v.parameter_index(), v.addend() + global.global_offset(), global.global_width()});
+        if (global.global_sign_extended()) {
+          field = field.sign_extend(8 * global.global_width(), 8 * program_.backend().conventions().pointer_size);
+        }
+        move_effect(e, write.function, std::move(field));
       } else if (v.is_constants()) {
         constants = constants.is_unknown() ? v : constants.join(v);
         if (constants.is_unknown()) return fail("it holds too many values");

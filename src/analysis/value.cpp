@@ -67,11 +67,12 @@ Value Value::field(FieldRef f) {
 
 Value::FieldRef Value::field_at(int i) const { return unpack(values_[i]); }
 
-Value Value::global(uint64_t address, uint8_t width, bool through, int64_t offset) {
+Value Value::global(uint64_t address, uint8_t width, bool through, int64_t offset, bool sign_extended) {
   Value out;
   out.kind_ = Kind::Global;
   out.values_[0] = address;
   out.values_[1] = static_cast<uint64_t>(offset);
+  out.values_[2] = sign_extended ? 1 : 0;
   out.index_ = width;
   out.count_ = through ? 1 : 0;
   return out;
@@ -253,7 +254,7 @@ bool Value::operator==(const Value& other) const {
       return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
     case Kind::Global:
       return count_ == other.count_ && index_ == other.index_ && values_[0] == other.values_[0] &&
-             values_[1] == other.values_[1];
+             values_[1] == other.values_[1] && values_[2] == other.values_[2];
     default: return values_[0] == other.values_[0];
   }
 }

@@ -44,7 +44,8 @@ class Value {
   /// What `width` bytes of the module's writable data at `address` hold when read (a
   /// global, resolved over every store to it: ProgramAnalysis), or, `through` set, what a
   /// field at `offset` of the object the pointer kept there points to holds.
-  static Value global(uint64_t address, uint8_t width, bool through = false, int64_t offset = 0);
+  static Value global(uint64_t address, uint8_t width, bool through = false, int64_t offset = 0,
+                      bool sign_extended = false);
 
   Kind kind() const { return kind_; }
   bool is_unknown() const { return kind_ == Kind::Unknown; }
@@ -66,6 +67,8 @@ class Value {
   uint8_t global_width() const { return index_; }
   bool global_through() const { return count_ != 0; }
   int64_t global_offset() const { return static_cast<int64_t>(values_[1]); }
+  /// Whether the field read is sign-extended from global_width() bytes (AArch64 `ldrsw`).
+  bool global_sign_extended() const { return values_[2] != 0; }
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
   /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
