@@ -250,10 +250,8 @@ ModuleFacts FactsCache::load(const std::string& key) const {
       c.args = r.indexed();
       c.passed.resize(r.count(11));
       for (auto& p : c.passed) {
-        p.index = static_cast<uint8_t>(r.u8());
-        p.offset = static_cast<int64_t>(r.u64());
-        p.width = static_cast<uint8_t>(r.u8());
-        p.value = r.value();
+        const Value::FieldRef f = r.field();
+        p = {f.index, f.offset, f.width, r.value()};
       }
       c.memory_written = r.u8() != 0;
     }
@@ -304,9 +302,7 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
       w.indexed(c.args);
       w.u32(c.passed.size());
       for (const auto& p : c.passed) {
-        w.u8(p.index);
-        w.u64(static_cast<uint64_t>(p.offset));
-        w.u8(p.width);
+        w.field({p.index, p.offset, p.width});
         w.value(p.value);
       }
       w.u8(c.memory_written);

@@ -4,6 +4,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "analysis/facts_cache.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
 
@@ -26,9 +27,6 @@ constexpr int64_t kMaxPassedObject = 512;
 constexpr size_t kMaxPassedFields = 64;
 constexpr size_t kMaxWrittenFields = 16;
 
-bool same_field(const Value::FieldRef& a, const Value::FieldRef& b) {
-  return a.index == b.index && a.offset == b.offset && a.width == b.width;
-}
 
 struct Slot {
   int64_t offset = 0;
@@ -46,6 +44,19 @@ struct State {
   /// (too many, or a store through a parameter the form cannot place).
   std::vector<Value::FieldRef> written;
   bool memory_written = false;
+
+  /// Adds `w` to the written fields (all of them past kMaxWrittenFields); true when
+  /// that changes the state.
+  bool note_written(const Value::FieldRef& w) {
+    auto same = [&](const Value::FieldRef& k) { return k.index == w.index && k.offset == w.offset && k.width == w.width; };
+    if (memory_written || std::any_of(written.begin(), written.end(), same)) return false;
+    if (written.size() >= kMaxWrittenFields) {
+      memory_written = true;
+    } else {
+      written.push_back(w);
+    }
+    return true;
+  }
   std::vector<Value> regs;
   std::vector<Slot> slots;  ///< stack slots written on the way here
 };
@@ -397,14 +408,11 @@ class FunctionAnalyzer::Run {
   /// Stores through other pointers (loaded from memory, computed) are taken not to reach
   /// what the parameters point to (README: assumptions).
   static void note_parameter_store(State& s, const Value& address, uint8_t width) {
-    if (!plain_parameter(address) || s.written.size() >= kMaxWrittenFields) {
+    if (!plain_parameter(address)) {
       s.memory_written = true;
       return;
     }
-    const Value::FieldRef w{address.parameter_index(), address.addend(), width};
-    if (std::none_of(s.written.begin(), s.written.end(), [&](const Value::FieldRef& k) { return same_field(k, w); })) {
-      s.written.push_back(w);
-    }
+    s.note_written({address.parameter_index(), address.addend(), width});
   }
 
   void apply(State& s, const Transfer& t) {
@@ -607,18 +615,7 @@ class FunctionAnalyzer::Run {
       into.memory_written = true;
       changed = true;
     }
-    for (const Value::FieldRef& w : incoming.written) {
-      if (std::any_of(into.written.begin(), into.written.end(), [&](const Value::FieldRef& k) { return same_field(k, w); })) {
-        continue;
-      }
-      if (into.written.size() >= kMaxWrittenFields) {
-        changed |= !into.memory_written;
-        into.memory_written = true;
-        break;
-      }
-      into.written.push_back(w);
-      changed = true;
-    }
+    for (const Value::FieldRef& w : incoming.written) changed |= into.note_written(w);
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
       into.slots.clear();
@@ -951,7 +948,7 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
 }
 
 bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
-  const uint64_t key = (target << 1) | (thumb ? 1 : 0);
+  const uint64_t key = facts_key(target, thumb);
   if (auto known = returns_.returns(key)) return *known;
   const bool returns = Run(*this, functions_.extent(target, thumb)).may_return();
   returns_.remember(key, returns);

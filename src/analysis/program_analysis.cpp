@@ -73,7 +73,7 @@ struct ModuleContext {
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
-    std::string soname = m.elf().dynamic().soname;
+    soname = m.elf().dynamic().soname;
     if (soname.empty()) soname = m.path.substr(m.path.rfind('/') + 1);
     value_model = LibraryValues::table().model_for(soname);
     for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
@@ -112,6 +112,8 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const FillFunction*> fills;
   /// Which of the module's functions never return (FunctionAnalyzer::may_return).
   mutable ReturnsMemo returns;
+  /// The module's soname, or its file name when it has none (an executable).
+  std::string soname;
   /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
   const LibraryValueModel* value_model = nullptr;
   std::string cache_key;
@@ -583,11 +585,9 @@ class Analysis {
   void apply_library_models() {
     for (uint32_t m = 0; m < contexts_.size(); ++m) {
       const program::Module& module = contexts_[m]->module;
-      std::string soname = module.elf().dynamic().soname;
-      if (soname.empty()) soname = module.path.substr(module.path.rfind('/') + 1);
       const auto bytes = module.loaded.file.bytes();
       const LibraryModel* model = LibraryModels::table().model_for(
-          soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+          contexts_[m]->soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
       if (model == nullptr) continue;
       for (const elf::Symbol& s : module.elf().dynamic_symbols()) {
         if (!s.is_undefined() && s.type == STT_FUNC) exported_code_.insert(code_key(m, s.value));
