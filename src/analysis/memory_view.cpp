@@ -109,20 +109,25 @@ Value MemoryView::load(uint64_t address, int width, bool sign_extend) const {
     return slot.symbol != 0 ? Value::import(slot.symbol) : Value::unknown();
   }
   if (width <= 0 || width > 8 || !constant_memory(address, static_cast<uint64_t>(width))) return Value::unknown();
-  auto bytes = module_.elf().bytes_at(address, static_cast<uint64_t>(width));
-  if (!bytes) return Value::unknown();  // .bss-like tail of a segment
-  const auto offset = static_cast<uint64_t>(bytes->data() - module_.elf().reader().bytes().data());
-  const ByteReader& r = module_.elf().reader();
-  uint64_t v = 0;
-  switch (width) {
-    case 1: v = r.read_unchecked<uint8_t>(offset); break;
-    case 2: v = r.read_unchecked<uint16_t>(offset); break;
-    case 4: v = r.read_unchecked<uint32_t>(offset); break;
-    case 8: v = r.read_unchecked<uint64_t>(offset); break;
-    default: return Value::unknown();
-  }
+  auto word = file_word(address, width);
+  if (!word) return Value::unknown();  // .bss-like tail of a segment
+  uint64_t v = *word;
   if (sign_extend && width < 8 && (v >> (8 * width - 1)) & 1) v |= ~mask_of(8 * width);
   return Value::constant(v & mask_of(8 * pointer_size_));
+}
+
+std::optional<uint64_t> MemoryView::file_word(uint64_t address, int width) const {
+  auto bytes = module_.elf().bytes_at(address, static_cast<uint64_t>(width));
+  if (!bytes) return std::nullopt;
+  const auto offset = static_cast<uint64_t>(bytes->data() - module_.elf().reader().bytes().data());
+  const ByteReader& r = module_.elf().reader();
+  switch (width) {
+    case 1: return r.read_unchecked<uint8_t>(offset);
+    case 2: return r.read_unchecked<uint16_t>(offset);
+    case 4: return r.read_unchecked<uint32_t>(offset);
+    case 8: return r.read_unchecked<uint64_t>(offset);
+    default: return std::nullopt;
+  }
 }
 
 std::optional<std::string> MemoryView::constant_string(uint64_t address) const {
@@ -178,14 +183,9 @@ bool MemoryView::is_writable_data(uint64_t address, int width) const {
 
 Value MemoryView::initial_value(uint64_t address, int width) const {
   if (!is_writable_data(address, width)) return Value::unknown();
-  auto bytes = module_.elf().bytes_at(address, static_cast<uint64_t>(width));
-  if (!bytes) return Value::constant(0);  // past the segment's file bytes: zero-filled
-  uint64_t v = 0;
-  for (int i = 0; i < width; ++i) {
-    const uint64_t byte = (*bytes)[static_cast<size_t>(i)];
-    v |= big_endian() ? byte << (8 * (width - 1 - i)) : byte << (8 * i);
-  }
-  return Value::constant(v);
+  if (!module_.elf().bytes_at(address, static_cast<uint64_t>(width))) return Value::constant(0);  // .bss: zero-filled
+  auto word = file_word(address, width);
+  return word ? Value::constant(*word) : Value::unknown();
 }
 
 bool MemoryView::big_endian() const { return module_.elf().header().order == ByteOrder::Big; }

@@ -80,6 +80,9 @@ class MemoryView {
     bool call_only = false;  ///< a PLT slot or MIPS global GOT entry: loaded to be called
   };
   bool constant_memory(uint64_t address, uint64_t size) const;
+  /// The `width`-byte word the file holds at `address`, in the module's byte order;
+  /// nullopt past the file's bytes or for a width other than 1, 2, 4 or 8.
+  std::optional<uint64_t> file_word(uint64_t address, int width) const;
 
   const program::Module& module_;
   int pointer_size_;
