@@ -12,6 +12,7 @@
 
 #include "analysis/syscall_names.h"
 #include "cve/cve_check.h"
+#include "policy/filter_rules.h"
 #include "policy/seccomp_filter.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -29,7 +30,7 @@ nlohmann::json data_file() {
 
 TEST(KernelCves, TheFileIsWellFormed) {
   const auto json = data_file();
-  EXPECT_EQ(json["schema"], "sysfence-kernel-cves/1");
+  EXPECT_EQ(json["schema"], "sysfence-kernel-cves/2");
   auto parsed = cve::KernelCves::parse(json, "data/kernel_cves.json");
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_GE(parsed->cves().size(), 60u);
@@ -104,8 +105,8 @@ TEST(CveCheck, VerdictsFollowTheProfile) {
   auto pinned = policy::compile_filter(daemon_profile(false), policy::DenyAction::Kill);
   auto any = policy::compile_filter(daemon_profile(true), policy::DenyAction::Kill);
   ASSERT_TRUE(pinned && any);
-  const auto with_args = cve::check_cves(table, pinned->program, "x86_64");
-  const auto without_args = cve::check_cves(table, any->program, "x86_64");
+  const auto with_args = cve::check_cves(table, pinned->program, "x86_64", cve::Context::Root);
+  const auto without_args = cve::check_cves(table, any->program, "x86_64", cve::Context::Root);
   // An AF_PACKET CVE: blocked only where socket's domain is pinned.
   const auto* packet = verdict_of(with_args, "CVE-2016-8655");
   ASSERT_NE(packet, nullptr);
@@ -122,10 +123,10 @@ TEST(CveCheck, VerdictsFollowTheProfile) {
   EXPECT_FALSE(tty->blocked);
 
   const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
-  const auto none = cve::check_cves(table, allow_all, "x86_64");
+  const auto none = cve::check_cves(table, allow_all, "x86_64", cve::Context::Root);
   EXPECT_EQ(none.blocked(), 0u);
   const sock_filter deny_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)};
-  const auto all = cve::check_cves(table, deny_all, "x86_64");
+  const auto all = cve::check_cves(table, deny_all, "x86_64", cve::Context::Root);
   EXPECT_EQ(all.blocked(), all.verdicts.size());
   EXPECT_EQ(none.verdicts.size(), all.verdicts.size());
 }
@@ -140,8 +141,8 @@ TEST(CveCheck, CallsThroughAMultiplexerCount) {
   auto with = policy::compile_filter(p, policy::DenyAction::Kill);
   ASSERT_TRUE(without && with);
   const auto& table = cve::KernelCves::table();
-  EXPECT_TRUE(verdict_of(cve::check_cves(table, without->program, "mipsel"), "CVE-2016-8655")->blocked);
-  EXPECT_FALSE(verdict_of(cve::check_cves(table, with->program, "mipsel"), "CVE-2016-8655")->blocked);
+  EXPECT_TRUE(verdict_of(cve::check_cves(table, without->program, "mipsel", cve::Context::Root), "CVE-2016-8655")->blocked);
+  EXPECT_FALSE(verdict_of(cve::check_cves(table, with->program, "mipsel", cve::Context::Root), "CVE-2016-8655")->blocked);
 }
 
 enforce::TracedCall traced(const std::string& name, std::array<uint64_t, 6> args, const std::string& result = "3") {
@@ -156,7 +157,7 @@ TEST(CveCheck, ARunMakesATriggerOnlyWithEveryNeededCallAndValue) {
   const auto& table = cve::KernelCves::table();
   const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
   auto marks = [&](const std::vector<enforce::TracedCall>& calls) {
-    auto report = cve::check_cves(table, allow_all, "x86_64");
+    auto report = cve::check_cves(table, allow_all, "x86_64", cve::Context::Root);
     cve::mark_made_by_run(report, table, calls);
     return report;
   };
@@ -181,6 +182,168 @@ TEST(CveCheck, ARunMakesATriggerOnlyWithEveryNeededCallAndValue) {
     }
   }
   EXPECT_EQ(marks({}).made_by_run(), 0u);
+}
+
+/// Every syscall name libseccomp knows on `arch`.
+std::set<std::string> syscall_names(const char* arch) {
+  const analysis::SyscallNames names(arch);
+  const uint64_t base = *names.number("read") / 1000 * 1000;  // MIPS o32 starts at 4000
+  std::set<std::string> out;
+  for (uint64_t nr = base; nr < base + 1000; ++nr) {
+    if (auto name = names.name(nr)) out.insert(*name);
+  }
+  return out;
+}
+
+TEST(KernelCves, EveryRouteCoversWhatLibseccompListsOnEachArchitecture) {
+  const auto json = data_file();
+  const auto& table = cve::KernelCves::table();
+  ASSERT_FALSE(table.routes().empty());
+  for (const char* arch : kArches) {
+    const auto known = syscall_names(arch);
+    for (const auto& [name, route] : json["routes"].items()) {
+      const std::regex covers(route["covers"].get<std::string>());
+      std::set<std::string> members;
+      for (const auto& call : table.route(name)->any_of) members.insert(call.syscall);
+      for (const auto& syscall : known) {
+        if (std::regex_search(syscall, covers)) {
+          EXPECT_TRUE(members.count(syscall)) << name << " misses " << syscall << " on " << arch;
+        }
+      }
+      for (const auto& member : members) {
+        EXPECT_TRUE(std::any_of(std::begin(kArches), std::end(kArches),
+                                [&](const char* a) { return analysis::SyscallNames(a).number(member); }))
+            << name << ": " << member << " is no syscall";
+      }
+    }
+  }
+}
+
+/// A filter for `arch` that allows everything but `denied` (each with any arguments).
+std::vector<sock_filter> denying(const char* arch, const std::set<std::string>& denied) {
+  std::vector<policy::FilterRule> rules;
+  for (const auto& name : denied) {
+    if (analysis::SyscallNames(arch).number(name)) rules.push_back({name, SECCOMP_RET_KILL_PROCESS, {}});
+  }
+  auto program = policy::compile_rules(arch, SECCOMP_RET_ALLOW, rules);
+  EXPECT_TRUE(program) << program.error().message;
+  return program ? *program : std::vector<sock_filter>{};
+}
+
+/// Each route is a class of ways in: a profile that denies all of them but one leaves a
+/// CVE that needs the route open, whichever one it keeps; denying all of them (and the
+/// multiplexers and ring that make them) blocks it.
+class EachRoute : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EachRoute, OneWayLeftOpenLeavesTheCveOpen) {
+  const auto& table = cve::KernelCves::table();
+  const std::string name = GetParam();
+  const cve::KernelCve* user = nullptr;
+  for (const auto& entry : table.cves()) {
+    for (const auto& need : entry.needs) {
+      if (need.route == name && need.any_of.size() == table.route(name)->any_of.size() && user == nullptr) user = &entry;
+    }
+  }
+  ASSERT_NE(user, nullptr) << "no CVE uses the route " << name << " as a step of its own";
+  std::set<std::string> every;
+  for (const auto& call : table.route(name)->any_of) {
+    every.insert(call.syscall);
+    for (const auto& [multiplexer, number] : table.multiplexed(call.syscall)) every.insert(multiplexer);
+    if (auto ring = table.ring_for(call.syscall)) every.insert(*ring);
+  }
+  for (const char* arch : {"x86_64", "arm"}) {
+    if (!user->arches.empty() && std::find(user->arches.begin(), user->arches.end(), arch) == user->arches.end()) {
+      continue;
+    }
+    const auto all_denied = cve::check_cves(table, denying(arch, every), arch, cve::Context::Root);
+    const auto* blocked = verdict_of(all_denied, user->id);
+    ASSERT_NE(blocked, nullptr) << user->id << " on " << arch;
+    EXPECT_TRUE(blocked->blocked) << name << ", " << user->id << " on " << arch << ": " << blocked->reason;
+    for (const auto& kept : every) {
+      if (!analysis::SyscallNames(arch).number(kept)) continue;
+      std::set<std::string> others = every;
+      others.erase(kept);
+      const auto one_left = cve::check_cves(table, denying(arch, others), arch, cve::Context::Root);
+      EXPECT_FALSE(verdict_of(one_left, user->id)->blocked)
+          << name << ": " << user->id << " on " << arch << " with only " << kept << " left";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(KernelCves, EachRoute, ::testing::ValuesIn([] {
+                           std::vector<std::string> names;
+                           for (const auto& [name, route] : cve::KernelCves::table().routes()) names.push_back(name);
+                           return names;
+                         }()));
+
+TEST(CveCheck, AnUnprivilegedCallerNeedsAUserNamespaceForCapabilities) {
+  const auto& table = cve::KernelCves::table();
+  // socket with any arguments, clone without CLONE_NEWUSER, no unshare, clone3 or setns.
+  policy::Profile p = daemon_profile(true);
+  p.syscalls.erase(std::remove_if(p.syscalls.begin(), p.syscalls.end(), [](const auto& s) { return s.name == "clone"; }),
+                   p.syscalls.end());
+  p.syscalls.push_back({56, "clone", {{{0, {0x3d0f00}}}}});
+  auto pinned = policy::compile_filter(p, policy::DenyAction::Kill);
+  p.syscalls.push_back({272, "unshare", {}});
+  auto with_unshare = policy::compile_filter(p, policy::DenyAction::Kill);
+  ASSERT_TRUE(pinned && with_unshare);
+  const auto unprivileged = cve::check_cves(table, pinned->program, "x86_64", cve::Context::Unprivileged);
+  const auto root = cve::check_cves(table, pinned->program, "x86_64", cve::Context::Root);
+  // AF_PACKET needs CAP_NET_RAW: blocked for an unprivileged caller that cannot get a
+  // user namespace, open for root.
+  const auto* packet = verdict_of(unprivileged, "CVE-2016-8655");
+  ASSERT_NE(packet, nullptr);
+  EXPECT_TRUE(packet->blocked);
+  EXPECT_NE(packet->reason.find("user_namespace"), std::string::npos) << packet->reason;
+  EXPECT_FALSE(verdict_of(root, "CVE-2016-8655")->blocked);
+  EXPECT_FALSE(verdict_of(cve::check_cves(table, with_unshare->program, "x86_64", cve::Context::Unprivileged),
+                          "CVE-2016-8655")
+                   ->blocked);
+  // NFC needs CAP_NET_RAW of the initial namespace: out of an unprivileged caller's reach.
+  EXPECT_EQ(verdict_of(unprivileged, "CVE-2021-23134"), nullptr);
+  EXPECT_NE(std::find(unprivileged.out_of_context.begin(), unprivileged.out_of_context.end(), "CVE-2021-23134"),
+            unprivileged.out_of_context.end());
+  EXPECT_NE(verdict_of(root, "CVE-2021-23134"), nullptr);
+  EXPECT_TRUE(root.out_of_context.empty());
+  // A traced clone3 does not prove a user namespace was made.
+  const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  auto report = cve::check_cves(table, allow_all, "x86_64", cve::Context::Unprivileged);
+  enforce::TracedCall clone3 = traced("clone3", {0x7ffc0000, 88, 0});
+  cve::mark_made_by_run(report, table,
+                        {traced("socket", {17, 3, 0}), traced("setsockopt", {3, 263, 10}),
+                         traced("setsockopt", {3, 263, 5}), clone3});
+  EXPECT_FALSE(verdict_of(report, "CVE-2016-8655")->made_by_run);
+  cve::mark_made_by_run(report, table,
+                        {traced("socket", {17, 3, 0}), traced("setsockopt", {3, 263, 10}),
+                         traced("setsockopt", {3, 263, 5}), traced("unshare", {0x10000000})});
+  EXPECT_TRUE(verdict_of(report, "CVE-2016-8655")->made_by_run);
+}
+
+TEST(CveCheck, FlagsAndTypesAreComparedUnderTheirMasks) {
+  const auto& table = cve::KernelCves::table();
+  // DCCP over IPv6 with SOCK_CLOEXEC: the type is still SOCK_DCCP.
+  policy::Profile p = daemon_profile(false);
+  p.syscalls.back().rules = {{{0, {10}}, {1, {6 | 0x80000}}}};
+  auto dccp = policy::compile_filter(p, policy::DenyAction::Kill);
+  p.syscalls.back().rules = {{{0, {10}}, {1, {1 | 0x80000}}}};
+  auto tcp = policy::compile_filter(p, policy::DenyAction::Kill);
+  ASSERT_TRUE(dccp && tcp);
+  EXPECT_FALSE(verdict_of(cve::check_cves(table, dccp->program, "x86_64", cve::Context::Root), "CVE-2017-6074")->blocked);
+  EXPECT_TRUE(verdict_of(cve::check_cves(table, tcp->program, "x86_64", cve::Context::Root), "CVE-2017-6074")->blocked);
+}
+
+TEST(CveCheck, ARingMakesItsOperationsWithAnyArguments) {
+  const auto& table = cve::KernelCves::table();
+  policy::Profile p = daemon_profile(false);  // socket pinned to AF_INET
+  auto without = policy::compile_filter(p, policy::DenyAction::Kill);
+  p.syscalls.push_back({425, "io_uring_setup", {}});
+  auto with = policy::compile_filter(p, policy::DenyAction::Kill);
+  ASSERT_TRUE(without && with);
+  EXPECT_TRUE(verdict_of(cve::check_cves(table, without->program, "x86_64", cve::Context::Root), "CVE-2016-8655")->blocked);
+  const auto report = cve::check_cves(table, with->program, "x86_64", cve::Context::Root);
+  const auto* open = verdict_of(report, "CVE-2016-8655");
+  EXPECT_FALSE(open->blocked);
+  EXPECT_NE(open->reason.find("io_uring_setup"), std::string::npos) << open->reason;
 }
 
 TEST(CveCheck, TheCommandReportsJsonAndComparisons) {

@@ -45,11 +45,13 @@ struct Alternative {
 };
 
 /// The ways to make one needed step on `arch`: each listed call the architecture has,
-/// and each through a multiplexer it has.
+/// each through a multiplexer it has, and a ring that can make one of them.
 std::vector<Alternative> alternatives(const KernelCves& table, const Need& need, const std::string& arch,
                                       const analysis::SyscallNames& names) {
   std::vector<Alternative> out;
+  std::vector<std::string> by_ring;
   for (const CallNeed& call : need.any_of) {
+    if (table.ring_for(call.syscall)) by_ring.push_back(call.syscall);
     auto conditions = conditions_on(call, arch);
     if (auto nr = names.number(call.syscall)) {
       out.push_back({describe(call.syscall, conditions), call.syscall, static_cast<uint32_t>(*nr), conditions});
@@ -68,8 +70,18 @@ std::vector<Alternative> alternatives(const KernelCves& table, const Need& need,
                      static_cast<uint32_t>(*nr), {selects}});
     }
   }
+  if (!by_ring.empty()) {
+    const std::string ring = *table.ring_for(by_ring.front());
+    if (auto nr = names.number(ring)) {
+      out.push_back({fmt::format("{} (a ring making {})", ring, fmt::join(by_ring, ", ")), ring,
+                     static_cast<uint32_t>(*nr), {}});
+    }
+  }
   return out;
 }
+
+/// "user_namespace: " before the alternatives of a step that is a route.
+std::string step_label(const Need& need) { return need.route.empty() ? "" : need.route + ": "; }
 
 /// Whether traced `call` satisfies every condition (an argument it does not give does not).
 bool satisfies(const enforce::TracedCall& call, const std::vector<enforce::ArgumentCondition>& conditions) {
@@ -96,9 +108,11 @@ size_t CveReport::made_by_run() const {
       std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.made_by_run; }));
 }
 
-CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch) {
+CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch,
+                     Context context) {
   CveReport report;
   report.arch = arch;
+  report.context = context;
   const analysis::SyscallNames names(arch);
   const uint32_t audit_arch = seccomp_arch_resolve_name(arch.c_str());
   const bool big_endian = enforce::big_endian_arch(arch);
@@ -107,10 +121,15 @@ CveReport check_cves(const KernelCves& table, std::span<const sock_filter> progr
       report.not_applicable.push_back(cve.id);
       continue;
     }
+    const auto steps = table.steps_in(cve, context);
+    if (!steps) {
+      report.out_of_context.push_back(cve.id);
+      continue;
+    }
     CveVerdict verdict{cve.id, false, ""};
     std::vector<std::string> allowed;
     bool applicable = true;
-    for (const Need& need : cve.needs) {
+    for (const Need& need : *steps) {
       const auto ways = alternatives(table, need, arch, names);
       if (ways.empty()) {
         applicable = false;  // no syscall the trigger needs exists here
@@ -129,7 +148,7 @@ CveReport check_cves(const KernelCves& table, std::span<const sock_filter> progr
         verdict.blocked = true;
         std::vector<std::string> all;
         for (const Alternative& way : ways) all.push_back(way.description);
-        verdict.reason = "denies " + fmt::format("{}", fmt::join(all, "; "));
+        verdict.reason = "denies " + step_label(need) + fmt::format("{}", fmt::join(all, "; "));
       }
     }
     if (!applicable) {
@@ -146,14 +165,15 @@ void mark_made_by_run(CveReport& report, const KernelCves& table, const std::vec
   auto made = [&](const CallNeed& need) {
     const auto conditions = conditions_on(need, report.arch);
     return std::any_of(calls.begin(), calls.end(), [&](const enforce::TracedCall& call) {
-      return call.name == need.syscall && !failed(call) && satisfies(call, conditions);
+      return need.trace_proves && call.name == need.syscall && !failed(call) && satisfies(call, conditions);
     });
   };
   for (CveVerdict& verdict : report.verdicts) {
     const auto cve = std::find_if(table.cves().begin(), table.cves().end(),
                                   [&](const KernelCve& c) { return c.id == verdict.id; });
     if (cve == table.cves().end()) continue;
-    verdict.made_by_run = std::all_of(cve->needs.begin(), cve->needs.end(), [&](const Need& need) {
+    const auto steps = table.steps_in(*cve, report.context);
+    verdict.made_by_run = steps && std::all_of(steps->begin(), steps->end(), [&](const Need& need) {
       return std::any_of(need.any_of.begin(), need.any_of.end(), made);
     });
   }

@@ -27,18 +27,23 @@ struct CveVerdict {
 
 struct CveReport {
   std::string arch;
-  std::vector<CveVerdict> verdicts;  ///< the CVEs that apply to the architecture
+  Context context = Context::Unprivileged;
+  std::vector<CveVerdict> verdicts;  ///< the CVEs that apply to the architecture and context
   /// CVEs left out: for another architecture, or needing a syscall it does not have.
   std::vector<std::string> not_applicable;
+  /// CVEs the context cannot reach whatever the profile: they need capabilities only the
+  /// initial namespace grants, and the context is unprivileged.
+  std::vector<std::string> out_of_context;
   size_t blocked() const;
   size_t made_by_run() const;
 };
 
 /// The verdict on every CVE of `table` for `program`, a filter for `arch` (libseccomp's
-/// name). A needed call also counts as made through a multiplexer (socketcall, ipc) where
-/// the architecture has one: the multiplexed call's arguments are in memory, beyond a
-/// filter's reach.
-CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch);
+/// name), run in `context`. A needed call also counts as made through a multiplexer
+/// (socketcall, ipc) where the architecture has one, and through io_uring where the
+/// ring can make it: the arguments are in memory, beyond a filter's reach.
+CveReport check_cves(const KernelCves& table, std::span<const sock_filter> program, const std::string& arch,
+                     Context context);
 
 /// Marks the verdicts whose trigger a traced run of the program makes itself: each needed
 /// step made by a direct call with the needed argument values. A call through a
