@@ -95,5 +95,52 @@ TEST(LibraryValues, AProgramSettingItsCapabilitiesWithLibcapRunsUnderItsOwnProfi
                                     "capabilities set");
 }
 
+// getaddrinfo's results are AF_INET or AF_INET6: `socket(rp->ai_family, …)` over the
+// result list gets a rule with those families (without the model, socket is allowed with
+// any arguments), and the traced run replays allowed.
+TEST(LibraryValues, TheFamilyOfAGetaddrinfoResultIsPinned) {
+  const std::string probe = std::string(SYSFENCE_PROBE_DIR) + "/getaddrinfo_probe";
+  expect_runs_under_its_own_profile(probe, "libc.so", "socket", "sockets opened");
+  testing::TempDir dir;
+  const std::string profile = (dir.path() / "probe.json").string();
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", probe, "--no-cache", "--accept-unresolved", "-o", profile}).status,
+            0);
+  const auto json = nlohmann::json::parse(std::ifstream(profile));
+  bool found = false;
+  for (const auto& s : json["syscalls"]) {
+    if (s["name"] != "socket") continue;
+    found = true;
+    ASSERT_FALSE(s["rules"].empty()) << "socket is allowed with any arguments";
+    // The probe's site: the family from the result list, the type and protocol unknown.
+    // (glibc's own lookups add AF_UNIX for nscd and AF_NETLINK for the interface check,
+    // and two sites whose family comes from its internal lists.)
+    bool from_results = false;
+    for (const auto& rule : s["rules"]) {
+      if (!rule["args"].contains("0")) continue;
+      const auto families = rule["args"]["0"].get<std::set<uint64_t>>();
+      from_results |= families == std::set<uint64_t>{2, 10} && rule["args"].size() == 1;
+      for (uint64_t family : families) {
+        EXPECT_TRUE(family == 1 || family == 2 || family == 10 || family == 16) << family;
+      }
+    }
+    EXPECT_TRUE(from_results) << s.dump();
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(LibraryValues, TheGetaddrinfoResultModelReadsFieldsByAbi) {
+  const auto& table = LibraryValues::table();
+  const auto* model = table.result_of("getaddrinfo");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->argument, 3);
+  const auto family = table.read_object(model->object, 4, 4, 8);
+  ASSERT_TRUE(family.is_constants());
+  EXPECT_EQ(std::vector<uint64_t>(family.begin(), family.end()), (std::vector<uint64_t>{2, 10}));
+  EXPECT_EQ(table.read_object(model->object, 40, 8, 8), analysis::Value::library_object(model->object));
+  EXPECT_EQ(table.read_object(model->object, 28, 4, 4), analysis::Value::library_object(model->object));
+  EXPECT_TRUE(table.read_object(model->object, 28, 8, 8).is_unknown());  // ai_addr on 64-bit: not modelled
+  EXPECT_TRUE(table.read_object(model->object, 8, 4, 8).is_unknown());   // ai_socktype follows the hints
+}
+
 }  // namespace
 }  // namespace sysfence

@@ -20,7 +20,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 8;
+constexpr uint32_t kFormatVersion = 9;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -63,6 +63,7 @@ class Writer {
         break;
       case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
+      case Value::Kind::LibraryObject: u8(v.library_object()); break;
     }
   }
   void field(const Value::FieldRef& f) {
@@ -137,6 +138,7 @@ class Reader {
       }
       case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));
+      case Value::Kind::LibraryObject: return Value::library_object(static_cast<uint8_t>(u8()));
       default: return fail();
     }
   }

@@ -367,6 +367,11 @@ class FunctionAnalyzer::Run {
   Value load(const State& s, const Transfer& t) const {
     if (t.src != arch::kNoReg) {
       const Value& base = s.regs[t.src];
+      if (base.kind() == Value::Kind::LibraryObject) {
+        const Value field = LibraryValues::table().read_object(base.library_object(), t.imm, t.width,
+                                                               static_cast<uint8_t>(c_.pointer_size));
+        return t.sign_extend ? field.sign_extend(8 * t.width, bits_) : field;
+      }
       if (base.kind() == Value::Kind::Global && !base.global_through() && base.global_width() == c_.pointer_size) {
         return Value::global(base.global_address(), t.width, true, t.imm, t.sign_extend);  // glibc: xidcmd->syscall_no
       }
@@ -495,6 +500,18 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  /// A call of a function a result model describes (getaddrinfo) given the address of a
+  /// stack slot: the slot holds a pointer to the object the model describes afterwards.
+  /// Any other stack object's slots are left as they were (README: assumptions).
+  void apply_result(State& s, uint64_t target) const {
+    auto result = o_.results_.find(o_.backend_.code_pointer(target).address);
+    if (result == o_.results_.end() || result->second->argument >= c_.call_args.size()) return;
+    const Value out = s.regs[c_.call_args[result->second->argument]];
+    if (out.kind() != Value::Kind::Stack) return;
+    write_slot(s, out.stack_offset(), static_cast<uint8_t>(c_.pointer_size),
+               Value::library_object(result->second->object));
+  }
+
   void clobber(State& s, const std::vector<Reg>& regs) {
     for (Reg r : regs) s.regs[r] = Value::unknown();
   }
@@ -538,7 +555,10 @@ class FunctionAnalyzer::Run {
         case Flow::Call:
         case Flow::IndirectCall:
           if (recording_) record_call(s, insn, false);
-          if (insn.flow == Flow::Call && insn.target) apply_fill(s, *insn.target);
+          if (insn.flow == Flow::Call && insn.target) {
+            apply_fill(s, *insn.target);
+            apply_result(s, *insn.target);
+          }
           clobber(s, c_.call_clobbered);
           if (calls_no_return(insn, i)) {
             s.reached = false;
@@ -940,6 +960,7 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       functions_(module.functions),
       stubs_(module.stubs),
       fills_(module.fills),
+      results_(module.results),
       returns_(module.returns) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "analysis/function_facts.h"
+#include "analysis/library_values.h"
 #include "analysis/memory_view.h"
 #include "arch/arch.h"
 #include "cfg/function_index.h"
@@ -55,6 +56,9 @@ struct ModuleCode {
   const std::unordered_map<uint64_t, arch::PltStub>& stubs;  ///< by stub address
   /// The code addresses (functions and PLT stubs) of the module's fill functions.
   const std::unordered_map<uint64_t, const FillFunction*>& fills;
+  /// The code addresses (functions and PLT stubs) of functions a result model describes
+  /// (LibraryValues: getaddrinfo).
+  const std::unordered_map<uint64_t, const ResultModel*>& results;
   ReturnsMemo& returns;
 };
 
@@ -78,6 +82,7 @@ class FunctionAnalyzer {
   const cfg::FunctionIndex& functions_;
   const std::unordered_map<uint64_t, arch::PltStub>& stubs_;
   const std::unordered_map<uint64_t, const FillFunction*>& fills_;
+  const std::unordered_map<uint64_t, const ResultModel*>& results_;
   ReturnsMemo& returns_;
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.

@@ -26,6 +26,42 @@ Result<LibraryValues> LibraryValues::parse(const nlohmann::json& json, const std
       }
       out.models_.push_back(std::move(model));
     }
+    const nlohmann::json objects = json.value("objects", nlohmann::json::array());
+    auto object_named = [&](const std::string& name) -> std::optional<uint8_t> {
+      for (size_t i = 0; i < objects.size(); ++i) {
+        if (objects[i].at("name") == name) return static_cast<uint8_t>(i);
+      }
+      return std::nullopt;
+    };
+    for (const auto& object : objects) {
+      ObjectLayout layout{object.at("name").get<std::string>(), {}};
+      for (const auto& f : object.at("fields")) {
+        ObjectField field;
+        const auto offsets = f.at("offset").get<std::vector<uint32_t>>();
+        if (offsets.size() != 2) return Error{fmt::format("{}: {}: \"offset\" is [32-bit, 64-bit]", file, layout.name)};
+        field.offset_32 = offsets[0];
+        field.offset_64 = offsets[1];
+        field.width = f.at("width").is_string() ? 0 : f.at("width").get<uint8_t>();
+        if (f.contains("object")) {
+          field.object = object_named(f["object"].get<std::string>());
+          if (!field.object) return Error{fmt::format("{}: {}: no object {}", file, layout.name, f["object"].dump())};
+        } else {
+          field.values = f.at("values").get<std::vector<uint64_t>>();
+        }
+        layout.fields.push_back(std::move(field));
+      }
+      out.objects_.push_back(std::move(layout));
+    }
+    for (const auto& result : json.value("results", nlohmann::json::array())) {
+      ResultModel model{result.at("function").get<std::string>(), result.at("argument").get<uint8_t>(), 0};
+      if (!result.contains("checked")) {
+        return Error{fmt::format("{}: result model of {} does not say what it was checked against", file, model.function)};
+      }
+      const auto object = object_named(result.at("object").get<std::string>());
+      if (!object) return Error{fmt::format("{}: {}: no object {}", file, model.function, result["object"].dump())};
+      model.object = *object;
+      out.results_.push_back(std::move(model));
+    }
   } catch (const nlohmann::json::exception& e) {
     return Error{fmt::format("{}: {}", file, e.what())};
   }
@@ -44,6 +80,26 @@ const LibraryValueModel* LibraryValues::model_for(std::string_view soname) const
     if (model.soname == soname) return &model;
   }
   return nullptr;
+}
+
+const ResultModel* LibraryValues::result_of(std::string_view function) const {
+  for (const ResultModel& model : results_) {
+    if (model.function == function) return &model;
+  }
+  return nullptr;
+}
+
+Value LibraryValues::read_object(uint8_t object, int64_t offset, uint8_t width, uint8_t pointer_size) const {
+  if (object >= objects_.size()) return Value::unknown();
+  for (const ObjectField& field : objects_[object].fields) {
+    if (offset != (pointer_size == 8 ? field.offset_64 : field.offset_32)) continue;
+    if (field.object) return width == pointer_size ? Value::library_object(*field.object) : Value::unknown();
+    if (width != field.width) return Value::unknown();
+    Value out = Value::constant(field.values.front());
+    for (uint64_t v : field.values) out = out.join(Value::constant(v));
+    return out;
+  }
+  return Value::unknown();
 }
 
 }  // namespace sysfence::analysis

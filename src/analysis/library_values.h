@@ -3,15 +3,19 @@
 /// where the value analysis cannot see it. libseccomp looks the seccomp syscall's number
 /// up by name in its tables at run time, keeps it in a global and calls syscall() with
 /// it; the model says that argument is the seccomp number. A model fills in only an
-/// argument the analysis does not know at a call site inside that library.
+/// argument the analysis does not know at a call site inside that library. Result models
+/// say what a function leaves behind a pointer argument: getaddrinfo's result list, whose
+/// ai_family is AF_INET or AF_INET6, so `socket(ai->ai_family, …)` pins the family.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/value.h"
 #include "util/result.h"
 
 namespace sysfence::analysis {
@@ -29,6 +33,28 @@ struct LibraryValueModel {
   std::vector<ModelledArgument> arguments;
 };
 
+/// A field of an object a result model describes: the values it can hold, or, `object`
+/// set, a pointer to another such object (a list's next).
+struct ObjectField {
+  uint32_t offset_32 = 0;
+  uint32_t offset_64 = 0;
+  uint8_t width = 0;  ///< 0: a pointer
+  std::vector<uint64_t> values;
+  std::optional<uint8_t> object;
+};
+
+struct ObjectLayout {
+  std::string name;
+  std::vector<ObjectField> fields;
+};
+
+/// `function` stores through its argument `argument` a pointer to an `object`.
+struct ResultModel {
+  std::string function;
+  uint8_t argument = 0;
+  uint8_t object = 0;
+};
+
 class LibraryValues {
  public:
   /// The compiled-in models (data/library_values.json), parsed once.
@@ -38,9 +64,16 @@ class LibraryValues {
 
   /// The model of the library with this soname, if any.
   const LibraryValueModel* model_for(std::string_view soname) const;
+  /// The result model of the function with this symbol name, if any.
+  const ResultModel* result_of(std::string_view function) const;
+  /// What a load of `width` bytes at `offset` of an `object` gives with pointers of
+  /// `pointer_size` bytes: the field's values, a pointer to another object, or unknown.
+  Value read_object(uint8_t object, int64_t offset, uint8_t width, uint8_t pointer_size) const;
 
  private:
   std::vector<LibraryValueModel> models_;
+  std::vector<ResultModel> results_;
+  std::vector<ObjectLayout> objects_;
 };
 
 }  // namespace sysfence::analysis

@@ -82,12 +82,16 @@ struct ModuleContext {
         const ExecFunction* modelled = ExecCalls::table().function(s.name);
         if (modelled != nullptr) exec_functions.emplace(backend.code_pointer(s.value).address, modelled);
         if (const FillFunction* fill = FillFunction::named(s.name)) fills.emplace(backend.code_pointer(s.value).address, fill);
+        if (const ResultModel* r = LibraryValues::table().result_of(s.name)) {
+          results.emplace(backend.code_pointer(s.value).address, r);
+        }
       }
     }
     const auto& dynamic = m.elf().dynamic_symbols();
     for (const arch::PltStub& stub : m.plt_stubs) {
       if (stub.resolver || stub.symbol >= dynamic.size()) continue;
       if (const FillFunction* fill = FillFunction::named(dynamic[stub.symbol].name)) fills.emplace(stub.address, fill);
+      if (const ResultModel* r = LibraryValues::table().result_of(dynamic[stub.symbol].name)) results.emplace(stub.address, r);
     }
   }
   const program::Module& module;
@@ -110,6 +114,8 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
   /// Code addresses (functions, PLT stubs) of the fill functions (FillFunction).
   std::unordered_map<uint64_t, const FillFunction*> fills;
+  /// Code addresses (functions, PLT stubs) of the functions a result model describes.
+  std::unordered_map<uint64_t, const ResultModel*> results;
   /// Which of the module's functions never return (FunctionAnalyzer::may_return).
   mutable ReturnsMemo returns;
   /// The module's soname, or its file name when it has none (an executable).
@@ -495,7 +501,7 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.returns});
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.returns});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;

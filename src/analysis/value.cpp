@@ -67,6 +67,13 @@ Value Value::field(FieldRef f) {
 
 Value::FieldRef Value::field_at(int i) const { return unpack(values_[i]); }
 
+Value Value::library_object(uint8_t object) {
+  Value out;
+  out.kind_ = Kind::LibraryObject;
+  out.values_[0] = object;
+  return out;
+}
+
 Value Value::global(uint64_t address, uint8_t width, bool through, int64_t offset, bool sign_extended) {
   Value out;
   out.kind_ = Kind::Global;
@@ -291,6 +298,7 @@ std::string Value::to_string() const {
                               : fmt::format("[{:#x}]:{}", global_address(), global_width());
     case Kind::Stack: return fmt::format("sp{:+#x}", stack_offset());
     case Kind::Import: return fmt::format("import#{}", import_symbol());
+    case Kind::LibraryObject: return fmt::format("object#{}", library_object());
   }
   return "?";
 }

@@ -14,7 +14,7 @@ namespace sysfence::analysis {
 
 class Value {
  public:
-  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import, Fields, Global };
+  enum class Kind : uint8_t { Unknown, Constants, Parameter, Stack, Import, Fields, Global, LibraryObject };
   /// Constant sets beyond this size become Unknown (keeps values small and joins finite).
   static constexpr int kMaxConstants = 8;
   /// A mask with at most this many bits turns any value into the set of its subsets.
@@ -47,6 +47,10 @@ class Value {
   static Value global(uint64_t address, uint8_t width, bool through = false, int64_t offset = 0,
                       bool sign_extended = false);
 
+  /// A pointer to an object a library function handed back whose layout a result model
+  /// describes (getaddrinfo's `struct addrinfo`): number `object` of LibraryValues.
+  static Value library_object(uint8_t object);
+
   Kind kind() const { return kind_; }
   bool is_unknown() const { return kind_ == Kind::Unknown; }
   bool is_constants() const { return kind_ == Kind::Constants; }
@@ -70,6 +74,7 @@ class Value {
   /// Whether the field read is sign-extended from global_width() bytes (AArch64 `ldrsw`).
   bool global_sign_extended() const { return values_[2] != 0; }
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
+  uint8_t library_object() const { return static_cast<uint8_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
   /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
   /// then, when sign_extended_from() is not 0, sign-extended from that many bits.
