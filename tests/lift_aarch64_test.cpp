@@ -56,9 +56,13 @@ std::string show(const Transfer& t) {
     case Transfer::Op::AndImm:
       return fmt::format("{} = {} & {:#x}", dst, reg_name(t.src), imm);
     case Transfer::Op::AddReg:
-      return fmt::format("{} = {} + {}", dst, reg_name(t.src), reg_name(t.src2));
+      return fmt::format("{} = {} + {}{}", dst, reg_name(t.src), reg_name(t.src2),
+                         t.width != 0 ? fmt::format(" mod 2^{}", 8 * t.width) : "");
     case Transfer::Op::OrReg:
       return fmt::format("{} = {} | {}", dst, reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::ShlImm:
+      return fmt::format("{} = {} << {}{}", dst, reg_name(t.src), t.imm,
+                         t.width != 0 ? fmt::format(" mod 2^{}", 8 * t.width) : "");
     case Transfer::Op::Load:
       return fmt::format("{} = {}load{} [{}]", dst, t.sign_extend ? "s" : "", t.width, address(t.src, t.imm));
     case Transfer::Op::Store:
@@ -150,6 +154,9 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
           break;
         case Transfer::Op::OrReg:
           regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) | *src(t.src2)) : std::nullopt;
+          break;
+        case Transfer::Op::ShlImm:
+          regs[t.dst] = src(t.src) ? std::optional(*src(t.src) << imm) : std::nullopt;
           break;
         case Transfer::Op::SignExtend:
           regs[t.dst] = src(t.src) ? std::optional(static_cast<uint64_t>(static_cast<int64_t>(
@@ -299,9 +306,17 @@ TEST_F(LiftAArch64, AddAndSubtract) {
   EXPECT_EQ(transfers_of(0x3100043f), Shown{});                                          // cmn w1, #1
   EXPECT_EQ(transfers_of(0xeb02003f), Shown{});                                          // cmp x1, x2
   EXPECT_EQ(transfers_of(0x8b020020), (Shown{"x0 = x1 + x2"}));                          // add x0, x1, x2
-  EXPECT_EQ(transfers_of(0x0b020020), (Shown{"x0 = x1 + x2", "x0 = x0 & 0xffffffff"}));  // add w0, w1, w2
+  // add w0, w1, w2: the sum wraps at 32 bits (glibc's tcsetattr adds TCSETS to its argument)
+  EXPECT_EQ(transfers_of(0x0b020020), (Shown{"x0 = x1 + x2 mod 2^32", "x0 = x0 & 0xffffffff"}));
   EXPECT_EQ(transfers_of(0x8b020c20), (Shown{"x0 = ?"}));  // add x0, x1, x2, lsl #3
   EXPECT_EQ(transfers_of(0xcb020020), (Shown{"x0 = ?"}));  // sub x0, x1, x2
+}
+
+TEST_F(LiftAArch64, ShiftsByAConstant) {
+  // libsystemd's raw_clone flags: `lsl w1, w19, #15` moves FORK_NEW_USERNS to CLONE_NEWUSER.
+  EXPECT_EQ(transfers_of(0x53114261), (Shown{"x1 = x19 << 15 mod 2^32", "x1 = x1 & 0xffffffff"}));
+  EXPECT_EQ(transfers_of(0xd37df041), (Shown{"x1 = x2 << 3"}));  // lsl x1, x2, #3
+  EXPECT_EQ(transfers_of(0x1ac32041), (Shown{"x1 = ?"}));        // lsl w1, w2, w3: by a register
 }
 
 TEST_F(LiftAArch64, AdrpAddLdrAndAdr) {
@@ -474,7 +489,7 @@ TEST_F(LiftAArch64, UnmodelledInstructionsClobberWhatTheyWrite) {
   EXPECT_EQ(transfers_of(0xd51bd041), Shown{});            // msr tpidr_el0, x1: writes no general register
   EXPECT_EQ(transfers_of(0x9a820020), (Shown{"x0 = ?"}));  // csel x0, x1, x2, eq
   EXPECT_EQ(transfers_of(0x9b027c23), (Shown{"x3 = ?"}));  // mul x3, x1, x2
-  EXPECT_EQ(transfers_of(0x531d7024), (Shown{"x4 = ?"}));  // lsl w4, w1, #3
+  EXPECT_EQ(transfers_of(0x9ac22024), (Shown{"x4 = ?"}));  // lsl x4, x1, x2 (by a register)
   EXPECT_EQ(transfers_of(0x93442c65), (Shown{"x5 = ?"}));  // sbfx x5, x3, #4, #8 (of sbfm, only sxtb/h/w are modelled)
   EXPECT_EQ(transfers_of(0x7a431800), Shown{});            // ccmp w0, #3, #0, ne: flags only
   EXPECT_EQ(transfers_of(0x9e660006), (Shown{"x6 = ?"}));  // fmov x6, d0

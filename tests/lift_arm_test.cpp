@@ -55,6 +55,7 @@ std::string describe(const Transfer& t) {
     case Transfer::Op::AndImm: return fmt::format("{} = {} & {:#x}", dst, src, t.imm);
     case Transfer::Op::AddReg: return fmt::format("{} = {} + {}", dst, src, reg_name(t.src2));
     case Transfer::Op::OrReg: return fmt::format("{} = {} | {}", dst, src, reg_name(t.src2));
+    case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", dst, src, t.imm);
     case Transfer::Op::Load: {
       const std::string width = fmt::format("{}{}", t.width, t.sign_extend ? "s" : "");
       if (t.src == kNoReg) return fmt::format("{} = load{} [{:#x}]", dst, width, t.imm);
@@ -139,6 +140,9 @@ void run(const LiftedInsn& insn, Registers& regs) {
         break;
       case Transfer::Op::OrReg:
         if (value(t.src) && value(t.src2)) result = *value(t.src) | *value(t.src2);
+        break;
+      case Transfer::Op::ShlImm:
+        if (value(t.src)) result = static_cast<uint32_t>(*value(t.src) << t.imm);
         break;
       case Transfer::Op::Store:
       case Transfer::Op::Forget:
@@ -288,6 +292,28 @@ TEST_F(ArmLift, MovwMovtBuildAConstantInBothSets) {
     ASSERT_TRUE(regs[0]);
     EXPECT_EQ(*regs[0], 0x12345678u);
   }
+}
+
+TEST_F(ArmLift, ShiftsByAConstant) {
+  const Bytes thumb = {
+      0x4f, 0xea, 0xc3, 0x31,  // mov.w r1, r3, lsl #15 (lsl.w)
+  };
+  const Bytes arm = {
+      0x83, 0x17, 0xa0, 0xe1,  // lsl r1, r3, #15
+      0x13, 0x12, 0xa0, 0xe1,  // lsl r1, r3, r2: by a register
+  };
+  const auto t = lift_all(thumb, 0x10000, true);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(transfers(t[0]), (Strings{"r1 = r3 << 15"}));
+  const auto a = lift_all(arm, 0x10000, false);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(transfers(a[0]), (Strings{"r1 = r3 << 15"}));
+  EXPECT_EQ(transfers(a[1]), (Strings{"r1 = ?"}));
+  Registers regs;
+  regs[3] = 0x2000;  // libsystemd's FORK_NEW_USERNS, moved to CLONE_NEWUSER
+  run(a[0], regs);
+  ASSERT_TRUE(regs[1]);
+  EXPECT_EQ(*regs[1], 0x10000000u);
 }
 
 // DESIGN.md hard case: literal pools. Thumb reads Align(pc, 4), pc being address + 4.

@@ -45,6 +45,7 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = {} + {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::OrReg:
       return fmt::format("{} = {} | {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", reg_name(t.dst), reg_name(t.src), t.imm);
     case Transfer::Op::Load:
       return fmt::format("{} = load{}{} [{} + {}]", reg_name(t.dst), t.width, t.sign_extend ? "s" : "",
                          reg_name(t.src), t.imm);
@@ -201,6 +202,15 @@ TEST_P(MipsLiftTest, MipsMovesAndRegisterAdds) {
   };
   const Lines expected[] = {{"a0 = s0 + 0"}, {"a1 = s1 + 0"}, {"a2 = s2 + 0"}, {"a3 = 0"}, {"t0 = s3 + 0"},
                             {"t1 = s4 + 0"}, {"gp = gp + t9"}, {"v0 = a0 + a1"}, {"v1 = a0 + 0"}};
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(show(at(w, i).transfers), expected[i]) << "word " << i;
+}
+
+TEST_P(MipsLiftTest, ShiftsByAConstant) {
+  const std::vector<uint32_t> w = {
+      0x00144bc0,  // sll	t1,s4,0xf
+      0x01544804,  // sllv	t1,s4,t2: by a register
+  };
+  const Lines expected[] = {{"t1 = s4 << 15"}, {"t1 = ?"}};
   for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(show(at(w, i).transfers), expected[i]) << "word " << i;
 }
 
@@ -434,6 +444,7 @@ std::array<std::optional<int64_t>, kRegisterCount> run(const MipsBackend& backen
         case Transfer::Op::OrReg:
           if (regs[t.src] && regs[t.src2]) v = wrap(*regs[t.src] | *regs[t.src2]);
           break;
+        case Transfer::Op::ShlImm: if (regs[t.src]) v = wrap(*regs[t.src] << t.imm); break;
         default: break;
       }
       if (t.dst != kNoReg) regs[t.dst] = v;

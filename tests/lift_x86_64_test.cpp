@@ -53,6 +53,19 @@ TEST_F(LiftX86_64, MovesAndTheSyscallInstruction) {
   EXPECT_EQ(sys.transfers[1].dst, kR11);
 }
 
+TEST_F(LiftX86_64, ShiftsByAConstant) {
+  auto shl32 = lift({0xc1, 0xe0, 0x0f});  // shl eax, 15
+  ASSERT_GE(shl32.transfers.size(), 1u);
+  expect(shl32.transfers[0], Transfer::Op::ShlImm, kRax, kRax, 15);
+  EXPECT_EQ(shl32.transfers[0].width, 4);
+  auto shl64 = lift({0x48, 0xc1, 0xe2, 0x03});  // shl rdx, 3
+  ASSERT_EQ(shl64.transfers.size(), 1u);
+  expect(shl64.transfers[0], Transfer::Op::ShlImm, kRdx, kRdx, 3);
+  auto by_cl = lift({0xd3, 0xe0});  // shl eax, cl
+  ASSERT_EQ(by_cl.transfers.size(), 1u);
+  EXPECT_EQ(by_cl.transfers[0].op, Transfer::Op::Clobber);
+}
+
 // The memory operand names the data an instruction reaches, modelled or not; not the
 // slot an indirect call goes through (the analysis loads that itself), nor TLS.
 TEST_F(LiftX86_64, MemoryOperandsNameTheDataReached) {

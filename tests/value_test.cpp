@@ -70,6 +70,44 @@ TEST(Value, ParametersCarryOffsetsOrBitsAndMasksIntoInstantiation) {
   EXPECT_TRUE(Value::parameter(1).sign_extend(8, 64).add(1, 32).is_unknown());
 }
 
+// libsystemd's safe_fork_full: `lsl w1, w19, #15; and w1, w1, #0x10000000; orr w1, w1,
+// #0x11` moves FORK_NEW_USERNS (bit 13) of its flags to CLONE_NEWUSER: the clone flags
+// follow what each caller passes instead of both outcomes.
+TEST(Value, ShiftedParametersKeepTheirCallersBits) {
+  const Value flags = Value::parameter(1)
+                          .bit_and(0xffffffff, 64)
+                          .shift_left(15, 32)
+                          .bit_and(0x10000000, 64)
+                          .bit_or(0x11, 64)
+                          .sign_extend(32, 64);
+  EXPECT_EQ(flags.kind(), Value::Kind::Parameter);
+  EXPECT_EQ(flags.left_shift(), 15);
+  auto passes = [](uint64_t v) { return [v](uint8_t) { return Value::constant(v); }; };
+  EXPECT_EQ(flags.substitute(passes(0x100), 64), Value::constant(0x11));                  // no FORK_NEW_USERNS
+  EXPECT_EQ(flags.substitute(passes(0x2000), 64), Value::constant(0x10000011));           // FORK_NEW_USERNS
+  EXPECT_EQ(flags.substitute(passes(0x2000 | 0x80), 64), Value::constant(0x10000011));  // other bits dropped
+  EXPECT_EQ(Value::constant(3).shift_left(4, 32), Value::constant(0x30));
+  EXPECT_EQ(Value::constant(0x80000001).shift_left(1, 32), Value::constant(2));  // wraps at the width
+  // A shifted parameter takes no addend, is no address, and a sign-extended one no shift.
+  EXPECT_TRUE(Value::parameter(0).shift_left(2, 64).add(1, 64).is_unknown());
+  EXPECT_FALSE(Value::parameter(0).shift_left(2, 64).is_plain_parameter());
+  EXPECT_TRUE(Value::parameter(0).is_plain_parameter());
+  EXPECT_TRUE(Value::parameter(0).sign_extend(32, 64).shift_left(1, 64).is_unknown());
+  EXPECT_TRUE(Value::unknown().shift_left(1, 64).is_unknown());
+  // Passed on through glibc's syscall(), whose argument is its plain parameter 1.
+  auto wrapper_gets = [&](uint8_t index) { return index == 1 ? flags : Value::unknown(); };
+  EXPECT_EQ(Value::parameter(1).substitute(wrapper_gets, 64), flags);
+  // Entered from code the analysis cannot see, the flags are still one of two values.
+  const Value either = flags.without_inputs(64);
+  ASSERT_TRUE(either.is_constants());
+  EXPECT_EQ(std::vector<uint64_t>(either.begin(), either.end()), (std::vector<uint64_t>{0x11, 0x10000011}));
+  EXPECT_TRUE(Value::parameter(0).without_inputs(64).is_unknown());
+  EXPECT_EQ(Value::constant(7).without_inputs(64), Value::constant(7));
+  // ((x | o) & m) | b = (x | o | b) & (m | b): an OR after a mask keeps the form.
+  const Value masked_or = Value::parameter(0).bit_and(0xff, 64).bit_or(0x100, 64);
+  EXPECT_EQ(masked_or.substitute(passes(0x1234), 64), Value::constant(0x134));
+}
+
 // glibc's __clone_internal: `flags = cl_args->flags | cl_args->exit_signal`, read through
 // its parameter; pthread_create's caller passes the address of a struct on its stack.
 TEST(Value, FieldsReadThroughAParameterResolveWithTheCallersMemory) {

@@ -405,8 +405,7 @@ class FunctionAnalyzer::Run {
   }
 
   static bool plain_parameter(const Value& v) {
-    return v.kind() == Value::Kind::Parameter && v.or_bits() == 0 && v.and_mask() == ~uint64_t{0} &&
-           v.sign_extended_from() == 0;
+    return v.is_plain_parameter();
   }
 
   /// A store through a parameter: the fields it may overwrite no longer read as fields.
@@ -426,8 +425,11 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::Set: s.regs[t.dst] = Value::constant(static_cast<uint64_t>(t.imm) & mask_of(bits_)); break;
       case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, t.width != 0 ? 8 * t.width : bits_); break;
       case Transfer::Op::OrImm: s.regs[t.dst] = reg(t.src).bit_or(static_cast<uint64_t>(t.imm), bits_); break;
+      case Transfer::Op::ShlImm:
+        s.regs[t.dst] = reg(t.src).shift_left(static_cast<int>(t.imm), t.width != 0 ? 8 * t.width : bits_);
+        break;
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
-      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), bits_); break;
+      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), t.width != 0 ? 8 * t.width : bits_); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
       case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
       case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;

@@ -941,8 +941,7 @@ class Analysis {
       const Value& v = write.value;
       if (global.global_through()) {
         if (v.single() == std::optional<uint64_t>{0}) continue;  // a null pointer is never read through
-        if (v.kind() != Value::Kind::Parameter || write.function == kNoFunction || v.or_bits() != 0 ||
-            v.and_mask() != ~uint64_t{0} || v.sign_extended_from() != 0) {
+        if (!v.is_plain_parameter() || write.function == kNoFunction) {
           return fail(fmt::format("it may point to {}", v.to_string()));
         }
         Value field = Value::field({v.parameter_index(), v.addend() + global.global_offset(), global.global_width()});
@@ -975,9 +974,12 @@ class Analysis {
     classify(storer, std::move(moved), [&] { return "in " + describe_function(storer); });
   }
 
-  /// `e` with the arguments that depend on parameters nothing instantiates dropped.
-  static OpenEffect without_parameter_arguments(OpenEffect e) {
-    std::erase_if(e.args, [](const IndexedValue& a) { return a.value.depends_on_inputs(); });
+  /// `e` with the arguments that depend on parameters nothing instantiates as what they
+  /// can be whatever the parameters hold (a few values under a mask), or dropped.
+  OpenEffect without_parameter_arguments(OpenEffect e) const {
+    const int bits = program_.backend().conventions().pointer_size * 8;
+    for (IndexedValue& a : e.args) a.value = a.value.without_inputs(bits);
+    std::erase_if(e.args, [](const IndexedValue& a) { return a.value.is_unknown(); });
     return e;
   }
 
@@ -1135,8 +1137,7 @@ class Analysis {
                           contexts_[m]->memory.big_endian());
       }
       case Value::Kind::Parameter:
-        if (site.memory_written || argument.or_bits() != 0 || argument.and_mask() != ~uint64_t{0} ||
-            argument.sign_extended_from() != 0) {
+        if (site.memory_written || !argument.is_plain_parameter()) {
           return Value::unknown();
         }
         return Value::field({argument.parameter_index(), argument.addend() + ref.offset, ref.width});

@@ -109,7 +109,8 @@ Value Value::add(int64_t imm, int bits) const {
     case Kind::Constants:
       return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
     case Kind::Parameter: {
-      if (or_bits() != 0) return unknown();  // (p | b) + k has no ((p + k') | b') & m' form
+      // (p | b) + k and (p << s) + k have no (((p + k') << s') | b') & m' form
+      if (or_bits() != 0 || left_shift() != 0) return unknown();
       Value out = *this;
       out.values_[0] = static_cast<uint64_t>(addend() + imm);
       if (and_mask() == ~uint64_t{0} && sign_extended_from() == 0) return out;
@@ -134,9 +135,11 @@ Value Value::bit_or(uint64_t imm, int bits) const {
   switch (kind_) {
     case Kind::Constants: return map_constants(*this, [&](uint64_t c) { return (c | imm) & mask; });
     case Kind::Parameter: {
-      if (and_mask() != ~uint64_t{0} || sign_extended_from() != 0) return unknown();
+      // ((x | o) & m) | b is (x | o | b) & (m | b), whatever x is.
+      if (sign_extended_from() != 0) return unknown();
       Value out = *this;
       out.values_[1] |= imm & mask;
+      out.values_[2] |= imm & mask;
       return out;
     }
     case Kind::Fields: {
@@ -174,6 +177,9 @@ Value Value::bit_or(const Value& other, int bits) const {
 Value Value::bit_and(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits) & imm;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });
+  // Keeping every bit changes nothing, whatever the form (a wrapper passing on an argument
+  // its caller sign-extended: `sxtw x1, w1` before glibc's syscall()).
+  if (mask == mask_of(bits)) return *this;
   if (kind_ == Kind::Parameter && sign_extended_from() == 0) {
     Value out = *this;
     out.values_[2] &= mask;  // applied after the addend and the OR-ed bits (e.g. `mov w8, w0`)
@@ -188,6 +194,30 @@ Value Value::bit_and(uint64_t imm, int bits) const {
   // mask has few bits (glibc's `kind & 128` choosing FUTEX_PRIVATE_FLAG).
   if (std::popcount(mask) <= kMaxMaskBits) return subsets_of(mask);
   return unknown();
+}
+
+Value Value::shift_left(int amount, int bits) const {
+  if (amount == 0) return *this;
+  if (amount < 0 || amount >= bits) return unknown();
+  const uint64_t mask = mask_of(bits);
+  if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return (c << amount) & mask; });
+  if (kind_ != Kind::Parameter || sign_extended_from() != 0 || left_shift() + amount >= 64) return unknown();
+  // ((x | o) & m) << k is ((x << k) | (o << k)) & (m << k).
+  Value out = *this;
+  out.values_[1] = (or_bits() << amount) & mask;
+  out.values_[2] = (and_mask() << amount) & mask;
+  out.values_[4] = static_cast<uint64_t>(left_shift() + amount);
+  return out;
+}
+
+Value Value::without_inputs(int bits) const {
+  if (!depends_on_inputs()) return *this;
+  return substitute([](uint8_t) { return unknown(); }, [](FieldRef) { return unknown(); }, bits);
+}
+
+bool Value::is_plain_parameter() const {
+  return kind_ == Kind::Parameter && or_bits() == 0 && and_mask() == ~uint64_t{0} && sign_extended_from() == 0 &&
+         left_shift() == 0;
 }
 
 Value Value::subsets_of(uint64_t mask) {
@@ -256,7 +286,7 @@ bool Value::operator==(const Value& other) const {
     case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
     case Kind::Parameter:
       return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
-             values_[2] == other.values_[2] && values_[3] == other.values_[3];
+             values_[2] == other.values_[2] && values_[3] == other.values_[3] && values_[4] == other.values_[4];
     case Kind::Fields:
       return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
     case Kind::Global:
@@ -277,6 +307,7 @@ std::string Value::to_string() const {
     case Kind::Parameter: {
       std::string out = fmt::format("param{}", index_);
       if (addend() != 0) out += fmt::format("{:+#x}", addend());
+      if (left_shift() != 0) out += fmt::format("<<{}", left_shift());
       if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
       if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
       if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());

@@ -76,9 +76,13 @@ class Value {
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   uint8_t library_object() const { return static_cast<uint8_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
-  /// For Parameter values: the value is ((parameter + addend) | or_bits) & and_mask,
-  /// then, when sign_extended_from() is not 0, sign-extended from that many bits.
+  /// For Parameter values: the value is (((parameter + addend) << left_shift) | or_bits)
+  /// & and_mask, then, when sign_extended_from() is not 0, sign-extended from that many
+  /// bits (libsystemd's raw_clone flags: `(flags << 15) & CLONE_NEWUSER | SIGCHLD`).
   int64_t addend() const { return static_cast<int64_t>(values_[0]); }
+  int left_shift() const { return kind_ == Kind::Parameter ? static_cast<int>(values_[4]) : 0; }
+  /// A Parameter value that is the parameter plus an addend, nothing else: an address.
+  bool is_plain_parameter() const;
   uint64_t or_bits() const { return kind_ == Kind::Fields ? values_[kFieldsOr] : values_[1]; }
   uint64_t and_mask() const { return kind_ == Kind::Fields ? values_[kFieldsAnd] : values_[2]; }
   int sign_extended_from() const { return kind_ == Kind::Fields ? index_ : static_cast<int>(values_[3]); }
@@ -90,6 +94,8 @@ class Value {
   Value add(int64_t imm, int bits) const;
   Value bit_or(uint64_t imm, int bits) const;
   Value bit_and(uint64_t imm, int bits) const;
+  /// this << amount (lsl, shl, sll by a constant).
+  Value shift_left(int amount, int bits) const;
   Value add(const Value& other, int bits) const;
   /// this | other (`orr w2, w2, w3` joining two fields of a struct).
   Value bit_or(const Value& other, int bits) const;
@@ -105,20 +111,27 @@ class Value {
   Value substitute(const Lookup& argument_of, const FieldLookup& field_of, int bits) const {
     Value out;
     if (kind_ == Kind::Parameter) {
-      out = argument_of(index_).add(addend(), bits);
+      out = argument_of(index_).add(addend(), bits).shift_left(left_shift(), bits);
     } else if (kind_ == Kind::Fields) {
       out = constant(0);
       for (int i = 0; i < count_ && !out.is_unknown(); ++i) out = out.bit_or(field_of(field_at(i)), bits);
     } else {
       return *this;
     }
-    out = out.bit_or(or_bits(), bits).bit_and(and_mask(), bits);
+    // Whatever an unknown input holds, only the mask's bits the OR does not set vary:
+    // few enough to list (libsystemd's `(flags << 15) & CLONE_NEWUSER | SIGCHLD`).
+    out = out.is_unknown() ? unknown().bit_and(and_mask() & ~or_bits(), bits).bit_or(or_bits() & and_mask(), bits)
+                           : out.bit_or(or_bits(), bits).bit_and(and_mask(), bits);
     return sign_extended_from() != 0 ? out.sign_extend(sign_extended_from(), bits) : out;
   }
   template <class Lookup>
   Value substitute(const Lookup& argument_of, int bits) const {
     return substitute(argument_of, [](FieldRef) { return unknown(); }, bits);
   }
+
+  /// What the value can be whatever the inputs hold (a function entered from code the
+  /// analysis cannot see): the few values a mask leaves, or unknown.
+  Value without_inputs(int bits) const;
 
   bool operator==(const Value& other) const;
   std::string to_string() const;

@@ -23,7 +23,8 @@ struct Transfer {
               ///< imm = 0; subtraction: imm < 0)
     OrImm,    ///< dst = src | imm
     AndImm,   ///< dst = src & imm
-    AddReg,   ///< dst = src + src2
+    AddReg,   ///< dst = src + src2, modulo 2^(8 * width) when `width` is set
+    ShlImm,   ///< dst = src << imm, modulo 2^(8 * width) when `width` is set
     OrReg,    ///< dst = src | src2
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
@@ -38,7 +39,7 @@ struct Transfer {
   Reg src2 = kNoReg;
   int64_t imm = 0;
   int64_t value = 0;  ///< Store of a constant
-  uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's; AddImm: the result's
+  uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's; AddImm, AddReg, ShlImm: the result's
   bool sign_extend = false;  ///< Load: sign-extend from `width` bytes instead of zero-extending
 
   static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
@@ -48,8 +49,17 @@ struct Transfer {
     return t;
   }
   static Transfer or_imm(Reg dst, Reg src, int64_t imm) { return {Op::OrImm, dst, src, kNoReg, imm}; }
+  static Transfer shl_imm(Reg dst, Reg src, int64_t amount, uint8_t width = 0) {
+    Transfer t{Op::ShlImm, dst, src, kNoReg, amount};
+    t.width = width;
+    return t;
+  }
   static Transfer and_imm(Reg dst, Reg src, int64_t imm) { return {Op::AndImm, dst, src, kNoReg, imm}; }
-  static Transfer add_reg(Reg dst, Reg a, Reg b) { return {Op::AddReg, dst, a, b, 0}; }
+  static Transfer add_reg(Reg dst, Reg a, Reg b, uint8_t width = 0) {
+    Transfer t{Op::AddReg, dst, a, b, 0};
+    t.width = width;
+    return t;
+  }
   static Transfer or_reg(Reg dst, Reg a, Reg b) { return {Op::OrReg, dst, a, b, 0}; }
   static Transfer load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend = false) {
     Transfer t{Op::Load, dst, base, kNoReg, disp};

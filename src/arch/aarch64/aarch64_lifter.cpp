@@ -387,6 +387,18 @@ class AArch64Lifter final : public Lifter {
       case ARM64_INS_ADD:
       case ARM64_INS_SUB:
         return lift_add_sub(ci.id, d);
+      case ARM64_INS_LSL: {  // by an immediate (an alias of ubfm); by a register it is a clobber
+        if (d.op_count != 3 || d.operands[0].type != ARM64_OP_REG || d.operands[1].type != ARM64_OP_REG ||
+            d.operands[2].type != ARM64_OP_IMM) {
+          return false;
+        }
+        const Operand dst = reg_of(d.operands[0].reg);
+        const Operand src = reg_of(d.operands[1].reg);
+        if (!dst.gpr() || !src.gpr()) return false;
+        emit(Transfer::shl_imm(dst.reg, src.reg, d.operands[2].imm, dst.is32() ? 4 : 0));
+        zero_extend_if_32(dst);
+        return true;
+      }
       case ARM64_INS_ADR:
       case ARM64_INS_ADRP: {
         if (d.op_count != 2 || d.operands[1].type != ARM64_OP_IMM) return false;
@@ -576,7 +588,9 @@ class AArch64Lifter final : public Lifter {
       emit(Transfer::set(dst.reg, 0));
       return true;
     }
-    emit(a.zero() || b.zero() ? Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0) : combine(dst.reg, a.reg, b.reg));
+    Transfer t = a.zero() || b.zero() ? Transfer::add_imm(dst.reg, a.zero() ? b.reg : a.reg, 0) : combine(dst.reg, a.reg, b.reg);
+    if (t.op == Transfer::Op::AddReg && dst.is32()) t.width = 4;  // glibc's tcsetattr: `add w1, w5, w0`
+    emit(t);
     zero_extend_if_32(dst);
     return true;
   }
@@ -605,7 +619,7 @@ class AArch64Lifter final : public Lifter {
         third.ext != ARM64_EXT_INVALID) {
       return false;
     }
-    return emit_two_registers(dst, a, reg_of(third.reg), Transfer::add_reg);
+    return emit_two_registers(dst, a, reg_of(third.reg), [](Reg d, Reg x, Reg y) { return Transfer::add_reg(d, x, y); });
   }
 
   void emit_writeback(const Mem& m) {

@@ -194,6 +194,12 @@ class Lowering {
     return o.type == ARM_OP_REG && o.shift.type == ARM_SFT_INVALID && !o.subtracted;
   }
 
+  /// A register operand shifted left by a constant (`r3, lsl #15`): the amount.
+  static std::optional<int64_t> shifted_left(const cs_arm_op& o) {
+    if (o.type != ARM_OP_REG || o.shift.type != ARM_SFT_LSL || o.subtracted || o.shift.value > 31) return std::nullopt;
+    return o.shift.value;
+  }
+
   /// What reading pc gives: the instruction's address plus 8 (ARM) or 4 (Thumb).
   int64_t pc() const { return u32(insn_.address + (thumb_ ? 4 : 8)); }
   /// The base of pc-relative addressing (adr, literal loads): Thumb uses Align(pc, 4).
@@ -420,6 +426,7 @@ class Lowering {
       case ARM_INS_BIC:
       case ARM_INS_UXTB:
       case ARM_INS_UXTH:
+      case ARM_INS_LSL:
         return lower_data();
       case ARM_INS_LDR: return lower_load(4, false);
       case ARM_INS_LDRB: return lower_load(1, false);
@@ -495,6 +502,8 @@ class Lowering {
           write(Transfer::set(dst, u32(imm(1))));
         } else if (is_reg(1) && plain(op(1))) {
           write(reg(1) == kPc ? Transfer::set(dst, pc()) : Transfer::add_imm(dst, reg(1), 0));
+        } else if (is_reg(1) && shifted_left(op(1)) && reg(1) != kPc) {
+          write(Transfer::shl_imm(dst, reg(1), *shifted_left(op(1))));  // `mov.w r1, r3, lsl #15`
         } else {
           return false;
         }
@@ -526,6 +535,13 @@ class Lowering {
         if (!is_reg(1) || !plain(op(1)) || reg(1) == kPc) return false;  // a rotation shows as a shift
         write(Transfer::and_imm(dst, reg(1), id == ARM_INS_UXTB ? 0xff : 0xffff));
         return true;
+      case ARM_INS_LSL:  // ARM's `lsl r1, r3, #15` comes as two operands, the second shifted
+        if (operands == 2) {
+          if (!is_reg(1) || !shifted_left(op(1)) || reg(1) == kPc) return false;
+          write(Transfer::shl_imm(dst, reg(1), *shifted_left(op(1))));
+          return true;
+        }
+        break;
       default:
         break;
     }
@@ -556,6 +572,10 @@ class Lowering {
         case ARM_INS_BIC:
           if (src == kPc) return false;
           write(Transfer::and_imm(dst, src, u32(~value)));
+          return true;
+        case ARM_INS_LSL:  // libsystemd: `lsl r1, r3, #15` moves a flag to CLONE_NEWUSER
+          if (src == kPc || value < 0 || value > 31) return false;
+          write(Transfer::shl_imm(dst, src, value));
           return true;
         default:
           return false;

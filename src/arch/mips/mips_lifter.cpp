@@ -183,6 +183,11 @@ class Emitter {
     if (src == kZero) return set(dst, 0);
     if (dst != kZero) out_.push_back(Transfer::and_imm(dst, src, imm));
   }
+  void shl_imm(Reg dst, Reg src, int64_t amount) {
+    if (src == kZero) return set(dst, 0);
+    if (amount == 0) return add_imm(dst, src, 0);  // `sll rd, rt, 0`: a move (or nop)
+    if (dst != kZero) out_.push_back(Transfer::shl_imm(dst, src, amount));
+  }
   void or_reg(Reg dst, Reg a, Reg b) {
     if (dst != kZero) out_.push_back(Transfer::or_reg(dst, a, b));
   }
@@ -275,8 +280,8 @@ bool lift_modelled(unsigned id, Reg rd, const RegAt& reg, const ImmAt& imm, cons
       e.add_imm(rd, *reg(1), 0);
       return true;
     case MIPS_INS_SLL:
-      if (!reg(1) || !imm(2) || *imm(2) != 0) return false;
-      e.add_imm(rd, *reg(1), 0);
+      if (!reg(1) || !imm(2) || *imm(2) < 0 || *imm(2) > 31) return false;
+      e.shl_imm(rd, *reg(1), *imm(2));
       return true;
     case MIPS_INS_LW: case MIPS_INS_LL: case MIPS_INS_LH: case MIPS_INS_LHU: case MIPS_INS_LB:
     case MIPS_INS_LBU: {

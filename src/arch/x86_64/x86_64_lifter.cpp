@@ -249,6 +249,7 @@ class X86_64Lifter : public Lifter {
       case X86_INS_AND:
       case X86_INS_ADD:
       case X86_INS_SUB:
+      case X86_INS_SHL:
         return lift_arithmetic(insn, out, dst);
       default:
         return false;
@@ -264,6 +265,7 @@ class X86_64Lifter : public Lifter {
         case X86_INS_OR: t.push_back(Transfer::or_imm(dst.reg, dst.reg, imm)); break;
         case X86_INS_AND: t.push_back(Transfer::and_imm(dst.reg, dst.reg, imm)); break;
         case X86_INS_ADD: t.push_back(Transfer::add_imm(dst.reg, dst.reg, imm, arithmetic_width(dst))); break;
+        case X86_INS_SHL: t.push_back(Transfer::shl_imm(dst.reg, dst.reg, imm, arithmetic_width(dst))); break;
         default: t.push_back(Transfer::add_imm(dst.reg, dst.reg, -imm, arithmetic_width(dst))); break;
       }
       narrow(out, dst);
@@ -272,7 +274,8 @@ class X86_64Lifter : public Lifter {
     if ((insn.id == X86_INS_ADD || insn.id == X86_INS_OR) && op[1].type == X86_OP_REG &&
         gpr(op[1].reg).width == dst.width) {
       const Reg src = gpr(op[1].reg).reg;
-      t.push_back(insn.id == X86_INS_ADD ? Transfer::add_reg(dst.reg, dst.reg, src) : Transfer::or_reg(dst.reg, dst.reg, src));
+      t.push_back(insn.id == X86_INS_ADD ? Transfer::add_reg(dst.reg, dst.reg, src, arithmetic_width(dst))
+                                         : Transfer::or_reg(dst.reg, dst.reg, src));
       narrow(out, dst);
       return true;
     }
