@@ -967,17 +967,19 @@ class Analysis {
   /// site reads it; arguments that depend on the reading function's inputs mean nothing
   /// there and are left out (any value).
   void move_effect(const OpenEffect& e, uint32_t storer, Value number) {
-    OpenEffect moved = without_parameter_arguments(e);
+    OpenEffect moved = whatever_the_inputs(e);
     moved.number = std::move(number);
     moved.number_module = functions_[storer].module;
     if (moved.path.size() < kMaxPathLength) moved.path.push_back(storer);
     classify(storer, std::move(moved), [&] { return "in " + describe_function(storer); });
   }
 
-  /// `e` with the arguments that depend on parameters nothing instantiates as what they
-  /// can be whatever the parameters hold (a few values under a mask), or dropped.
-  OpenEffect without_parameter_arguments(OpenEffect e) const {
+  /// `e` as it is whatever the inputs of its function hold (nothing instantiates them):
+  /// its number and arguments the few values a mask leaves them, arguments that stay
+  /// unknown dropped (any value).
+  OpenEffect whatever_the_inputs(OpenEffect e) const {
     const int bits = program_.backend().conventions().pointer_size * 8;
+    e.number = e.number.without_inputs(bits);
     for (IndexedValue& a : e.args) a.value = a.value.without_inputs(bits);
     std::erase_if(e.args, [](const IndexedValue& a) { return a.value.is_unknown(); });
     return e;
@@ -989,8 +991,8 @@ class Analysis {
       if (known.same_effect(e)) return;
     }
     if (list.size() >= kMaxOpenEffects) {
-      if (e.number.is_constants()) {
-        resolved(without_parameter_arguments(std::move(e)));  // the arguments stay unconstrained
+      if (OpenEffect fixed = whatever_the_inputs(e); fixed.number.is_constants()) {
+        resolved(std::move(fixed));
       } else {
         unresolved(e, fmt::format("too many parameter-dependent syscall sites in {}", describe_function(f)));
       }
@@ -1043,8 +1045,8 @@ class Analysis {
       const Function& fn = functions_[f];
       if (!fn.root && !(fn.taken && any_unknown_call_)) continue;
       for (const OpenEffect& e : effects) {
-        if (e.number.is_constants()) {
-          resolved(without_parameter_arguments(e));
+        if (OpenEffect fixed = whatever_the_inputs(e); fixed.number.is_constants()) {
+          resolved(std::move(fixed));
           continue;
         }
         unresolved(e, fmt::format("syscall number is {} of {}, which is {}", describe_input(e.number),
