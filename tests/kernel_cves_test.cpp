@@ -332,6 +332,50 @@ TEST(CveCheck, FlagsAndTypesAreComparedUnderTheirMasks) {
   EXPECT_TRUE(verdict_of(cve::check_cves(table, tcp->program, "x86_64", cve::Context::Root), "CVE-2017-6074")->blocked);
 }
 
+/// A filter for `arch` allowing every syscall but `denied`, and `syscall` only with
+/// argument `index` equal to one of `values`.
+std::vector<sock_filter> allowing_only(const char* arch, const std::string& syscall, uint8_t index,
+                                       const std::vector<uint64_t>& values, const std::set<std::string>& denied = {}) {
+  const analysis::SyscallNames names(arch);
+  policy::Profile p;
+  p.arch = arch;
+  for (const auto& name : syscall_names(arch)) {
+    if (denied.count(name)) continue;
+    policy::SyscallPolicy allowed{*names.number(name), name, {}};
+    if (name == syscall) allowed.rules = {{{index, values}}};
+    p.syscalls.push_back(std::move(allowed));
+  }
+  auto filter = policy::compile_filter(p, policy::DenyAction::Kill);
+  EXPECT_TRUE(filter) << filter.error().message;
+  return filter ? filter->program : std::vector<sock_filter>{};
+}
+
+// The corrected entries of issue 18 that no route test covers.
+TEST(CveCheck, CorrectedEntriesCountTheirOtherWaysIn) {
+  const auto& table = cve::KernelCves::table();
+  // 2021-22555: ARPT_SO_SET_REPLACE (96 at SOL_IP) reaches the compat translation too.
+  const auto arpt = cve::check_cves(table, allowing_only("x86_64", "setsockopt", 2, {96}), "x86_64", cve::Context::Root);
+  EXPECT_FALSE(verdict_of(arpt, "CVE-2021-22555")->blocked);
+  const auto other = cve::check_cves(table, allowing_only("x86_64", "setsockopt", 2, {1}), "x86_64", cve::Context::Root);
+  EXPECT_TRUE(verdict_of(other, "CVE-2021-22555")->blocked);
+  // 2014-3153: futex_time64 makes the requeue-PI operations on 32-bit ARM.
+  const auto time64 = cve::check_cves(table, allowing_only("arm", "futex_time64", 1, {11, 12}, {"futex"}), "arm",
+                                      cve::Context::Root);
+  EXPECT_FALSE(verdict_of(time64, "CVE-2014-3153")->blocked);
+  const auto neither = cve::check_cves(table, denying("arm", {"futex", "futex_time64"}), "arm", cve::Context::Root);
+  EXPECT_TRUE(verdict_of(neither, "CVE-2014-3153")->blocked);
+  // 2018-1000199: the hardware-breakpoint paths are x86's, ARM's and arm64's, not MIPS's;
+  // on ARM PTRACE_SETHBPREGS reaches it.
+  const sock_filter allow_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  const auto mips = cve::check_cves(table, allow_all, "mipsel", cve::Context::Root);
+  EXPECT_NE(std::find(mips.not_applicable.begin(), mips.not_applicable.end(), "CVE-2018-1000199"),
+            mips.not_applicable.end());
+  const auto sethbpregs = cve::check_cves(table, allowing_only("arm", "ptrace", 0, {0, 30}), "arm", cve::Context::Root);
+  EXPECT_FALSE(verdict_of(sethbpregs, "CVE-2018-1000199")->blocked);
+  const auto traceme_only = cve::check_cves(table, allowing_only("arm", "ptrace", 0, {0}), "arm", cve::Context::Root);
+  EXPECT_TRUE(verdict_of(traceme_only, "CVE-2018-1000199")->blocked);
+}
+
 TEST(CveCheck, ARingMakesItsOperationsWithAnyArguments) {
   const auto& table = cve::KernelCves::table();
   policy::Profile p = daemon_profile(false);  // socket pinned to AF_INET
