@@ -406,6 +406,18 @@ TEST(CveCheck, TheCommandReportsJsonAndComparisons) {
   }
   EXPECT_EQ(json["compared"]["no_profile"], 0);
   EXPECT_LE(json["compared"]["without_argument_rules"].get<size_t>(), json["blocked"].get<size_t>());
+  EXPECT_EQ(json["context"], "unprivileged");
+  EXPECT_TRUE(json["out_of_context"].is_array());
+  const auto root = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", policy, "--context", "root", "--json"});
+  ASSERT_EQ(root.status, 0) << root.err;
+  const auto as_root = nlohmann::json::parse(root.out);
+  EXPECT_EQ(as_root["context"], "root");
+  EXPECT_TRUE(as_root["out_of_context"].empty());
+  EXPECT_EQ(as_root["total"].get<size_t>(), json["total"].get<size_t>() + json["out_of_context"].size());
+  const auto bad_context =
+      ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", policy, "--context", "admin"});
+  EXPECT_EQ(bad_context.status, 2);
+  EXPECT_NE(bad_context.err.find("admin"), std::string::npos) << bad_context.err;
   const auto bad = ::sysfence::testing::run_command({SYSFENCE_BINARY, "cve", "--policy", (dir.path() / "none").string()});
   EXPECT_EQ(bad.status, 2);
   // --trace: an strace run that makes a Dirty COW trigger's calls (madvise MADV_DONTNEED, write).
