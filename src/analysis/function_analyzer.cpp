@@ -27,7 +27,6 @@ constexpr int64_t kMaxPassedObject = 512;
 constexpr size_t kMaxPassedFields = 64;
 constexpr size_t kMaxWrittenFields = 16;
 
-
 struct Slot {
   int64_t offset = 0;
   uint8_t width = 0;
@@ -393,7 +392,7 @@ class FunctionAnalyzer::Run {
   /// A load through a parameter at a constant offset: the field as the caller left it,
   /// while nothing may have written there since entry.
   Value field_through(const State& s, const Value& address, const Transfer& t) const {
-    if (s.memory_written || !plain_parameter(address)) return Value::unknown();
+    if (s.memory_written || !address.is_plain_parameter()) return Value::unknown();
     const Value::FieldRef read{address.parameter_index(), address.addend(), t.width};
     for (const Value::FieldRef& w : s.written) {
       if (w.index == read.index && w.offset < read.offset + read.width && read.offset < w.offset + w.width) {
@@ -404,32 +403,32 @@ class FunctionAnalyzer::Run {
     return t.sign_extend ? field.sign_extend(8 * t.width, bits_) : field;
   }
 
-  static bool plain_parameter(const Value& v) {
-    return v.is_plain_parameter();
-  }
-
   /// A store through a parameter: the fields it may overwrite no longer read as fields.
   /// Stores through other pointers (loaded from memory, computed) are taken not to reach
   /// what the parameters point to (README: assumptions).
   static void note_parameter_store(State& s, const Value& address, uint8_t width) {
-    if (!plain_parameter(address)) {
+    if (!address.is_plain_parameter()) {
       s.memory_written = true;
       return;
     }
     s.note_written({address.parameter_index(), address.addend(), width});
   }
 
+  /// The width of an arithmetic transfer's result: its own where it has one (a 32-bit
+  /// operation on a 64-bit machine), else the register's.
+  int result_bits(const Transfer& t) const { return t.width != 0 ? 8 * t.width : bits_; }
+
   void apply(State& s, const Transfer& t) {
     auto reg = [&](Reg r) { return r == arch::kNoReg ? Value::unknown() : s.regs[r]; };
     switch (t.op) {
       case Transfer::Op::Set: s.regs[t.dst] = Value::constant(static_cast<uint64_t>(t.imm) & mask_of(bits_)); break;
-      case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, t.width != 0 ? 8 * t.width : bits_); break;
+      case Transfer::Op::AddImm: s.regs[t.dst] = reg(t.src).add(t.imm, result_bits(t)); break;
       case Transfer::Op::OrImm: s.regs[t.dst] = reg(t.src).bit_or(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::ShlImm:
-        s.regs[t.dst] = reg(t.src).shift_left(static_cast<int>(t.imm), t.width != 0 ? 8 * t.width : bits_);
+        s.regs[t.dst] = reg(t.src).shift_left(static_cast<int>(t.imm), result_bits(t));
         break;
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
-      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), t.width != 0 ? 8 * t.width : bits_); break;
+      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
       case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
       case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;

@@ -47,6 +47,7 @@ Result<LibraryValues> LibraryValues::parse(const nlohmann::json& json, const std
           if (!field.object) return Error{fmt::format("{}: {}: no object {}", file, layout.name, f["object"].dump())};
         } else {
           field.values = f.at("values").get<std::vector<uint64_t>>();
+          if (field.values.empty()) return Error{fmt::format("{}: {}: a field lists no values", file, layout.name)};
         }
         layout.fields.push_back(std::move(field));
       }
@@ -96,7 +97,7 @@ Value LibraryValues::read_object(uint8_t object, int64_t offset, uint8_t width, 
     if (field.object) return width == pointer_size ? Value::library_object(*field.object) : Value::unknown();
     if (width != field.width) return Value::unknown();
     Value out = Value::constant(field.values.front());
-    for (uint64_t v : field.values) out = out.join(Value::constant(v));
+    for (size_t i = 1; i < field.values.size(); ++i) out = out.join(Value::constant(field.values[i]));
     return out;
   }
   return Value::unknown();

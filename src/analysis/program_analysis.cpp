@@ -73,8 +73,9 @@ struct ModuleContext {
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
+    file_name = m.path.substr(m.path.rfind('/') + 1);
     soname = m.elf().dynamic().soname;
-    if (soname.empty()) soname = m.path.substr(m.path.rfind('/') + 1);
+    if (soname.empty()) soname = file_name;
     value_model = LibraryValues::table().model_for(soname);
     for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
       for (const elf::Symbol& s : *table) {
@@ -118,7 +119,9 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const ResultModel*> results;
   /// Which of the module's functions never return (FunctionAnalyzer::may_return).
   mutable ReturnsMemo returns;
-  /// The module's soname, or its file name when it has none (an executable).
+  /// The module's file name (for reports), and its soname, or the file name when it has
+  /// none (an executable).
+  std::string file_name;
   std::string soname;
   /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
   const LibraryValueModel* value_model = nullptr;
@@ -658,9 +661,8 @@ class Analysis {
     }
     for (const ActiveGate& gate : gates_) {
       if (gate.open) continue;
-      const auto& path = contexts_[gate.module]->module.path;
       result_.closed_gates.push_back(fmt::format("{}: {} unused: its own calls to {} were not followed",
-                                                 path.substr(path.rfind('/') + 1), gate.gate->feature,
+                                                 contexts_[gate.module]->file_name, gate.gate->feature,
                                                  fmt::join(gate.gate->wrappers, ", ")));
     }
   }
@@ -727,8 +729,7 @@ class Analysis {
 
   std::string describe_function(uint32_t id) const {
     const Function& f = functions_[id];
-    const auto& path = contexts_[f.module]->module.path;
-    const std::string module = path.substr(path.rfind('/') + 1);
+    const std::string& module = contexts_[f.module]->file_name;
     std::string name = contexts_[f.module]->index.name_at(f.extent.start);
     return name.empty() ? fmt::format("{}:{:#x}", module, f.extent.start) : fmt::format("{}:{}", module, name);
   }
@@ -928,7 +929,7 @@ class Analysis {
                                                   : global.global_width();
     auto fail = [&](const std::string& why) {
       unresolved(e, fmt::format("syscall number is read from {} of {} {}: {}", global.to_string(),
-                                contexts_[m]->module.path.substr(contexts_[m]->module.path.rfind('/') + 1), context(),
+                                contexts_[m]->file_name, context(),
                                 why));
     };
     if (auto why = global_untracked(m, global.global_address(), width)) return fail(*why);

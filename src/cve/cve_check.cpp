@@ -49,9 +49,13 @@ struct Alternative {
 std::vector<Alternative> alternatives(const KernelCves& table, const Need& need, const std::string& arch,
                                       const analysis::SyscallNames& names) {
   std::vector<Alternative> out;
+  std::optional<std::string> ring;  ///< the ring that can make some of the calls
   std::vector<std::string> by_ring;
   for (const CallNeed& call : need.any_of) {
-    if (table.ring_for(call.syscall)) by_ring.push_back(call.syscall);
+    if (auto via = table.ring_for(call.syscall)) {
+      ring = via;
+      by_ring.push_back(call.syscall);
+    }
     auto conditions = conditions_on(call, arch);
     if (auto nr = names.number(call.syscall)) {
       out.push_back({describe(call.syscall, conditions), call.syscall, static_cast<uint32_t>(*nr), conditions});
@@ -70,10 +74,9 @@ std::vector<Alternative> alternatives(const KernelCves& table, const Need& need,
                      static_cast<uint32_t>(*nr), {selects}});
     }
   }
-  if (!by_ring.empty()) {
-    const std::string ring = *table.ring_for(by_ring.front());
-    if (auto nr = names.number(ring)) {
-      out.push_back({fmt::format("{} (a ring making {})", ring, fmt::join(by_ring, ", ")), ring,
+  if (ring) {
+    if (auto nr = names.number(*ring)) {
+      out.push_back({fmt::format("{} (a ring making {})", *ring, fmt::join(by_ring, ", ")), *ring,
                      static_cast<uint32_t>(*nr), {}});
     }
   }

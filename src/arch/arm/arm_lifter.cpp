@@ -502,10 +502,8 @@ class Lowering {
           write(Transfer::set(dst, u32(imm(1))));
         } else if (is_reg(1) && plain(op(1))) {
           write(reg(1) == kPc ? Transfer::set(dst, pc()) : Transfer::add_imm(dst, reg(1), 0));
-        } else if (is_reg(1) && shifted_left(op(1)) && reg(1) != kPc) {
-          write(Transfer::shl_imm(dst, reg(1), *shifted_left(op(1))));  // `mov.w r1, r3, lsl #15`
         } else {
-          return false;
+          return lower_shifted_move(dst);  // `mov.w r1, r3, lsl #15`
         }
         return true;
       case ARM_INS_MVN:
@@ -536,11 +534,7 @@ class Lowering {
         write(Transfer::and_imm(dst, reg(1), id == ARM_INS_UXTB ? 0xff : 0xffff));
         return true;
       case ARM_INS_LSL:  // ARM's `lsl r1, r3, #15` comes as two operands, the second shifted
-        if (operands == 2) {
-          if (!is_reg(1) || !shifted_left(op(1)) || reg(1) == kPc) return false;
-          write(Transfer::shl_imm(dst, reg(1), *shifted_left(op(1))));
-          return true;
-        }
+        if (operands == 2) return lower_shifted_move(dst);
         break;
       default:
         break;
@@ -595,6 +589,13 @@ class Lowering {
     } else {
       write(Transfer::add_reg(dst, src, other));
     }
+    return true;
+  }
+
+  /// dst = operand 1 shifted left by a constant (`mov.w r1, r3, lsl #15`).
+  bool lower_shifted_move(Reg dst) {
+    if (!is_reg(1) || !shifted_left(op(1)) || reg(1) == kPc) return false;
+    write(Transfer::shl_imm(dst, reg(1), *shifted_left(op(1))));
     return true;
   }
 
