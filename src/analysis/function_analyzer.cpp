@@ -299,6 +299,7 @@ class FunctionAnalyzer::Run {
     s.regs[c_.stack_pointer] = Value::stack(0);
     for (size_t i = 0; i < c_.call_args.size(); ++i) s.regs[c_.call_args[i]] = Value::parameter(static_cast<uint8_t>(i));
     for (const auto& [reg, value] : o_.backend_.entry_values(extent_.start)) s.regs[reg] = Value::constant(value);
+    if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
     return s;
   }
 
@@ -430,7 +431,16 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
-      case Transfer::Op::Load: s.regs[t.dst] = load(s, t); break;
+      case Transfer::Op::Load:
+        s.regs[t.dst] = load(s, t);
+        if (t.dst == c_.global_pointer && o_.global_pointer_ && !s.regs[t.dst].is_constants()) {
+          // The ABI's .cprestore reload, from a slot the analysis lost track of (ld.so's
+          // _start moves the stack pointer to an aligned copy; a function entered past
+          // its prologue reloads through a frame pointer it was given): what was saved
+          // there is the module's global pointer, the only value its code keeps in gp.
+          s.regs[t.dst] = Value::constant(*o_.global_pointer_);
+        }
+        break;
       case Transfer::Op::SignExtend: s.regs[t.dst] = reg(t.src).sign_extend(8 * t.width, bits_); break;
       case Transfer::Op::Clobber: s.regs[t.dst] = Value::unknown(); break;
       case Transfer::Op::Scribble:
@@ -541,10 +551,17 @@ class FunctionAnalyzer::Run {
       const LiftedInsn& insn = insns_[i];
       if (recording_) {
         for (Reg r : insn.opaque_reads) note_escape(s.regs[r]);
-        if (insn.memory) note_data(address_of(s, insn.memory->base, insn.memory->disp));
+        if (insn.memory) {
+          note_data(address_of(s, insn.memory->base, insn.memory->disp));
+          note_base(s, insn.memory->base);
+        }
       }
       for (const Transfer& t : insn.transfers) {
-        if (recording_ && accesses_memory(t)) note_data(address_of(s, t.src, t.imm));
+        if (recording_ && accesses_memory(t)) {
+          const Value address = address_of(s, t.src, t.imm);
+          if (!loads_code_from_got(t, address)) note_data(address);
+          note_base(s, t.src);
+        }
         apply(s, t);
         if (recording_ && t.dst != arch::kNoReg) note_data(s.regs[t.dst]);
       }
@@ -627,10 +644,10 @@ class FunctionAnalyzer::Run {
     bool changed = false;
     for (size_t r = 0; r < into.regs.size(); ++r) {
       Value joined = into.regs[r].join(incoming.regs[r]);
-      if (!(joined == into.regs[r])) {
-        into.regs[r] = joined;
-        changed = true;
-      }
+      if (joined.is_unknown()) note_lost(into.regs[r], incoming.regs[r]);
+      if (joined == into.regs[r]) continue;
+      into.regs[r] = std::move(joined);
+      changed = true;
     }
     if (incoming.memory_written && !into.memory_written) {
       into.memory_written = true;
@@ -639,6 +656,7 @@ class FunctionAnalyzer::Run {
     for (const Value::FieldRef& w : incoming.written) changed |= into.note_written(w);
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
+      for (const Slot& slot : into.slots) note_lost(slot.value, Value::unknown());
       into.slots.clear();
       return true;
     }
@@ -656,11 +674,13 @@ class FunctionAnalyzer::Run {
       if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
           into.slots[i].width == incoming.slots[j].width) {
         slots.push_back({slot.offset, slot.width, into.slots[i].value.join(incoming.slots[j].value)});
+        if (slots.back().value.is_unknown()) note_lost(into.slots[i].value, incoming.slots[j].value);
         ++i;
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
         slots.push_back({slot.offset, slot.width, slot.value.join(read_slot(other, slot.offset, slot.width))});
+        if (slots.back().value.is_unknown()) note_lost(slot.value, Value::unknown());
         (take_into ? i : j)++;
       }
     }
@@ -675,6 +695,26 @@ class FunctionAnalyzer::Run {
     into.slots = std::move(slots);
     return changed;
   }
+
+  /// A join or widening gave up `a` and `b`: the imports and code addresses among them
+  /// may still be what an indirect call calls (record).
+  void note_lost(const Value& a, const Value& b) const {
+    for (const Value* v : {&a, &b}) {
+      if (v->kind() == Value::Kind::Import) {
+        lost_imports_.insert(v->import_symbol());
+      } else if (v->is_constants()) {
+        // Only where a function is known to start: a join also gives up integers that
+        // happen to lie in the code's address range (a library's code starts near 0)
+        // and labels of this function (a switch's base), which in stripped code, where
+        // any address may start a function, would be taken as functions.
+        for (uint64_t c : *v) {
+          if (o_.functions_.is_start(o_.backend_.code_pointer(c).address)) lost_code_.insert(c);
+        }
+      }
+    }
+  }
+
+
 
   void fixpoint() {
     if (blocks_.empty()) return;
@@ -728,8 +768,15 @@ class FunctionAnalyzer::Run {
     return true;
   }
 
-  static void widen(State& s) {
-    for (Value& v : s.regs) v = Value::unknown();
+  /// Gives up on a block's entry state that keeps changing; the module's global
+  /// pointer holds its one value all the same.
+  void widen(State& s) const {
+    for (Value& v : s.regs) {
+      note_lost(v, Value::unknown());
+      v = Value::unknown();
+    }
+    if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
+    for (const Slot& slot : s.slots) note_lost(slot.value, Value::unknown());
     s.frame_lost = true;
     s.memory_written = true;
     s.slots.clear();
@@ -741,6 +788,15 @@ class FunctionAnalyzer::Run {
     recording_ = true;
     for (const Block& b : blocks_) {
       if (b.entry.reached) execute(b);
+    }
+    // A callee the function loads may reach one of its indirect calls by a path whose
+    // join the analysis could not keep (MIPS loads it into t9 in a branch's delay slot,
+    // and a switch's cases share the call): where some indirect call's target is
+    // unknown, every code address and import a join gave up counts as taken.
+    if (std::any_of(facts_.calls.begin(), facts_.calls.end(),
+                    [](const CallSite& c) { return c.kind == CallSite::Kind::Unknown; })) {
+      for (uint64_t c : lost_code_) note_escape(Value::constant(c));
+      for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
     }
     std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
     facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
@@ -778,6 +834,24 @@ class FunctionAnalyzer::Run {
       if (o_.memory_.is_code(p.address) && o_.functions_.may_be_function(p.address, p.thumb)) {
         facts_.taken_code.push_back(c);
       }
+    }
+  }
+
+  /// A load of a code address from the GOT names no data: the value loaded is followed
+  /// instead, taken where it escapes and a call where it is called (MIPS calls every
+  /// function through the GOT, which would otherwise make each of them address-taken).
+  bool loads_code_from_got(const Transfer& t, const Value& address) const {
+    if (t.op != Transfer::Op::Load || t.width != c_.pointer_size) return false;
+    const std::optional<uint64_t> at = address.single();
+    const std::optional<uint64_t> target = at ? o_.memory_.got_address(*at) : std::nullopt;
+    return target && o_.memory_.is_code(o_.backend_.code_pointer(*target).address);
+  }
+
+  /// A memory access through `base`: through the global pointer while it is unknown,
+  /// the data the access reaches is out of sight.
+  void note_base(const State& s, Reg base) {
+    if (base != arch::kNoReg && base == c_.global_pointer && !s.regs[base].is_constants()) {
+      facts_.global_pointer_lost = true;
     }
   }
 
@@ -931,6 +1005,8 @@ class FunctionAnalyzer::Run {
   std::unordered_map<uint64_t, size_t> block_at_;
   std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
+  mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
+  mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   FunctionFacts facts_;
 };
 
@@ -962,7 +1038,8 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       stubs_(module.stubs),
       fills_(module.fills),
       results_(module.results),
-      returns_(module.returns) {
+      returns_(module.returns),
+      global_pointer_(module.global_pointer) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
     if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);

@@ -60,6 +60,9 @@ struct ModuleCode {
   /// (LibraryValues: getaddrinfo).
   const std::unordered_map<uint64_t, const ResultModel*>& results;
   ReturnsMemo& returns;
+  /// What Conventions::global_pointer holds in the module's code, if the ABI fixes it
+  /// (Backend::global_pointer).
+  std::optional<uint64_t> global_pointer;
 };
 
 class FunctionAnalyzer {
@@ -84,6 +87,7 @@ class FunctionAnalyzer {
   const std::unordered_map<uint64_t, const FillFunction*>& fills_;
   const std::unordered_map<uint64_t, const ResultModel*>& results_;
   ReturnsMemo& returns_;
+  std::optional<uint64_t> global_pointer_;  ///< ModuleCode::global_pointer
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.
   std::vector<uint64_t> exit_numbers_;

@@ -40,7 +40,7 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
     slots_[rel.offset] = slot;
   }
   for (uint64_t address : backend.implicit_relative_slots(elf)) {
-    if (auto stored = elf.read_address(address)) slots_[address] = {0, *stored, true, false, false};
+    if (auto stored = elf.read_address(address)) slots_[address] = {0, *stored, true, false, false, true};
   }
   for (uint64_t address : elf.relr_slots()) {
     if (auto stored = elf.read_address(address)) {
@@ -52,7 +52,13 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
   }
   for (const arch::GotSlot& got : module.got_slots) {
     // MIPS global GOT entries: bound without relocations; the analysis follows each load.
-    if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true};
+    if (!got.resolver && !slots_.count(got.address)) slots_[got.address] = {got.symbol, 0, false, false, true, true};
+  }
+  for (const elf::Section& s : elf.sections()) {
+    if (s.name != ".got" && s.name != ".got.plt") continue;
+    for (auto& [address, slot] : slots_) {
+      if (address >= s.address && address < s.address + s.size) slot.in_got = true;
+    }
   }
   for (const elf::Segment& s : elf.segments()) {
     if (s.type == PT_LOAD && !(s.flags & PF_X)) data_.emplace_back(s.address, s.address + s.memory_size);
@@ -62,6 +68,12 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
     }
   }
   std::sort(data_.begin(), data_.end());
+}
+
+std::optional<uint64_t> MemoryView::got_address(uint64_t address) const {
+  auto it = slots_.find(address);
+  if (it == slots_.end() || !it->second.in_got || !it->second.relative) return std::nullopt;
+  return it->second.value;
 }
 
 std::span<const uint8_t> MemoryView::code_from(uint64_t address) const {

@@ -33,6 +33,10 @@ class MemoryView {
   /// time (a path in .rodata), or nullopt (writable, out of range, unterminated or empty).
   std::optional<std::string> constant_string(uint64_t address) const;
 
+  /// The address of the module a GOT slot at `address` holds once the loader has
+  /// relocated it (nothing else writes the GOT); nullopt for any other address.
+  std::optional<uint64_t> got_address(uint64_t address) const;
+
   /// Whether `width` bytes at `address` are writable data without a relocation: a global
   /// whose value the program sets at run time (Value::global).
   bool is_writable_data(uint64_t address, int width) const;
@@ -78,6 +82,7 @@ class MemoryView {
     bool relative = false;
     bool ifunc = false;
     bool call_only = false;  ///< a PLT slot or MIPS global GOT entry: loaded to be called
+    bool in_got = false;  ///< in the GOT, which only the loader writes
   };
   bool constant_memory(uint64_t address, uint64_t size) const;
   /// The `width`-byte word the file holds at `address`, in the module's byte order;

@@ -22,6 +22,7 @@
 #include "analysis/scalar_args.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
+#include "cfg/code_ranges.h"
 #include "cfg/function_index.h"
 #include "util/parallel.h"
 
@@ -61,7 +62,8 @@ struct ModuleContext {
         memory(m, backend),
         index(m, backend, diagnostics),
         data(memory.data_pointers(), data_boundaries(m, memory), got_ranges(m)),
-        data_references_complete(backend.conventions().data_references_complete &&
+        global_pointer(backend.global_pointer(m.elf(), cfg::code_ranges(m.elf()))),
+        data_references_complete((backend.conventions().data_references_complete || global_pointer) &&
                                  m.elf().header().type != elf::FileType::Executable) {
     for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
     for (const elf::Section& s : m.elf().sections()) {
@@ -100,6 +102,7 @@ struct ModuleContext {
   cfg::FunctionIndex index;
   DataRegions data;
   std::unordered_set<uint64_t> data_named;  ///< addresses analysed code names
+  std::optional<uint64_t> global_pointer;  ///< Backend::global_pointer
   /// The analysis sees every address of its data the code uses (Conventions), and
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
@@ -424,11 +427,7 @@ class Analysis {
     for (uint32_t m = 0; m < contexts_.size(); ++m) {
       ModuleContext& c = *contexts_[m];
       if (!c.data_references_complete) {
-        std::vector<MemoryView::DataPointer> pointers;
-        c.data.reach_all(pointers);
-        for (const MemoryView::DataPointer& p : pointers) follow_data_pointer(m, p);
-        for (uint64_t pointer : c.memory.code_words_in_data()) make_taken(m, pointer);
-        for (uint64_t pointer : c.memory.code_addresses_in_got()) make_taken(m, pointer, true);
+        reach_all_data(m);
         continue;
       }
       for (const elf::Symbol& s : c.module.elf().dynamic_symbols()) {
@@ -445,6 +444,16 @@ class Analysis {
         }
       }
     }
+  }
+
+  /// Reaches all of module `m`'s data, and what the pointers in it point to.
+  void reach_all_data(uint32_t m) {
+    ModuleContext& c = *contexts_[m];
+    std::vector<MemoryView::DataPointer> pointers;
+    c.data.reach_all(pointers);
+    for (const MemoryView::DataPointer& p : pointers) follow_data_pointer(m, p);
+    for (uint64_t pointer : c.memory.code_words_in_data()) make_taken(m, pointer);
+    for (uint64_t pointer : c.memory.code_addresses_in_got()) make_taken(m, pointer, true);
   }
 
   /// Reaches the data queued so far, and what the pointers in it point to.
@@ -504,7 +513,7 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.returns});
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.returns, c.global_pointer});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
@@ -532,6 +541,12 @@ class Analysis {
     }
     for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
+    if (facts.global_pointer_lost && contexts_[m]->data_references_complete) {
+      // Code of the module reads data the analysis cannot name: all of it counts as
+      // reached, as in a module without a known global pointer.
+      contexts_[m]->data_references_complete = false;
+      reach_all_data(m);
+    }
     if (contexts_[m]->data_references_complete) {
       for (uint64_t address : facts.data_refs) {
         if (!contexts_[m]->data_named.insert(address).second) continue;  // many functions name the same data

@@ -77,9 +77,14 @@ struct Conventions {
   /// Every address of the module's data that code uses appears as a constant in the
   /// analysis (x86-64 rip-relative operands, AArch64 adrp): data no analysed function
   /// names is out of the program's reach. Not so where data is reached through a GOT
-  /// pointer the analysis does not track (ARM's GOT-relative, MIPS's $gp-relative
-  /// accesses): there all of a module's data counts as reached.
+  /// pointer the analysis does not track (ARM's GOT-relative accesses): there all of a
+  /// module's data counts as reached. MIPS reaches its data through `global_pointer`:
+  /// complete in a module whose global pointer Backend::global_pointer knows.
   bool data_references_complete = false;
+  /// The register the ABI keeps pointing into the running module's GOT (MIPS $gp), or
+  /// kNoReg. Where Backend::global_pointer knows its value, every function of the
+  /// module is entered with it.
+  Reg global_pointer = kNoReg;
 };
 
 /// A code address as stored in a pointer: ARM keeps the instruction set in bit 0.
@@ -131,6 +136,13 @@ class Backend {
   /// Register values the ABI guarantees at a function's first instruction, besides
   /// parameters (MIPS PIC: t9 holds the function's own address).
   virtual std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t /*function*/) const { return {}; }
+  /// The value Conventions::global_pointer holds whenever code of `file` (code `ranges`)
+  /// runs, when the ABI fixes one value for the whole module and its code agrees;
+  /// nullopt otherwise and by default.
+  virtual std::optional<uint64_t> global_pointer(const elf::ElfFile& /*file*/,
+                                                 const std::vector<std::pair<uint64_t, uint64_t>>& /*ranges*/) const {
+    return std::nullopt;
+  }
   /// Whether `code`, in the given instruction set, can be the first bytes of a function:
   /// a check for code pointers nothing else vouches for (words in a stripped static
   /// program's data). True unless the ABI rules it out.

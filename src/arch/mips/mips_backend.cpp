@@ -56,29 +56,72 @@ std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
   return stubs;
 }
 
+namespace {
+
+/// A PIC o32 prologue: the function at `start` computes `gp`.
+struct GpPrologue {
+  uint64_t start = 0;
+  uint64_t gp = 0;
+};
+
 // Position-independent o32 code computes $gp from $t9 (the function's own address) in
 // its first three instructions: `lui gp, %hi(_gp_disp)`, `addiu gp, gp, %lo(_gp_disp)`,
-// `addu gp, gp, t9`. Debian's MIPS libraries carry almost no unwind tables, so this is
-// what bounds their functions (a guessed extent would run up to 64 KiB).
-std::vector<uint64_t> MipsBackend::prologue_starts(const elf::ElfFile& file,
-                                                   const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {
+// `addu gp, gp, t9`.
+std::vector<GpPrologue> gp_prologues(const elf::ElfFile& file, const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
   constexpr uint32_t kLuiGp = 0x3c1c0000;       // lui $gp, imm
   constexpr uint32_t kAddiuGpGp = 0x279c0000;   // addiu $gp, $gp, imm
   constexpr uint32_t kAdduGpGpT9 = 0x0399e021;  // addu $gp, $gp, $t9
-  std::vector<uint64_t> starts;
+  std::vector<GpPrologue> prologues;
   for (const auto& [begin, end] : ranges) {
     auto bytes = file.bytes_at(begin, end - begin);
     if (!bytes) continue;
     const ByteReader code(*bytes, file.reader().order(), file.reader().file_name());
     for (uint64_t at = 0; at + 12 <= bytes->size(); at += 4) {
-      if ((code.read_unchecked<uint32_t>(at) & 0xffff0000) == kLuiGp &&
-          (code.read_unchecked<uint32_t>(at + 4) & 0xffff0000) == kAddiuGpGp &&
+      const uint32_t lui = code.read_unchecked<uint32_t>(at);
+      const uint32_t addiu = code.read_unchecked<uint32_t>(at + 4);
+      if ((lui & 0xffff0000) == kLuiGp && (addiu & 0xffff0000) == kAddiuGpGp &&
           code.read_unchecked<uint32_t>(at + 8) == kAdduGpGpT9) {
-        starts.push_back(begin + at);
+        const uint64_t start = begin + at;
+        const auto low = static_cast<int16_t>(addiu & 0xffff);
+        const uint64_t gp = (start + (uint64_t{lui & 0xffff} << 16) + static_cast<uint64_t>(int64_t{low})) & 0xffffffff;
+        prologues.push_back({start, gp});
       }
     }
   }
+  return prologues;
+}
+
+}  // namespace
+
+// Debian's MIPS libraries carry almost no unwind tables, so the PIC prologue is what
+// bounds their functions (a guessed extent would run up to 64 KiB).
+std::vector<uint64_t> MipsBackend::prologue_starts(const elf::ElfFile& file,
+                                                   const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {
+  std::vector<uint64_t> starts;
+  for (const GpPrologue& p : gp_prologues(file, ranges)) starts.push_back(p.start);
   return starts;
+}
+
+// The o32 ABI's global pointer: the GOT's address (DT_PLTGOT) + 0x7ff0, which the
+// linker makes `_gp` and glibc's loader assumes (elf_mips_got_from_gpreg). A function
+// computes it from t9 in its prologue or keeps its caller's: code of the same module,
+// since a call into another module goes through t9 and that module's prologue.
+// The assumption is checked, not trusted: a module whose prologues compute any other
+// value (a multi-GOT link, where each part of the module has its own GOT and gp) or
+// that has no prologue at all (not PIC code) gets none. Only a position-independent
+// module is PIC for sure; an executable at a fixed address may use gp for small data.
+std::optional<uint64_t> MipsBackend::global_pointer(const elf::ElfFile& file,
+                                                    const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {
+  constexpr uint64_t kGpBias = 0x7ff0;
+  const std::optional<uint64_t> got = file.dynamic().pltgot;
+  if (file.header().type != elf::FileType::SharedObject || !got) return std::nullopt;
+  const uint64_t canonical = (*got + kGpBias) & 0xffffffff;
+  const std::vector<GpPrologue> prologues = gp_prologues(file, ranges);
+  if (prologues.empty()) return std::nullopt;
+  for (const GpPrologue& p : prologues) {
+    if (p.gp != canonical) return std::nullopt;
+  }
+  return canonical;
 }
 
 // The local part of the GOT holds addresses inside the module (pages and local

@@ -17,6 +17,8 @@ class MipsBackend : public Backend {
   std::vector<std::pair<Reg, uint64_t>> entry_values(uint64_t function) const override;
   std::vector<uint64_t> prologue_starts(const elf::ElfFile& file,
                                         const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override;
+  std::optional<uint64_t> global_pointer(const elf::ElfFile& file,
+                                         const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override;
   std::vector<PltStub> plt_stubs(const elf::ElfFile& file, const std::vector<GotSlot>& slots) const override;
   std::vector<GotSlot> implicit_got_slots(const elf::ElfFile& file) const override;
   std::vector<uint64_t> implicit_relative_slots(const elf::ElfFile& file) const override;

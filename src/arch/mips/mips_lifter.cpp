@@ -558,14 +558,15 @@ const Conventions& MipsBackend::conventions() const {
     for (int64_t offset = 16; offset < 16 + 8 * 4; offset += 4) c.stack_params.push_back(offset);
     c.call_stack_adjust = 0;  // the return address goes in ra
     c.return_value = kV0;
-    // at, v0-v1, a0-a3, t0-t7, t8-t9, ra, hi, lo, and gp: o32 PIC code never preserves
-    // gp across a call (a callee in another module loads its own module's gp from t9 and
-    // leaves it there; the caller reloads its .cprestore slot after every call). Keeping
-    // the caller's gp would make the window between a call and that reload, and any
-    // hand-written code that relies on the reload, look precise when it is not.
+    c.global_pointer = kGp;
+    // at, v0-v1, a0-a3, t0-t7, t8-t9, ra, hi, lo. Not gp: a callee in another module
+    // loads its own module's gp from t9 and may leave it there, but code reads gp only
+    // after reloading its .cprestore slot, or after calling a local function known to
+    // preserve it (GCC's IPA-RA: glibc's __libc_start_main), so whenever the caller reads
+    // gp it holds the caller's module's value (Backend::global_pointer).
     c.call_clobbered = {kAt, kV0, kV1, kA0, kA1, kA2, kA3};
     for (Reg r = kT0; r < kS0; ++r) c.call_clobbered.push_back(r);
-    for (Reg r : {kT8, kT9, kGp, kRa, kHi, kLo, kTarget}) c.call_clobbered.push_back(r);
+    for (Reg r : {kT8, kT9, kRa, kHi, kLo, kTarget}) c.call_clobbered.push_back(r);
     // The kernel returns the result in v0 and the error flag in a3; glibc's
     // INTERNAL_SYSCALL (sysdeps/unix/sysv/linux/mips/mips32/sysdep.h, __SYSCALL_CLOBBERS)
     // also lets it change $1, $3, $8-$15, $24, $25, hi and lo.
