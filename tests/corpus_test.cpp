@@ -8,6 +8,7 @@
 
 #include "analysis/program_analysis.h"
 #include "analysis/syscall_names.h"
+#include "cfg/code_ranges.h"
 #include "program/program.h"
 #include "support/plt_oracle.h"
 
@@ -129,6 +130,84 @@ TEST(CorpusAmd64, DataNoReachedCodeSeesAddsNoFunctionPointers) {
     EXPECT_TRUE(allowed(traced)) << traced;
   }
   EXPECT_LT(result->syscalls.size(), 141u);  // callander's static count for the same binary
+}
+
+// Every position-independent module of a MIPS program runs with $gp at its GOT + 0x7ff0,
+// the value each of its PIC prologues computes; a program at a fixed address (Debian's
+// busybox-static) may use gp otherwise and gets none.
+TEST(CorpusMipsel, GlobalPointerIsWhatEveryPrologueComputes) {
+  program::Sysroot root(corpus_root("mipsel"));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
+  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch mipsel --set default)";
+  ASSERT_GE(program->modules().size(), 5u);
+  for (const auto& module : program->modules()) {
+    const elf::ElfFile& elf = module.elf();
+    ASSERT_TRUE(elf.dynamic().pltgot) << module.path;
+    EXPECT_EQ(program->backend().global_pointer(elf, cfg::code_ranges(elf)), *elf.dynamic().pltgot + 0x7ff0)
+        << module.path;
+  }
+  program::Sysroot static_root(corpus_root("mipsel").parent_path() / "static");
+  auto fixed = program::Program::load(static_root, "/bin/busybox", diagnostics);
+  ASSERT_TRUE(fixed) << fixed.error().message << " (run scripts/fetch-corpus --arch mipsel --set static)";
+  const elf::ElfFile& exe = fixed->modules()[0].elf();
+  EXPECT_EQ(exe.header().type, elf::FileType::Executable);
+  EXPECT_FALSE(program->backend().global_pointer(exe, cfg::code_ranges(exe)));
+}
+
+// With the global pointer known, gp-relative loads name the data MIPS code reads, so only
+// the function pointers in data that reached code names count as taken (as on amd64).
+// When all of a MIPS module's data counted as reached, dropbear's profile allowed 73
+// syscalls that the amd64 one does not; what is left are MIPS's own variants (_llseek,
+// mmap2, the *_time64 calls, sigreturn, set_thread_area, ...).
+TEST(CorpusMipsel, GlobalPointerBringsDataReachToAmd64s) {
+  std::set<std::string> allowed[2];
+  const char* const arches[2] = {"amd64", "mipsel"};
+  for (int a = 0; a < 2; ++a) {
+    program::Sysroot root(corpus_root(arches[a]));
+    Diagnostics diagnostics;
+    auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
+    ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch " << arches[a] << ")";
+    auto result = analysis::analyse_program(*program, diagnostics);
+    ASSERT_TRUE(result) << result.error().message;
+    const analysis::SyscallNames names(result->arch);
+    for (const auto& [number, origins] : result->syscalls) allowed[a].insert(names.name(number).value_or("?"));
+  }
+  std::vector<std::string> mips_only;
+  for (const std::string& name : allowed[1]) {
+    if (!allowed[0].count(name)) mips_only.push_back(name);
+  }
+  EXPECT_LE(mips_only.size(), 20u) << ::testing::PrintToString(mips_only);
+  for (const char* traced : {"accept", "socket", "bind", "listen", "write"}) {
+    EXPECT_TRUE(allowed[1].count(traced)) << traced;
+  }
+}
+
+// A literal pool read by the function's own pc-relative loads is data: glibc's
+// ttyname_r ends with a pool after `bl __stack_chk_fail`, one of whose words decodes as a
+// branch into readlink past its `mov r7, #85`, which left readlink's `svc` with an
+// unknown number in every armhf profile.
+TEST(CorpusArmhf, LiteralPoolsAreNotDecodedAsCode) {
+  program::Sysroot root(corpus_root("armhf"));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
+  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch armhf --set default)";
+  auto result = analysis::analyse_program(*program, diagnostics);
+  ASSERT_TRUE(result) << result.error().message;
+  const elf::Symbol* readlink = nullptr;
+  for (const auto& module : program->modules()) {
+    if (module.elf().dynamic().soname != "libc.so.6") continue;
+    for (const elf::Symbol& s : module.elf().dynamic_symbols()) {
+      if (s.name == "readlink" && !s.is_undefined()) readlink = &s;
+    }
+  }
+  ASSERT_NE(readlink, nullptr);
+  const uint64_t start = readlink->value & ~uint64_t{1};
+  for (const auto& site : result->unresolved) {
+    EXPECT_FALSE(site.origin.module_path.ends_with("/libc.so.6") && site.origin.address >= start &&
+                 site.origin.address < start + readlink->size)
+        << site.reason;
+  }
 }
 
 }  // namespace

@@ -115,6 +115,46 @@ class FunctionAnalyzer::Run {
     return false;
   }
 
+  /// The call-clobbered registers this function may change when called
+  /// (FunctionAnalyzer::clobbered_by).
+  std::vector<Reg> leaf_clobbers() {
+    constexpr size_t kMaxLeafInstructions = 64;
+    const bool small = !extent_.exact || extent_.end - extent_.start <= kMaxLeafInstructions * 4;
+    if (!small) return c_.call_clobbered;
+    decode_from(extent_.start, extent_.exact ? extent_.end : 0);
+    if (insns_.size() > kMaxLeafInstructions || facts_.undecodable > 0) return c_.call_clobbered;
+    build_blocks();
+    std::vector<bool> written(registers_, false);
+    for (const Block& b : blocks_) {
+      if (falls_into_function(b)) return c_.call_clobbered;
+    }
+    for (const LiftedInsn& insn : insns_) {
+      switch (insn.flow) {
+        case Flow::Call:
+        case Flow::IndirectCall:
+        case Flow::IndirectJump: return c_.call_clobbered;
+        case Flow::Jump:
+        case Flow::Branch:
+          if (!insn.target || is_foreign(*insn.target)) return c_.call_clobbered;
+          break;
+        case Flow::Syscall:
+          written[c_.return_value] = true;
+          for (Reg r : c_.syscall_clobbered) written[r] = true;
+          break;
+        default: break;
+      }
+      for (const Transfer& t : insn.transfers) {
+        if (t.dst != arch::kNoReg) written[t.dst] = true;
+      }
+    }
+    if (c_.link_register != arch::kNoReg) written[c_.link_register] = true;
+    std::vector<Reg> clobbered;
+    for (Reg r : c_.call_clobbered) {
+      if (written[r]) clobbered.push_back(r);
+    }
+    return clobbered;
+  }
+
   FunctionFacts run() {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
@@ -189,6 +229,12 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  /// Whether a call of `target` calls code of this module that the analysis decodes.
+  bool is_local_code(uint64_t target) const {
+    const arch::CodePointer p = o_.backend_.code_pointer(target);
+    return !o_.stubs_.count(p.address) && o_.memory_.is_code(p.address);
+  }
+
   /// A jump target that belongs to another function (or a PLT stub): a tail call.
   bool is_foreign(uint64_t target) const {
     if (target == extent_.start) return false;
@@ -236,6 +282,65 @@ class FunctionAnalyzer::Run {
   // ---- blocks ---------------------------------------------------------------------
 
   void build_blocks() {
+    cut_blocks();
+    if (!drop_literal_pools()) return;
+    blocks_.clear();
+    block_at_.clear();
+    branch_targets_.clear();
+    cut_blocks();
+  }
+
+  /// Removes the instructions decoded from literal pools, the words this function's
+  /// pc-relative loads read (ARM keeps constants in the code, after a call that does not
+  /// return or between a function's parts): decoded, one can branch into the middle of
+  /// another function (glibc's ttyname_r into readlink). Only loads of instructions the
+  /// entry reaches by direct edges count, taken in address order so that an instruction
+  /// decoded from a pool already known names none; true when something was removed.
+  bool drop_literal_pools() {
+    if (!c_.literal_pools_in_code || blocks_.empty()) return false;
+    std::vector<bool> reached(blocks_.size(), false);
+    auto entry = block_at_.find(extent_.start);
+    std::vector<size_t> work = {entry == block_at_.end() ? 0 : entry->second};
+    reached[work.front()] = true;
+    while (!work.empty()) {
+      const size_t b = work.back();
+      work.pop_back();
+      for (size_t succ : blocks_[b].successors) {
+        if (!reached[succ]) {
+          reached[succ] = true;
+          work.push_back(succ);
+        }
+      }
+    }
+    std::map<uint64_t, uint64_t> pools;  // start -> end
+    const auto in_pool = [&](uint64_t begin, uint64_t end) {
+      auto it = pools.lower_bound(end);
+      return it != pools.begin() && std::prev(it)->second > begin;
+    };
+    for (size_t b = 0; b < blocks_.size(); ++b) {  // blocks_ and their instructions are in address order
+      if (!reached[b]) continue;
+      for (size_t i = blocks_[b].first; i <= blocks_[b].last; ++i) {
+        const LiftedInsn& insn = insns_[i];
+        if (in_pool(insn.address, insn.next)) continue;
+        for (const Transfer& t : insn.transfers) {
+          if (t.op == Transfer::Op::Load && t.src == arch::kNoReg && t.width > 0 &&
+              o_.memory_.is_code(static_cast<uint64_t>(t.imm))) {
+            const auto at = static_cast<uint64_t>(t.imm);
+            pools[at] = std::max(pools[at], at + t.width);
+          }
+        }
+      }
+    }
+    if (pools.empty()) return false;
+    const size_t before = insns_.size();
+    std::erase_if(insns_, [&](const LiftedInsn& insn) { return in_pool(insn.address, insn.next); });
+    if (insns_.size() == before) return false;
+    index_.clear();
+    for (size_t i = 0; i < insns_.size(); ++i) index_.emplace(insns_[i].address, i);
+    return true;
+  }
+
+  void cut_blocks() {
     std::vector<bool> leader(insns_.size(), false);
     if (!insns_.empty()) leader[0] = true;
     auto mark = [&](uint64_t address) {
@@ -577,7 +682,10 @@ class FunctionAnalyzer::Run {
             apply_fill(s, *insn.target);
             apply_result(s, *insn.target);
           }
-          clobber(s, c_.call_clobbered);
+          clobber(s, insn.flow == Flow::Call && insn.target && is_local_code(*insn.target)
+                         ? o_.clobbered_by(o_.backend_.code_pointer(*insn.target).address,
+                                           insn.target_thumb.value_or(extent_.thumb))
+                         : c_.call_clobbered);
           if (calls_no_return(insn, i)) {
             s.reached = false;
             return s;
@@ -696,7 +804,7 @@ class FunctionAnalyzer::Run {
     return changed;
   }
 
-  /// A join or widening gave up `a` and `b`: the imports and code addresses among them
+  /// A join or widening gave up `a` and `b`: the imports and function starts among them
   /// may still be what an indirect call calls (record).
   void note_lost(const Value& a, const Value& b) const {
     for (const Value* v : {&a, &b}) {
@@ -789,15 +897,12 @@ class FunctionAnalyzer::Run {
     for (const Block& b : blocks_) {
       if (b.entry.reached) execute(b);
     }
-    // A callee the function loads may reach one of its indirect calls by a path whose
-    // join the analysis could not keep (MIPS loads it into t9 in a branch's delay slot,
-    // and a switch's cases share the call): where some indirect call's target is
-    // unknown, every code address and import a join gave up counts as taken.
-    if (std::any_of(facts_.calls.begin(), facts_.calls.end(),
-                    [](const CallSite& c) { return c.kind == CallSite::Kind::Unknown; })) {
-      for (uint64_t c : lost_code_) note_escape(Value::constant(c));
-      for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
-    }
+    // A code address or import a join gave up (MIPS loads a callee into t9 in a
+    // branch's delay slot, and a switch's cases share the call) may still be what an
+    // indirect call of this function or of a caller it returns the unknown value to
+    // calls: it counts as taken.
+    for (uint64_t c : lost_code_) note_escape(Value::constant(c));
+    for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
     std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
     facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
     std::sort(facts_.escaped_data.begin(), facts_.escaped_data.end());
@@ -1018,16 +1123,28 @@ const FillFunction* FillFunction::named(std::string_view name) {
   return nullptr;
 }
 
-std::optional<bool> ReturnsMemo::returns(uint64_t key) const {
+std::optional<bool> CalleeMemo::returns(uint64_t key) const {
   const std::lock_guard<std::mutex> lock(mutex_);
-  auto it = known_.find(key);
-  if (it == known_.end()) return std::nullopt;
+  auto it = returns_.find(key);
+  if (it == returns_.end()) return std::nullopt;
   return it->second;
 }
 
-void ReturnsMemo::remember(uint64_t key, bool returns) {
+void CalleeMemo::remember_returns(uint64_t key, bool returns) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  known_.emplace(key, returns);
+  returns_.emplace(key, returns);
+}
+
+std::optional<std::vector<Reg>> CalleeMemo::clobbers(uint64_t key) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  auto it = clobbers_.find(key);
+  if (it == clobbers_.end()) return std::nullopt;
+  return it->second;
+}
+
+void CalleeMemo::remember_clobbers(uint64_t key, std::vector<Reg> registers) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  clobbers_.emplace(key, std::move(registers));
 }
 
 FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const ModuleCode& module)
@@ -1038,7 +1155,7 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       stubs_(module.stubs),
       fills_(module.fills),
       results_(module.results),
-      returns_(module.returns),
+      callees_(module.callees),
       global_pointer_(module.global_pointer) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
@@ -1048,10 +1165,18 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
 
 bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
   const uint64_t key = facts_key(target, thumb);
-  if (auto known = returns_.returns(key)) return *known;
+  if (auto known = callees_.returns(key)) return *known;
   const bool returns = Run(*this, functions_.extent(target, thumb)).may_return();
-  returns_.remember(key, returns);
+  callees_.remember_returns(key, returns);
   return returns;
+}
+
+std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
+  const uint64_t key = facts_key(target, thumb);
+  if (auto known = callees_.clobbers(key)) return *known;
+  std::vector<Reg> clobbered = Run(*this, functions_.extent(target, thumb)).leaf_clobbers();
+  callees_.remember_clobbers(key, clobbered);
+  return clobbered;
 }
 
 FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }

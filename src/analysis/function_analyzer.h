@@ -37,16 +37,20 @@ struct FillFunction {
   static const FillFunction* named(std::string_view name);
 };
 
-/// Which functions of a module never return to their caller, as FunctionAnalyzer finds
-/// out; shared by the workers analysing the module's functions at the same time.
-class ReturnsMemo {
+/// What FunctionAnalyzer finds out about a module's functions as callees: which never
+/// return to their caller, which registers a call of one may change; shared by the
+/// workers analysing the module's functions at the same time.
+class CalleeMemo {
  public:
   std::optional<bool> returns(uint64_t key) const;
-  void remember(uint64_t key, bool returns);
+  void remember_returns(uint64_t key, bool returns);
+  std::optional<std::vector<arch::Reg>> clobbers(uint64_t key) const;
+  void remember_clobbers(uint64_t key, std::vector<arch::Reg> registers);
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<uint64_t, bool> known_;
+  std::unordered_map<uint64_t, bool> returns_;
+  std::unordered_map<uint64_t, std::vector<arch::Reg>> clobbers_;
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
@@ -59,7 +63,7 @@ struct ModuleCode {
   /// The code addresses (functions and PLT stubs) of functions a result model describes
   /// (LibraryValues: getaddrinfo).
   const std::unordered_map<uint64_t, const ResultModel*>& results;
-  ReturnsMemo& returns;
+  CalleeMemo& callees;
   /// What Conventions::global_pointer holds in the module's code, if the ABI fixes it
   /// (Backend::global_pointer).
   std::optional<uint64_t> global_pointer;
@@ -78,6 +82,11 @@ class FunctionAnalyzer {
   /// function other than after a call that does not return). Such a call's successor
   /// is not reached from it (ld.so's loop after `__libc_fatal`).
   bool may_return(uint64_t target, bool thumb) const;
+  /// The call-clobbered registers a call of the local function at `target` may change:
+  /// those a small leaf function (no call, no jump out, decoded whole) writes; all of
+  /// them for any other function (glibc's ARM __libc_do_syscall keeps ip, which its
+  /// callers set once before a loop of calls).
+  std::vector<arch::Reg> clobbered_by(uint64_t target, bool thumb) const;
 
   const arch::Backend& backend_;
   arch::Lifter& lifter_;
@@ -86,7 +95,7 @@ class FunctionAnalyzer {
   const std::unordered_map<uint64_t, arch::PltStub>& stubs_;
   const std::unordered_map<uint64_t, const FillFunction*>& fills_;
   const std::unordered_map<uint64_t, const ResultModel*>& results_;
-  ReturnsMemo& returns_;
+  CalleeMemo& callees_;
   std::optional<uint64_t> global_pointer_;  ///< ModuleCode::global_pointer
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.

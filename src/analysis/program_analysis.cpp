@@ -120,8 +120,8 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const FillFunction*> fills;
   /// Code addresses (functions, PLT stubs) of the functions a result model describes.
   std::unordered_map<uint64_t, const ResultModel*> results;
-  /// Which of the module's functions never return (FunctionAnalyzer::may_return).
-  mutable ReturnsMemo returns;
+  /// What calls of the module's functions do (FunctionAnalyzer::may_return, clobbered_by).
+  mutable CalleeMemo callees;
   /// The module's file name (for reports), and its soname, or the file name when it has
   /// none (an executable).
   std::string file_name;
@@ -513,7 +513,7 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.returns, c.global_pointer});
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.callees, c.global_pointer});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;

@@ -62,6 +62,9 @@ struct Conventions {
   Reg return_value = kNoReg;
   /// Registers a called function may change (caller-saved, including return registers).
   std::vector<Reg> call_clobbered;
+  /// The register a call leaves its return address in (lr, x30, ra), or kNoReg (x86-64
+  /// pushes it): changed by every call, whatever the callee does.
+  Reg link_register = kNoReg;
   /// Registers a syscall instruction changes besides the return value.
   std::vector<Reg> syscall_clobbered;
   /// Registers of the lifted form that are no input of a function (a lifter's scratch

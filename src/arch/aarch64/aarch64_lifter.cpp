@@ -829,6 +829,7 @@ Conventions make_conventions() {
   // and the platform register, which Linux leaves caller-saved) and the link register.
   for (Reg r = 0; r <= 18; ++r) c.call_clobbered.push_back(r);
   c.call_clobbered.push_back(kLinkRegister);
+  c.link_register = kLinkRegister;
   // AAPCS64 keeps the low halves of v8–v15 across calls; taking every vector register as
   // changed is safe.
   for (Reg v = kV0; v < kV0 + kVectorCount; ++v) c.call_clobbered.push_back(v);

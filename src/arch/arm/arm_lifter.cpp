@@ -1041,6 +1041,7 @@ const Conventions& ArmBackend::conventions() const {
     c.call_stack_adjust = 0;  // the return address goes in lr
     c.return_value = 0;
     c.call_clobbered = {0, 1, 2, 3, 12, kLr};
+    c.link_register = kLr;
     // AAPCS-VFP keeps d8-d15 across calls; taking every D register as changed is safe.
     for (Reg d = 0; d < kDoubleCount; ++d) c.call_clobbered.push_back(static_cast<Reg>(kD0 + d));
     // The kernel preserves every register across a syscall except r0, the result.

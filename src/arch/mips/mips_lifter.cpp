@@ -567,6 +567,7 @@ const Conventions& MipsBackend::conventions() const {
     c.call_clobbered = {kAt, kV0, kV1, kA0, kA1, kA2, kA3};
     for (Reg r = kT0; r < kS0; ++r) c.call_clobbered.push_back(r);
     for (Reg r : {kT8, kT9, kRa, kHi, kLo, kTarget}) c.call_clobbered.push_back(r);
+    c.link_register = kRa;
     // The kernel returns the result in v0 and the error flag in a3; glibc's
     // INTERNAL_SYSCALL (sysdeps/unix/sysv/linux/mips/mips32/sysdep.h, __SYSCALL_CLOBBERS)
     // also lets it change $1, $3, $8-$15, $24, $25, hi and lo.
