@@ -25,6 +25,24 @@ fs::path corpus_root(const std::string& arch) {
   return fs::path(SYSFENCE_CACHE_DIR) / "corpus" / arch / "root";
 }
 
+/// The analysis of `binary` in `arch`'s corpus root; nullopt (the test failed) when the
+/// corpus lacks it.
+std::optional<analysis::AnalysisResult> analyse_corpus_program(const std::string& arch, const char* binary) {
+  program::Sysroot root(corpus_root(arch));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, binary, diagnostics);
+  if (!program) {
+    ADD_FAILURE() << program.error().message << " (run scripts/fetch-corpus --arch " << arch << " --set default)";
+    return std::nullopt;
+  }
+  auto result = analysis::analyse_program(*program, diagnostics);
+  if (!result) {
+    ADD_FAILURE() << result.error().message;
+    return std::nullopt;
+  }
+  return std::move(*result);
+}
+
 class CorpusTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
  protected:
   std::optional<program::Program> load() {
@@ -113,12 +131,8 @@ TEST(CorpusArmhf, MosquittoLoadsItsWholeLibraryClosure) {
 // stay out, while what the broker's own run makes (traced by scripts/run-workloads)
 // stays in.
 TEST(CorpusAmd64, DataNoReachedCodeSeesAddsNoFunctionPointers) {
-  program::Sysroot root(corpus_root("amd64"));
-  Diagnostics diagnostics;
-  auto program = program::Program::load(root, "/usr/sbin/mosquitto", diagnostics);
-  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch amd64 --set default)";
-  auto result = analysis::analyse_program(*program, diagnostics);
-  ASSERT_TRUE(result) << result.error().message;
+  auto result = analyse_corpus_program("amd64", "/usr/sbin/mosquitto");
+  ASSERT_TRUE(result);
   const analysis::SyscallNames names(result->arch);
   auto allowed = [&](const char* name) { return result->syscalls.count(*names.number(name)) != 0; };
   // (chroot is no longer one of them: libcap's syscall hooks, which mosquitto reaches,
@@ -164,12 +178,8 @@ TEST(CorpusMipsel, GlobalPointerBringsDataReachToAmd64s) {
   std::set<std::string> allowed[2];
   const char* const arches[2] = {"amd64", "mipsel"};
   for (int a = 0; a < 2; ++a) {
-    program::Sysroot root(corpus_root(arches[a]));
-    Diagnostics diagnostics;
-    auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
-    ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch " << arches[a] << ")";
-    auto result = analysis::analyse_program(*program, diagnostics);
-    ASSERT_TRUE(result) << result.error().message;
+    auto result = analyse_corpus_program(arches[a], "/usr/sbin/dropbear");
+    ASSERT_TRUE(result);
     const analysis::SyscallNames names(result->arch);
     for (const auto& [number, origins] : result->syscalls) allowed[a].insert(names.name(number).value_or("?"));
   }

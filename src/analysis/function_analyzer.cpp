@@ -119,8 +119,7 @@ class FunctionAnalyzer::Run {
   /// (FunctionAnalyzer::clobbered_by).
   std::vector<Reg> leaf_clobbers() {
     constexpr size_t kMaxLeafInstructions = 64;
-    const bool small = !extent_.exact || extent_.end - extent_.start <= kMaxLeafInstructions * 4;
-    if (!small) return c_.call_clobbered;
+    if (extent_.exact && extent_.end - extent_.start > kMaxLeafInstructions * 4) return c_.call_clobbered;
     decode_from(extent_.start, extent_.exact ? extent_.end : 0);
     if (insns_.size() > kMaxLeafInstructions || facts_.undecodable > 0) return c_.call_clobbered;
     build_blocks();
@@ -135,7 +134,8 @@ class FunctionAnalyzer::Run {
         case Flow::IndirectJump: return c_.call_clobbered;
         case Flow::Jump:
         case Flow::Branch:
-          if (!insn.target || is_foreign(*insn.target)) return c_.call_clobbered;
+          // Out of the function, or to code the decoding from the entry did not reach.
+          if (!insn.target || is_foreign(*insn.target) || !index_.count(*insn.target)) return c_.call_clobbered;
           break;
         case Flow::Syscall:
           written[c_.return_value] = true;
@@ -821,8 +821,6 @@ class FunctionAnalyzer::Run {
       }
     }
   }
-
-
 
   void fixpoint() {
     if (blocks_.empty()) return;

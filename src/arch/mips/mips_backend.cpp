@@ -29,35 +29,6 @@ std::optional<uint32_t> stub_symbol(const std::vector<uint32_t>& w, size_t i) {
   return std::nullopt;
 }
 
-}  // namespace
-
-// Two kinds of stubs: .MIPS.stubs (PIC lazy binding; the stub names its symbol in t8)
-// and the .plt of non-PIC executables (`lui t7,%hi(slot); lw t9,%lo(slot)(t7); …`).
-std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
-                                            const std::vector<GotSlot>& slots) const {
-  const SlotIndex index(slots);
-  std::vector<PltStub> stubs;
-  for (const CodeWords& code : code_words(file, {".MIPS.stubs"})) {
-    for (size_t i = 0; i < code.words.size(); ++i) {
-      if (!is_lw_t9_gp(code.words[i])) continue;
-      if (auto symbol = stub_symbol(code.words, i)) stubs.push_back({code.address + 4 * i, *symbol, {}});
-    }
-  }
-  for (const CodeWords& code : code_words(file, {".plt"})) {
-    for (size_t i = 0; i + 1 < code.words.size(); ++i) {
-      if (!is_lui_t7(code.words[i]) || !is_lw_t9_t7(code.words[i + 1])) continue;
-      uint32_t high = (code.words[i] & 0xffff) << 16;
-      int32_t low = static_cast<int16_t>(code.words[i + 1] & 0xffff);
-      if (const GotSlot* bound = index.slot_at(static_cast<uint32_t>(high + low))) {
-        stubs.push_back(PltStub::through(code.address + 4 * i, *bound));
-      }
-    }
-  }
-  return stubs;
-}
-
-namespace {
-
 /// A PIC o32 prologue: the function at `start` computes `gp`.
 struct GpPrologue {
   uint64_t start = 0;
@@ -92,6 +63,31 @@ std::vector<GpPrologue> gp_prologues(const elf::ElfFile& file, const std::vector
 }
 
 }  // namespace
+
+// Two kinds of stubs: .MIPS.stubs (PIC lazy binding; the stub names its symbol in t8)
+// and the .plt of non-PIC executables (`lui t7,%hi(slot); lw t9,%lo(slot)(t7); …`).
+std::vector<PltStub> MipsBackend::plt_stubs(const elf::ElfFile& file,
+                                            const std::vector<GotSlot>& slots) const {
+  const SlotIndex index(slots);
+  std::vector<PltStub> stubs;
+  for (const CodeWords& code : code_words(file, {".MIPS.stubs"})) {
+    for (size_t i = 0; i < code.words.size(); ++i) {
+      if (!is_lw_t9_gp(code.words[i])) continue;
+      if (auto symbol = stub_symbol(code.words, i)) stubs.push_back({code.address + 4 * i, *symbol, {}});
+    }
+  }
+  for (const CodeWords& code : code_words(file, {".plt"})) {
+    for (size_t i = 0; i + 1 < code.words.size(); ++i) {
+      if (!is_lui_t7(code.words[i]) || !is_lw_t9_t7(code.words[i + 1])) continue;
+      uint32_t high = (code.words[i] & 0xffff) << 16;
+      int32_t low = static_cast<int16_t>(code.words[i + 1] & 0xffff);
+      if (const GotSlot* bound = index.slot_at(static_cast<uint32_t>(high + low))) {
+        stubs.push_back(PltStub::through(code.address + 4 * i, *bound));
+      }
+    }
+  }
+  return stubs;
+}
 
 // Debian's MIPS libraries carry almost no unwind tables, so the PIC prologue is what
 // bounds their functions (a guessed extent would run up to 64 KiB).
