@@ -207,6 +207,11 @@ class FunctionAnalyzer::Run {
       // return, in stripped Thumb code), and decoding it would split the real
       // instruction's block and cut the function's flow there.
       if (end == 0 && inside_decoded_instruction(at)) return;
+      if (in_pool(at, at + step())) {  // data, not code: flow never runs into it
+        if (end == 0) return;
+        at += step();
+        continue;
+      }
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;
       auto insn = o_.lifter_.lift(code, at, extent_.thumb);
@@ -217,6 +222,11 @@ class FunctionAnalyzer::Run {
         stop.next = at + step();
         stop.flow = Flow::Stop;
         insn = stop;
+      }
+      if (in_pool(at, insn->next)) {  // an instruction that runs into a pool is none
+        if (end == 0) return;
+        at += step();
+        continue;
       }
       index_.emplace(at, insns_.size());
       insns_.push_back(std::move(*insn));
@@ -281,22 +291,31 @@ class FunctionAnalyzer::Run {
 
   // ---- blocks ---------------------------------------------------------------------
 
+  /// Cuts the decoded code into blocks. Where literal pools (find_literal_pools) turn
+  /// out to have been decoded, decodes again with the pools as barriers: a pool read as
+  /// code can branch into the middle of another function (glibc's ttyname_r into
+  /// readlink), and flow that ran through a pool reaches code the function never runs.
   void build_blocks() {
-    cut_blocks();
-    if (!drop_literal_pools()) return;
-    blocks_.clear();
-    block_at_.clear();
-    branch_targets_.clear();
-    cut_blocks();
+    constexpr int kMaxDecodings = 3;
+    for (int decoding = 1;; ++decoding) {
+      cut_blocks();
+      if (decoding == kMaxDecodings || !find_literal_pools()) return;
+      insns_.clear();
+      index_.clear();
+      blocks_.clear();
+      block_at_.clear();
+      branch_targets_.clear();
+      facts_.undecodable = 0;
+      decode();
+    }
   }
 
-  /// Removes the instructions decoded from literal pools, the words this function's
-  /// pc-relative loads read (ARM keeps constants in the code, after a call that does not
-  /// return or between a function's parts): decoded, one can branch into the middle of
-  /// another function (glibc's ttyname_r into readlink). Only loads of instructions the
-  /// entry reaches by direct edges count, taken in address order so that an instruction
-  /// decoded from a pool already known names none; true when something was removed.
-  bool drop_literal_pools() {
+  /// Adds to `pools_` the words this function's pc-relative loads read (ARM keeps
+  /// constants in the code, after a call that does not return or between a function's
+  /// parts). Only loads of instructions the entry reaches by direct edges count, taken
+  /// in address order so that an instruction decoded from a pool already known names
+  /// none. True when a decoded instruction overlaps a pool.
+  bool find_literal_pools() {
     if (!c_.literal_pools_in_code || blocks_.empty()) return false;
     std::vector<bool> reached(blocks_.size(), false);
     auto entry = block_at_.find(extent_.start);
@@ -312,11 +331,6 @@ class FunctionAnalyzer::Run {
         }
       }
     }
-    std::map<uint64_t, uint64_t> pools;  // start -> end
-    const auto in_pool = [&](uint64_t begin, uint64_t end) {
-      auto it = pools.lower_bound(end);
-      return it != pools.begin() && std::prev(it)->second > begin;
-    };
     for (size_t b = 0; b < blocks_.size(); ++b) {  // blocks_ and their instructions are in address order
       if (!reached[b]) continue;
       for (size_t i = blocks_[b].first; i <= blocks_[b].last; ++i) {
@@ -326,18 +340,19 @@ class FunctionAnalyzer::Run {
           if (t.op == Transfer::Op::Load && t.src == arch::kNoReg && t.width > 0 &&
               o_.memory_.is_code(static_cast<uint64_t>(t.imm))) {
             const auto at = static_cast<uint64_t>(t.imm);
-            pools[at] = std::max(pools[at], at + t.width);
+            pools_[at] = std::max(pools_[at], at + t.width);
           }
         }
       }
     }
-    if (pools.empty()) return false;
-    const size_t before = insns_.size();
-    std::erase_if(insns_, [&](const LiftedInsn& insn) { return in_pool(insn.address, insn.next); });
-    if (insns_.size() == before) return false;
-    index_.clear();
-    for (size_t i = 0; i < insns_.size(); ++i) index_.emplace(insns_[i].address, i);
-    return true;
+    return std::any_of(insns_.begin(), insns_.end(),
+                       [&](const LiftedInsn& insn) { return in_pool(insn.address, insn.next); });
+  }
+
+  /// Whether [begin, end) overlaps a literal pool found so far.
+  bool in_pool(uint64_t begin, uint64_t end) const {
+    auto it = pools_.lower_bound(end);
+    return it != pools_.begin() && std::prev(it)->second > begin;
   }
 
   void cut_blocks() {
@@ -1108,6 +1123,7 @@ class FunctionAnalyzer::Run {
   std::unordered_map<uint64_t, size_t> block_at_;
   std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
+  std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   FunctionFacts facts_;
