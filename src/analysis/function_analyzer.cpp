@@ -600,9 +600,8 @@ class FunctionAnalyzer::Run {
     size_t after = i + 1;
     while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
     if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
-    const arch::CodePointer p = o_.backend_.code_pointer(*call.target);
-    if (o_.stubs_.count(p.address) || !o_.memory_.is_code(p.address)) return false;
-    return !o_.may_return(p.address, call.target_thumb.value_or(extent_.thumb));
+    if (!is_local_code(*call.target)) return false;
+    return !o_.may_return(o_.backend_.code_pointer(*call.target).address, call.target_thumb.value_or(extent_.thumb));
   }
 
   /// Whether instruction `i` is a direct call that padding follows.
@@ -767,7 +766,10 @@ class FunctionAnalyzer::Run {
     bool changed = false;
     for (size_t r = 0; r < into.regs.size(); ++r) {
       Value joined = into.regs[r].join(incoming.regs[r]);
-      if (joined.is_unknown()) note_lost(into.regs[r], incoming.regs[r]);
+      if (joined.is_unknown()) {
+        note_lost(into.regs[r]);
+        note_lost(incoming.regs[r]);
+      }
       if (joined == into.regs[r]) continue;
       into.regs[r] = std::move(joined);
       changed = true;
@@ -779,7 +781,7 @@ class FunctionAnalyzer::Run {
     for (const Value::FieldRef& w : incoming.written) changed |= into.note_written(w);
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
-      for (const Slot& slot : into.slots) note_lost(slot.value, Value::unknown());
+      for (const Slot& slot : into.slots) note_lost(slot.value);
       into.slots.clear();
       return true;
     }
@@ -797,13 +799,16 @@ class FunctionAnalyzer::Run {
       if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
           into.slots[i].width == incoming.slots[j].width) {
         slots.push_back({slot.offset, slot.width, into.slots[i].value.join(incoming.slots[j].value)});
-        if (slots.back().value.is_unknown()) note_lost(into.slots[i].value, incoming.slots[j].value);
+        if (slots.back().value.is_unknown()) {
+          note_lost(into.slots[i].value);
+          note_lost(incoming.slots[j].value);
+        }
         ++i;
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
         slots.push_back({slot.offset, slot.width, slot.value.join(read_slot(other, slot.offset, slot.width))});
-        if (slots.back().value.is_unknown()) note_lost(slot.value, Value::unknown());
+        if (slots.back().value.is_unknown()) note_lost(slot.value);
         (take_into ? i : j)++;
       }
     }
@@ -819,20 +824,18 @@ class FunctionAnalyzer::Run {
     return changed;
   }
 
-  /// A join or widening gave up `a` and `b`: the imports and function starts among them
-  /// may still be what an indirect call calls (record).
-  void note_lost(const Value& a, const Value& b) const {
-    for (const Value* v : {&a, &b}) {
-      if (v->kind() == Value::Kind::Import) {
-        lost_imports_.insert(v->import_symbol());
-      } else if (v->is_constants()) {
-        // Only where a function is known to start: a join also gives up integers that
-        // happen to lie in the code's address range (a library's code starts near 0)
-        // and labels of this function (a switch's base), which in stripped code, where
-        // any address may start a function, would be taken as functions.
-        for (uint64_t c : *v) {
-          if (o_.functions_.is_start(o_.backend_.code_pointer(c).address)) lost_code_.insert(c);
-        }
+  /// A join or widening gave up `v`: the import or function starts it holds may still be
+  /// what an indirect call calls (record).
+  void note_lost(const Value& v) const {
+    if (v.kind() == Value::Kind::Import) {
+      lost_imports_.insert(v.import_symbol());
+    } else if (v.is_constants()) {
+      // Only where a function is known to start: a join also gives up integers that
+      // happen to lie in the code's address range (a library's code starts near 0) and
+      // labels of this function (a switch's base), which in stripped code, where any
+      // address may start a function, would be taken as functions.
+      for (uint64_t c : v) {
+        if (o_.functions_.is_start(o_.backend_.code_pointer(c).address)) lost_code_.insert(c);
       }
     }
   }
@@ -893,11 +896,11 @@ class FunctionAnalyzer::Run {
   /// pointer holds its one value all the same.
   void widen(State& s) const {
     for (Value& v : s.regs) {
-      note_lost(v, Value::unknown());
+      note_lost(v);
       v = Value::unknown();
     }
     if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
-    for (const Slot& slot : s.slots) note_lost(slot.value, Value::unknown());
+    for (const Slot& slot : s.slots) note_lost(slot.value);
     s.frame_lost = true;
     s.memory_written = true;
     s.slots.clear();
