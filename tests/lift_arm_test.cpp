@@ -55,6 +55,7 @@ std::string describe(const Transfer& t) {
     case Transfer::Op::AndImm: return fmt::format("{} = {} & {:#x}", dst, src, t.imm);
     case Transfer::Op::AddReg: return fmt::format("{} = {} + {}", dst, src, reg_name(t.src2));
     case Transfer::Op::OrReg: return fmt::format("{} = {} | {}", dst, src, reg_name(t.src2));
+    case Transfer::Op::AndReg: return fmt::format("{} = {} & {}", dst, src, reg_name(t.src2));
     case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", dst, src, t.imm);
     case Transfer::Op::Load: {
       const std::string width = fmt::format("{}{}", t.width, t.sign_extend ? "s" : "");
@@ -140,6 +141,9 @@ void run(const LiftedInsn& insn, Registers& regs) {
         break;
       case Transfer::Op::OrReg:
         if (value(t.src) && value(t.src2)) result = *value(t.src) | *value(t.src2);
+        break;
+      case Transfer::Op::AndReg:
+        if (value(t.src) && value(t.src2)) result = *value(t.src) & *value(t.src2);
         break;
       case Transfer::Op::ShlImm:
         if (value(t.src)) result = static_cast<uint32_t>(*value(t.src) << t.imm);
@@ -614,6 +618,7 @@ TEST_F(ArmLift, ArmDataProcessing) {
       0x02, 0x01, 0x81, 0xe0,  // add r0, r1, r2, lsl #2
       0x02, 0x07, 0x81, 0xe3,  // orr r0, r1, #0x80000
       0x0f, 0x00, 0x01, 0xe2,  // and r0, r1, #15
+      0x02, 0x00, 0x01, 0xe0,  // and r0, r1, r2
       0x0f, 0x00, 0xc1, 0xe3,  // bic r0, r1, #15
       0x71, 0x00, 0xef, 0xe6,  // uxtb r0, r1
       0x71, 0x00, 0xff, 0xe6,  // uxth r0, r1
@@ -623,11 +628,11 @@ TEST_F(ArmLift, ArmDataProcessing) {
       0x40, 0x0f, 0xa0, 0xe3,  // mov r0, #64, 30
   };
   const auto x = lift_all(code, 0x10000, false);
-  ASSERT_EQ(x.size(), 20u);
+  ASSERT_EQ(x.size(), 21u);
   const Strings expected = {
       "r0 = 0xff000000", "r0 = 0xffffffff", "r0 = r1 + 0",    "r0 = 0x10014",    "r0 = r1 + 16",
       "r0 = r1 + -16",   "r0 = 0x10028",    "r0 = 0x1001c",   "r0 = r1 + r2",    "r0 = r1 + 65580",
-      "r0 = ?",          "r0 = r1 | 0x80000", "r0 = r1 & 0xf", "r0 = r1 & 0xfffffff0", "r0 = r1 & 0xff",
+      "r0 = ?",          "r0 = r1 | 0x80000", "r0 = r1 & 0xf", "r0 = r1 & r2", "r0 = r1 & 0xfffffff0", "r0 = r1 & 0xff",
       "r0 = r1 & 0xffff", "r0 = ?",         "sp = sp + -16",  "r0 = ?",          "r0 = 0x100",
   };
   for (size_t i = 0; i < x.size(); ++i) {

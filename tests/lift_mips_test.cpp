@@ -45,6 +45,8 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = {} + {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::OrReg:
       return fmt::format("{} = {} | {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::AndReg:
+      return fmt::format("{} = {} & {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", reg_name(t.dst), reg_name(t.src), t.imm);
     case Transfer::Op::Load:
       return fmt::format("{} = load{}{} [{} + {}]", reg_name(t.dst), t.width, t.sign_extend ? "s" : "",
@@ -201,9 +203,12 @@ TEST_P(MipsLiftTest, MipsMovesAndRegisterAdds) {
       0x0399e021,  // addu	gp,gp,t9
       0x00851020,  // add	v0,a0,a1
       0x00801826,  // xor	v1,a0,zero
+      0x00851024,  // and	v0,a0,a1
+      0x00801824,  // and	v1,a0,zero
   };
-  const Lines expected[] = {{"a0 = s0 + 0"}, {"a1 = s1 + 0"}, {"a2 = s2 + 0"}, {"a3 = 0"}, {"t0 = s3 + 0"},
-                            {"t1 = s4 + 0"}, {"gp = gp + t9"}, {"v0 = a0 + a1"}, {"v1 = a0 + 0"}};
+  const Lines expected[] = {{"a0 = s0 + 0"}, {"a1 = s1 + 0"}, {"a2 = s2 + 0"}, {"a3 = 0"},
+                            {"t0 = s3 + 0"}, {"t1 = s4 + 0"}, {"gp = gp + t9"}, {"v0 = a0 + a1"},
+                            {"v1 = a0 + 0"}, {"v0 = a0 & a1"}, {"v1 = 0"}};
   for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(show(at(w, i).transfers), expected[i]) << "word " << i;
 }
 

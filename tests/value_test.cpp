@@ -108,6 +108,22 @@ TEST(Value, ShiftedParametersKeepTheirCallersBits) {
   EXPECT_EQ(masked_or.substitute(passes(0x1234), 64), Value::constant(0x134));
 }
 
+// MIPS builds the mask in a register (`lui v0, 0x1000; and a1, a1, v0`): an AND of two
+// values is the AND with the one that is a single constant.
+TEST(Value, AndOfTwoValuesKeepsTheFormOfTheMaskedOne) {
+  const Value mask = Value::constant(0x10000000);
+  const Value shifted = Value::parameter(3).shift_left(15, 32);
+  EXPECT_EQ(shifted.bit_and(mask, 32), shifted.bit_and(0x10000000, 32));
+  EXPECT_EQ(mask.bit_and(shifted, 32), shifted.bit_and(0x10000000, 32));
+  Value either = Value::constant(0x0f).join(Value::constant(0xf0));
+  Value masked = either.bit_and(Value::constant(0x3c).join(Value::constant(0x01)), 32);
+  ASSERT_TRUE(masked.is_constants());
+  EXPECT_EQ(std::vector<uint64_t>(masked.begin(), masked.end()), (std::vector<uint64_t>{0x0, 0x1, 0x0c, 0x30}));
+  EXPECT_TRUE(Value::parameter(0).bit_and(Value::parameter(1), 32).is_unknown());
+  // Unknown under a mask of few bits is still one of the mask's subsets.
+  EXPECT_EQ(Value::unknown().bit_and(mask, 32), Value::unknown().bit_and(0x10000000, 32));
+}
+
 // glibc's __clone_internal: `flags = cl_args->flags | cl_args->exit_signal`, read through
 // its parameter; pthread_create's caller passes the address of a struct on its stack.
 TEST(Value, FieldsReadThroughAParameterResolveWithTheCallersMemory) {

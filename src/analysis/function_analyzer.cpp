@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "analysis/facts_cache.h"
+#include "analysis/register_liveness.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
 
@@ -20,6 +21,8 @@ using arch::Transfer;
 // them only makes values unknown (never drops code).
 constexpr size_t kMaxInstructions = 1 << 17;
 constexpr int kMaxVisits = 24;
+/// Where the analysis cannot tell which registers code reads (an unresolved jump).
+const RegisterSet kAllRegisters = RegisterSet().set();
 constexpr int64_t kMaxSlotWidth = 64;  // the widest store a lifter reports (a zmm register)
 // How much of a stack object passed by address a call records (glibc's struct
 // clone_args is 88 bytes, its setxid command 40), and at most how many of its fields.
@@ -161,6 +164,7 @@ class FunctionAnalyzer::Run {
     facts_.thumb = extent_.thumb;
     decode();
     build_blocks();
+    find_live_registers();
     fixpoint();
     record();
     return std::move(facts_);
@@ -551,6 +555,7 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
+      case Transfer::Op::AndReg: s.regs[t.dst] = reg(t.src).bit_and(reg(t.src2), bits_); break;
       case Transfer::Op::Load:
         s.regs[t.dst] = load(s, t);
         if (t.dst == c_.global_pointer && o_.global_pointer_ && !s.regs[t.dst].is_constants()) {
@@ -757,8 +762,9 @@ class FunctionAnalyzer::Run {
     add_call(std::move(site), s, call_arguments(s, true));
   }
 
-  /// Joins `incoming` into `into`; true when `into` changed.
-  bool join_into(State& into, const State& incoming) const {
+  /// Joins `incoming` into `into`, whose block may read the registers of `live`;
+  /// true when `into` changed.
+  bool join_into(State& into, const State& incoming, const RegisterSet& live) const {
     if (!into.reached) {
       into = incoming;
       return true;
@@ -766,7 +772,7 @@ class FunctionAnalyzer::Run {
     bool changed = false;
     for (size_t r = 0; r < into.regs.size(); ++r) {
       Value joined = into.regs[r].join(incoming.regs[r]);
-      if (joined.is_unknown()) {
+      if (joined.is_unknown() && live[r]) {
         note_lost(into.regs[r]);
         note_lost(incoming.regs[r]);
       }
@@ -840,6 +846,24 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  void find_live_registers() {
+    std::vector<LivenessBlock> spans;
+    spans.reserve(blocks_.size());
+    for (const Block& b : blocks_) spans.push_back({b.first, b.last, &b.successors, leaves_function(b)});
+    live_ = live_at_entry(insns_, spans, c_);
+  }
+
+  /// Whether control may leave the function at the end of `b` for code that reads its
+  /// registers as inputs: a jump or branch to code outside the function's blocks, or
+  /// running into the next function.
+  bool leaves_function(const Block& b) const {
+    const LiftedInsn& last = insns_[b.last];
+    if ((last.flow == Flow::Jump || last.flow == Flow::Branch) && (!last.target || !block_at_.count(*last.target))) {
+      return true;
+    }
+    return falls_into_function(b).has_value();
+  }
+
   void fixpoint() {
     if (blocks_.empty()) return;
     auto entry = block_at_.find(extent_.start);
@@ -852,12 +876,12 @@ class FunctionAnalyzer::Run {
         size_t b = work.back();
         work.pop_back();
         Block& block = blocks_[b];
-        if (++block.visits > kMaxVisits) widen(block.entry);
+        if (++block.visits > kMaxVisits) widen(block.entry, live_[b]);
         State out = execute(block);
         if (!out.reached) continue;
-        if (block.unresolved_jump) join_into(jump_states, out);
+        if (block.unresolved_jump) join_into(jump_states, out, kAllRegisters);
         for (size_t succ : block.successors) {
-          if (join_into(blocks_[succ].entry, out)) work.push_back(succ);
+          if (join_into(blocks_[succ].entry, out, live_[succ])) work.push_back(succ);
         }
       }
     };
@@ -876,7 +900,7 @@ class FunctionAnalyzer::Run {
       changed = false;
       const State at_jumps = jump_states;
       for (size_t b : orphans) {
-        if (join_into(blocks_[b].entry, at_jumps)) {
+        if (join_into(blocks_[b].entry, at_jumps, live_[b])) {
           work.push_back(b);
           changed = true;
         }
@@ -893,11 +917,12 @@ class FunctionAnalyzer::Run {
   }
 
   /// Gives up on a block's entry state that keeps changing; the module's global
-  /// pointer holds its one value all the same.
-  void widen(State& s) const {
-    for (Value& v : s.regs) {
-      note_lost(v);
-      v = Value::unknown();
+  /// pointer holds its one value all the same. Only the `live` registers' values can
+  /// be lost.
+  void widen(State& s, const RegisterSet& live) const {
+    for (Reg r = 0; r < registers_; ++r) {
+      if (live[r]) note_lost(s.regs[r]);
+      s.regs[r] = Value::unknown();
     }
     if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
     for (const Slot& slot : s.slots) note_lost(slot.value);
@@ -1124,6 +1149,7 @@ class FunctionAnalyzer::Run {
   std::unordered_map<uint64_t, size_t> index_;
   std::vector<Block> blocks_;
   std::unordered_map<uint64_t, size_t> block_at_;
+  std::vector<RegisterSet> live_;  ///< registers live at each block's entry
   std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
   std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end

@@ -174,6 +174,19 @@ Value Value::bit_or(const Value& other, int bits) const {
   return out;
 }
 
+Value Value::bit_and(const Value& other, int bits) const {
+  if (auto c = other.single()) return bit_and(*c, bits);
+  if (auto c = single()) return other.bit_and(*c, bits);
+  if (kind_ == Kind::Constants && other.kind_ == Kind::Constants) {
+    Value out = map_constants(*this, [&](uint64_t c) { return c & other.values_[0] & mask_of(bits); });
+    for (const uint64_t* it = other.begin() + 1; it != other.end() && !out.is_unknown(); ++it) {
+      out = out.join(map_constants(*this, [&](uint64_t c) { return c & *it & mask_of(bits); }));
+    }
+    return out;
+  }
+  return unknown();
+}
+
 Value Value::bit_and(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits) & imm;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return c & mask; });

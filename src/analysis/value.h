@@ -99,6 +99,9 @@ class Value {
   Value add(const Value& other, int bits) const;
   /// this | other (`orr w2, w2, w3` joining two fields of a struct).
   Value bit_or(const Value& other, int bits) const;
+  /// this & other (MIPS has no `and` with a 32-bit immediate: libsystemd masks its
+  /// shifted flags with a mask built by `lui`).
+  Value bit_and(const Value& other, int bits) const;
   /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
   Value sign_extend(int from_bits, int bits) const;
   /// The least upper bound: a value that covers both.

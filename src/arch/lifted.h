@@ -26,6 +26,7 @@ struct Transfer {
     AddReg,   ///< dst = src + src2, modulo 2^(8 * width) when `width` is set
     ShlImm,   ///< dst = src << imm, modulo 2^(8 * width) when `width` is set
     OrReg,    ///< dst = src | src2
+    AndReg,   ///< dst = src & src2
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
     SignExtend,  ///< dst = src's low `width` bytes, sign-extended to the register
@@ -61,6 +62,7 @@ struct Transfer {
     return t;
   }
   static Transfer or_reg(Reg dst, Reg a, Reg b) { return {Op::OrReg, dst, a, b, 0}; }
+  static Transfer and_reg(Reg dst, Reg a, Reg b) { return {Op::AndReg, dst, a, b, 0}; }
   static Transfer load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend = false) {
     Transfer t{Op::Load, dst, base, kNoReg, disp};
     t.width = width;

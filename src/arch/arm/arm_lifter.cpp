@@ -579,6 +579,10 @@ class Lowering {
       write(Transfer::or_reg(dst, src, reg(b)));  // glibc: flags | exit_signal
       return true;
     }
+    if (id == ARM_INS_AND && is_reg(b) && plain(op(b)) && src != kPc && reg(b) != kPc) {
+      write(Transfer::and_reg(dst, src, reg(b)));
+      return true;
+    }
     if (id != ARM_INS_ADD || !is_reg(b) || !plain(op(b))) return false;
     const Reg other = reg(b);
     if (src == kPc && other == kPc) return false;

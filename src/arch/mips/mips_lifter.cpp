@@ -191,6 +191,10 @@ class Emitter {
   void or_reg(Reg dst, Reg a, Reg b) {
     if (dst != kZero) out_.push_back(Transfer::or_reg(dst, a, b));
   }
+  void and_reg(Reg dst, Reg a, Reg b) {
+    if (a == kZero || b == kZero) return set(dst, 0);
+    if (dst != kZero) out_.push_back(Transfer::and_reg(dst, a, b));
+  }
   void add_reg(Reg dst, Reg a, Reg b) {
     if (a == kZero) return add_imm(dst, b, 0);
     if (b == kZero) return add_imm(dst, a, 0);
@@ -274,6 +278,10 @@ bool lift_modelled(unsigned id, Reg rd, const RegAt& reg, const ImmAt& imm, cons
       } else {
         return false;
       }
+      return true;
+    case MIPS_INS_AND:
+      if (!reg(1) || !reg(2)) return false;
+      e.and_reg(rd, *reg(1), *reg(2));
       return true;
     case MIPS_INS_SUBU: case MIPS_INS_SUB:
       if (!reg(1) || !reg(2) || *reg(2) != kZero) return false;

@@ -1,0 +1,39 @@
+#pragma once
+/// Which registers a function may still read at the entry of each of its blocks, as the
+/// value analysis reads them. A join that gives up a register's value (a code address
+/// on one path, unknown on the other) loses nothing when the register is dead there:
+/// MIPS loads the next callee into t9 in a branch's delay slot, so every such branch
+/// joins a t9 that the code after it loads again before any call.
+
+#include <bitset>
+#include <cstddef>
+#include <vector>
+
+#include "arch/arch.h"
+#include "arch/lifted.h"
+
+namespace sysfence::analysis {
+
+/// One bit per register of the lifted form (arch::Reg is 8 bits wide).
+using RegisterSet = std::bitset<256>;
+
+/// A block of a function's decoded instructions, for the liveness.
+struct LivenessBlock {
+  size_t first = 0;
+  size_t last = 0;  ///< inclusive
+  const std::vector<size_t>* successors = nullptr;
+  /// Control leaves the function at the block's end (a tail call, a branch to another
+  /// function, running into the next function): the code there may read any register.
+  bool leaves_function = false;
+};
+
+/// The registers live at each block's entry. Conservative where the analysis may read a
+/// register implicitly: every call, indirect jump and system call reads them all (the
+/// analysis passes every known register to a callee), a return reads the return value
+/// register, and a Clobber never kills (an ARM conditional write, lifted as a Clobber,
+/// may leave the old value in place). Rests on the ABI: a caller reads only the
+/// return value register of what a callee leaves behind.
+std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
+                                       const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions);
+
+}  // namespace sysfence::analysis

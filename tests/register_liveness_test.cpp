@@ -1,0 +1,92 @@
+#include "analysis/register_liveness.h"
+
+#include <gtest/gtest.h>
+
+namespace sysfence::analysis {
+namespace {
+
+using arch::Flow;
+using arch::LiftedInsn;
+using arch::Transfer;
+
+constexpr arch::Reg kReturn = 0;
+
+LiftedInsn insn(Flow flow, std::vector<Transfer> transfers = {}) {
+  LiftedInsn out;
+  out.flow = flow;
+  out.transfers = std::move(transfers);
+  return out;
+}
+
+arch::Conventions conventions() {
+  arch::Conventions c;
+  c.return_value = kReturn;
+  return c;
+}
+
+std::vector<int> live_registers(const RegisterSet& set) {
+  std::vector<int> out;
+  for (int r = 0; r < 8; ++r) {
+    if (set[r]) out.push_back(r);
+  }
+  return out;
+}
+
+// MIPS's delay slot: a branch loads the next callee into a register on one path; the
+// code after the join loads it again before it calls, so the join loses nothing there.
+TEST(RegisterLiveness, ARegisterWrittenBeforeAnyReadIsDeadAtTheJoin) {
+  const std::vector<LiftedInsn> insns = {
+      insn(Flow::Branch, {Transfer::set(1, 5)}),                                // block A
+      insn(Flow::Next, {Transfer::load(2, 3, 0, 4)}),                           // block B
+      insn(Flow::Next, {Transfer::set(1, 7), Transfer::add_imm(4, 2, 1)}),      // block C
+      insn(Flow::Return),
+  };
+  const std::vector<size_t> a_next = {1, 2}, b_next = {2}, c_next = {};
+  const std::vector<LivenessBlock> blocks = {{0, 0, &a_next}, {1, 1, &b_next}, {2, 3, &c_next}};
+  const auto live = live_at_entry(insns, blocks, conventions());
+  EXPECT_EQ(live_registers(live[2]), (std::vector<int>{kReturn, 2}));
+  EXPECT_EQ(live_registers(live[1]), (std::vector<int>{kReturn, 3}));
+  EXPECT_EQ(live_registers(live[0]), (std::vector<int>{kReturn, 2, 3}));
+}
+
+// A callee may read any register (the analysis passes every known one); a Clobber may
+// keep the old value (an ARM conditional write), so it does not end a register's life.
+TEST(RegisterLiveness, CallsReadEveryRegisterAndClobbersKillNone) {
+  const std::vector<LiftedInsn> insns = {
+      insn(Flow::Next, {Transfer::set(1, 0), Transfer::clobber(2)}),
+      insn(Flow::Call),
+  };
+  const std::vector<size_t> none = {};
+  const auto live = live_at_entry(insns, {{0, 1, &none}}, conventions());
+  EXPECT_FALSE(live[0][1]);
+  EXPECT_TRUE(live[0][2]);
+  EXPECT_TRUE(live[0][200]);
+}
+
+// A tail call or a branch out of the function reads whatever its target reads.
+TEST(RegisterLiveness, LeavingTheFunctionKeepsEveryRegisterLive) {
+  const std::vector<LiftedInsn> insns = {insn(Flow::Jump, {Transfer::set(1, 0)})};
+  const std::vector<size_t> none = {};
+  const auto stays = live_at_entry(insns, {{0, 0, &none, false}}, conventions());
+  EXPECT_TRUE(stays[0].none());
+  const auto leaves = live_at_entry(insns, {{0, 0, &none, true}}, conventions());
+  EXPECT_FALSE(leaves[0][1]);
+  EXPECT_TRUE(leaves[0][5]);
+}
+
+// Loops: what the loop body reads before writing is live at the loop's head.
+TEST(RegisterLiveness, LoopsReachAFixpoint) {
+  const std::vector<LiftedInsn> insns = {
+      insn(Flow::Next, {Transfer::add_imm(3, 3, 1)}),  // head: reads r3
+      insn(Flow::Branch, {Transfer::store(4, 0, 5, 4)}),  // body: reads r4, r5; back to head
+      insn(Flow::Return),
+  };
+  const std::vector<size_t> head_next = {1}, body_next = {0, 2}, exit_next = {};
+  const auto live = live_at_entry(insns, {{0, 0, &head_next}, {1, 1, &body_next}, {2, 2, &exit_next}}, conventions());
+  EXPECT_EQ(live_registers(live[0]), (std::vector<int>{kReturn, 3, 4, 5}));
+  EXPECT_EQ(live_registers(live[1]), (std::vector<int>{kReturn, 3, 4, 5}));
+  EXPECT_EQ(live_registers(live[2]), (std::vector<int>{kReturn}));
+}
+
+}  // namespace
+}  // namespace sysfence::analysis
