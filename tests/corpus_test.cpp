@@ -220,5 +220,18 @@ TEST(CorpusArmhf, LiteralPoolsAreNotDecodedAsCode) {
   }
 }
 
+// ld.so's guessed extents reach the zero halfwords between a literal pool and its copy
+// of __libc_do_syscall, which decode as `movs r0, r0`: padding, not a switch case that
+// falls into the wrapper with an unknown number.
+TEST(CorpusArmhf, ZeroPaddingDoesNotFallIntoTheNextFunction) {
+  program::Sysroot root(corpus_root("armhf"));
+  Diagnostics diagnostics;
+  auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
+  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch armhf --set default)";
+  auto result = analysis::analyse_program(*program, diagnostics);
+  ASSERT_TRUE(result) << result.error().message;
+  for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
+}
+
 }  // namespace
 }  // namespace sysfence

@@ -616,7 +616,15 @@ class FunctionAnalyzer::Run {
            is_padding_insn(insns_[i + 1]);
   }
 
-  static bool is_padding_insn(const LiftedInsn& insn) { return insn.flow == Flow::Next && insn.transfers.empty(); }
+  /// An instruction that changes nothing the analysis models: a nop, or a register moved
+  /// onto itself (zero bytes between a literal pool and the next function decode as
+  /// Thumb's `movs r0, r0`).
+  static bool is_padding_insn(const LiftedInsn& insn) {
+    auto no_op = [](const Transfer& t) {
+      return t.op == Transfer::Op::AddImm && t.dst == t.src && t.imm == 0 && t.width == 0;
+    };
+    return insn.flow == Flow::Next && std::all_of(insn.transfers.begin(), insn.transfers.end(), no_op);
+  }
 
   /// A call of a fill function (FillFunction) that zeroes a stack object of constant
   /// size: its bytes read as zero afterwards.
