@@ -839,7 +839,8 @@ class FunctionAnalyzer::Run {
   }
 
   /// A join or widening gave up `v`: the import or function starts it holds may still be
-  /// what an indirect call calls (record).
+  /// what an indirect call calls, and the data addresses what a store writes through
+  /// (record).
   void note_lost(const Value& v) const {
     if (v.kind() == Value::Kind::Import) {
       lost_imports_.insert(v.import_symbol());
@@ -850,6 +851,7 @@ class FunctionAnalyzer::Run {
       // address may start a function, would be taken as functions.
       for (uint64_t c : v) {
         if (o_.functions_.is_start(o_.backend_.code_pointer(c).address)) lost_code_.insert(c);
+        if (o_.memory_.is_data(c)) lost_data_.insert(c);
       }
     }
   }
@@ -952,6 +954,9 @@ class FunctionAnalyzer::Run {
     // calls: it counts as taken.
     for (uint64_t c : lost_code_) note_escape(Value::constant(c));
     for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
+    // A global's address a join gave up may be what a store writes through: the stores
+    // to it are no longer all in sight (ProgramAnalysis: global value sets).
+    for (uint64_t c : lost_data_) note_data_escape(Value::constant(c));
     std::sort(facts_.taken_code.begin(), facts_.taken_code.end());
     facts_.taken_code.erase(std::unique(facts_.taken_code.begin(), facts_.taken_code.end()), facts_.taken_code.end());
     std::sort(facts_.escaped_data.begin(), facts_.escaped_data.end());
@@ -1163,6 +1168,7 @@ class FunctionAnalyzer::Run {
   std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
+  mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
   FunctionFacts facts_;
 };
 
