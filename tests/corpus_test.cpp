@@ -224,12 +224,8 @@ TEST(CorpusArmhf, LiteralPoolsAreNotDecodedAsCode) {
 // of __libc_do_syscall, which decode as `movs r0, r0`: padding, not a switch case that
 // falls into the wrapper with an unknown number.
 TEST(CorpusArmhf, ZeroPaddingDoesNotFallIntoTheNextFunction) {
-  program::Sysroot root(corpus_root("armhf"));
-  Diagnostics diagnostics;
-  auto program = program::Program::load(root, "/usr/sbin/dropbear", diagnostics);
-  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch armhf --set default)";
-  auto result = analysis::analyse_program(*program, diagnostics);
-  ASSERT_TRUE(result) << result.error().message;
+  auto result = analyse_corpus_program("armhf", "/usr/sbin/dropbear");
+  ASSERT_TRUE(result);
   for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
 }
 
