@@ -555,7 +555,15 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
-      case Transfer::Op::AndReg: s.regs[t.dst] = reg(t.src).bit_and(reg(t.src2), bits_); break;
+      case Transfer::Op::AndReg:
+        // A code or data address masked by a register may no longer read as one (the
+        // lifters' fallback read both operands opaquely): it escapes here.
+        if (recording_) {
+          note_escape(reg(t.src));
+          note_escape(reg(t.src2));
+        }
+        s.regs[t.dst] = reg(t.src).bit_and(reg(t.src2), bits_);
+        break;
       case Transfer::Op::Load:
         s.regs[t.dst] = load(s, t);
         if (t.dst == c_.global_pointer && o_.global_pointer_ && !s.regs[t.dst].is_constants()) {
