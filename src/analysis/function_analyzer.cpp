@@ -106,9 +106,11 @@ class FunctionAnalyzer::Run {
   /// Whether some path of the function leaves it back to a caller (FunctionAnalyzer::
   /// may_return); decodes it without the value analysis.
   bool may_return() {
+    const auto seen_whole = [&] { return insns_.size() < kMaxInstructions && facts_.undecodable == 0; };
     decode();
-    if (insns_.size() >= kMaxInstructions || facts_.undecodable > 0) return true;  // not seen whole
-    build_blocks();
+    if (!seen_whole()) return true;
+    build_blocks();  // which may decode again
+    if (!seen_whole()) return true;
     for (const Block& b : blocks_) {
       const LiftedInsn& end = insns_[b.last];
       if (end.flow == Flow::Return || end.flow == Flow::IndirectJump) return true;
@@ -123,9 +125,11 @@ class FunctionAnalyzer::Run {
   std::vector<Reg> leaf_clobbers() {
     constexpr size_t kMaxLeafInstructions = 64;
     if (extent_.exact && extent_.end - extent_.start > kMaxLeafInstructions * 4) return c_.call_clobbered;
-    decode_from(extent_.start, extent_.exact ? extent_.end : 0);
-    if (insns_.size() > kMaxLeafInstructions || facts_.undecodable > 0) return c_.call_clobbered;
-    build_blocks();
+    const auto small_and_whole = [&] { return insns_.size() <= kMaxLeafInstructions && facts_.undecodable == 0; };
+    decode_from_entry();
+    if (!small_and_whole()) return c_.call_clobbered;
+    build_blocks(&Run::decode_from_entry);  // decoded again the same way where it finds pools
+    if (!small_and_whole()) return c_.call_clobbered;
     std::vector<bool> written(registers_, false);
     for (const Block& b : blocks_) {
       if (falls_into_function(b)) return c_.call_clobbered;
@@ -255,6 +259,9 @@ class FunctionAnalyzer::Run {
     return o_.functions_.is_start(target) || o_.stubs_.count(target) || !o_.memory_.is_code(target);
   }
 
+  /// Only what the entry reaches, inside the extent when it is exact (a leaf's body).
+  void decode_from_entry() { decode_from(extent_.start, extent_.exact ? extent_.end : 0); }
+
   void decode() {
     if (extent_.exact) {
       decode_from(extent_.start, extent_.end);
@@ -299,7 +306,8 @@ class FunctionAnalyzer::Run {
   /// out to have been decoded, decodes again with the pools as barriers: a pool read as
   /// code can branch into the middle of another function (glibc's ttyname_r into
   /// readlink), and flow that ran through a pool reaches code the function never runs.
-  void build_blocks() {
+  /// `redecode` is how the caller decoded the function.
+  void build_blocks(void (Run::*redecode)() = &Run::decode) {
     constexpr int kMaxDecodings = 3;
     for (int decoding = 1;; ++decoding) {
       cut_blocks();
@@ -310,7 +318,7 @@ class FunctionAnalyzer::Run {
       block_at_.clear();
       branch_targets_.clear();
       facts_.undecodable = 0;
-      decode();
+      (this->*redecode)();
     }
   }
 
