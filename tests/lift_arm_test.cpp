@@ -111,6 +111,7 @@ std::string flow(const LiftedInsn& insn) {
     case Flow::Call: s = "call " + target(); break;
     case Flow::IndirectCall: s = "icall " + indirect(); break;
     case Flow::IndirectJump: s = "ijump " + indirect(); break;
+    case Flow::Switch: s = fmt::format("switch {:#x}", fmt::join(insn.cases, " ")); break;
     case Flow::Return: s = "return"; break;
     case Flow::Syscall: s = "syscall"; break;
     case Flow::Stop: s = "stop"; break;
@@ -514,6 +515,54 @@ TEST_F(ArmLift, ThumbPltPrefixSwitchesToArm) {
   EXPECT_EQ(flow(x[0]), "jump 0x1dee0 A");
 }
 
+TEST_F(ArmLift, ThumbBranchTablesBoundedByACompareAreSwitches) {
+  // Lifts the instructions at the given offsets of `code` (at 0x10000) in sequence, as
+  // the decoding of straight-line code does; the flow of the last one.
+  auto last_flow = [&](const Bytes& code, std::vector<size_t> offsets) {
+    std::optional<LiftedInsn> insn;
+    for (size_t offset : offsets) insn = lifter_->lift(std::span(code).subspan(offset), 0x10000 + offset, true);
+    return insn ? flow(*insn) : std::string("none");
+  };
+  const Bytes tbb = {
+      0x02, 0x2b,              // cmp r3, #2
+      0x04, 0xd8,              // bhi.n default: r3 <= 2 after it
+      0xdf, 0xe8, 0x03, 0xf0,  // tbb [pc, r3]
+      0x02, 0x03, 0x02,        // three cases: table + 4, + 6, + 4
+      0x00,                    // padding
+      0x70, 0x47,              // bx lr
+      0x70, 0x47,              // bx lr
+  };
+  EXPECT_EQ(last_flow(tbb, {0, 2, 4}), "switch 0x1000c 0x1000e");
+  {
+    auto insn = lifter_->lift(std::span(tbb).subspan(4), 0x10004, true);
+    ASSERT_TRUE(insn);
+    EXPECT_EQ(opaque_reads(*insn), Strings{"r3"});  // the index
+  }
+  // Without the compare and branch just before it, the table's length is unknown.
+  EXPECT_EQ(last_flow(tbb, {4}), "ijump ?");
+  EXPECT_EQ(last_flow(tbb, {0, 4}), "ijump ?");
+  Bytes other = tbb;
+  other[0] = 0x02, other[1] = 0x2a;  // cmp r2, #2: not the index
+  EXPECT_EQ(last_flow(other, {0, 2, 4}), "ijump ?");
+  Bytes signed_bound = tbb;
+  signed_bound[3] = 0xdc;  // bgt: a signed compare leaves negative indices
+  EXPECT_EQ(last_flow(signed_bound, {0, 2, 4}), "ijump ?");
+  Bytes backwards = tbb;
+  backwards[9] = 0x01;  // the second entry points into the table: no table of that length
+  EXPECT_EQ(last_flow(backwards, {0, 2, 4}), "ijump ?");
+
+  const Bytes tbh = {
+      0x02, 0x2a,              // cmp r2, #2
+      0x04, 0xd2,              // bcs.n default (bhs): r2 <= 1 after it
+      0xdf, 0xe8, 0x12, 0xf0,  // tbh [pc, r2, lsl #1]
+      0x02, 0x00, 0x04, 0x01,  // two cases: table + 4 and table + 0x208
+      0x70, 0x47,              // bx lr
+  };
+  EXPECT_EQ(last_flow(tbh, {0, 2, 4}), "switch 0x1000c 0x10210");
+  // The bytes end inside the table: its cases are unknown.
+  EXPECT_EQ(last_flow(Bytes(tbh.begin(), tbh.begin() + 10), {0, 2, 4}), "ijump ?");
+}
+
 TEST_F(ArmLift, ThumbControlFlow) {
   const Bytes code = {
       0x00, 0xf0, 0x30, 0xf8,  // bl .+100
@@ -523,8 +572,8 @@ TEST_F(ArmLift, ThumbControlFlow) {
       0x08, 0xd0,              // beq .+20
       0x10, 0xb1,              // cbz r0, .+8
       0x10, 0xb9,              // cbnz r0, .+8
-      0xdf, 0xe8, 0x00, 0xf0,  // tbb [pc, r0]
-      0xdf, 0xe8, 0x10, 0xf0,  // tbh [pc, r0, lsl #1]
+      0xd1, 0xe8, 0x00, 0xf0,  // tbb [r1, r0]: a table elsewhere
+      0xd1, 0xe8, 0x10, 0xf0,  // tbh [r1, r0, lsl #1]
       0x70, 0x47,              // bx lr
       0x18, 0x47,              // bx r3
       0xf7, 0x46,              // mov pc, lr

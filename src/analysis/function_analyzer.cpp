@@ -71,6 +71,7 @@ bool falls_through(const LiftedInsn& insn) {
   switch (insn.flow) {
     case Flow::Jump:
     case Flow::IndirectJump:
+    case Flow::Switch:
     case Flow::Return:
     case Flow::Stop: return insn.conditional;
     default: return true;
@@ -115,6 +116,7 @@ class FunctionAnalyzer::Run {
       const LiftedInsn& end = insns_[b.last];
       if (end.flow == Flow::Return || end.flow == Flow::IndirectJump) return true;
       if (end.flow == Flow::Jump && (!end.target || is_foreign(*end.target))) return true;
+      if (std::any_of(end.cases.begin(), end.cases.end(), [&](uint64_t c) { return is_foreign(c); })) return true;
       if (falls_into_function(b)) return true;
     }
     return false;
@@ -138,7 +140,8 @@ class FunctionAnalyzer::Run {
       switch (insn.flow) {
         case Flow::Call:
         case Flow::IndirectCall:
-        case Flow::IndirectJump: return c_.call_clobbered;
+        case Flow::IndirectJump:
+        case Flow::Switch: return c_.call_clobbered;
         case Flow::Jump:
         case Flow::Branch:
           // Out of the function, or to code the decoding from the entry did not reach.
@@ -240,8 +243,7 @@ class FunctionAnalyzer::Run {
       insns_.push_back(std::move(*insn));
       const LiftedInsn& last = insns_.back();
       at = last.next;
-      if (end == 0 && (last.flow == Flow::Return || last.flow == Flow::Stop || last.flow == Flow::Jump ||
-                       last.flow == Flow::IndirectJump) && !last.conditional) {
+      if (end == 0 && !falls_through(last)) {
         return;
       }
     }
@@ -282,6 +284,9 @@ class FunctionAnalyzer::Run {
       }
       if (falls_through(insn) && !index_.count(insn.next) && !o_.functions_.is_start(insn.next)) {
         decode_from(insn.next, 0);
+      }
+      for (uint64_t target : insn.cases) {
+        if (!index_.count(target) && !is_foreign(target)) decode_from(target, 0);
       }
       const bool may_be_table = !(c_.register_jumps_are_calls && insn.indirect.reg != arch::kNoReg);
       if (!extent_.exact && insn.flow == Flow::IndirectJump && may_be_table && !swept) {
@@ -380,6 +385,10 @@ class FunctionAnalyzer::Run {
         mark(*insn.target);
         branch_targets_.insert(*insn.target);
       }
+      for (uint64_t target : insn.cases) {
+        mark(target);
+        branch_targets_.insert(target);
+      }
       if (ends_block(insn) || insn.conditional) mark(insn.next);
       if (i + 1 < insns_.size() && insns_[i + 1].address != insn.next) leader[i + 1] = true;
     }
@@ -407,6 +416,13 @@ class FunctionAnalyzer::Run {
           break;
         case Flow::IndirectJump:
           b.unresolved_jump = true;  // constant targets are recorded as calls; the rest seed orphans
+          if (end.conditional) edge(end.next);
+          break;
+        case Flow::Switch:
+          // A case in another function is a tail call (recorded by execute).
+          for (uint64_t target : end.cases) {
+            if (!is_foreign(target)) edge(target);
+          }
           if (end.conditional) edge(end.next);
           break;
         case Flow::Return:
@@ -750,6 +766,11 @@ class FunctionAnalyzer::Run {
         case Flow::IndirectJump:
           if (recording_) record_call(s, insn, true);
           break;
+        case Flow::Switch:
+          for (uint64_t target : insn.cases) {
+            if (recording_ && is_foreign(target)) record_tail_call(s, insn.address, target);
+          }
+          break;
         case Flow::Return:
           if (recording_) note_escape(s.regs[c_.return_value]);
           break;
@@ -757,7 +778,7 @@ class FunctionAnalyzer::Run {
       }
     }
     if (recording_) {
-      if (auto next = falls_into_function(b)) record_fall_into(s, insns_[b.last].address, *next);
+      if (auto next = falls_into_function(b)) record_tail_call(s, insns_[b.last].address, *next);
     }
     return s;
   }
@@ -780,7 +801,9 @@ class FunctionAnalyzer::Run {
     return last.next;
   }
 
-  void record_fall_into(const State& s, uint64_t address, uint64_t target) {
+  /// Control leaving at `address` for the local function at `target` for good (running
+  /// into it, or a switch case in it).
+  void record_tail_call(const State& s, uint64_t address, uint64_t target) {
     CallSite site = call_to(address, target, extent_.thumb);
     site.tail = true;
     add_call(std::move(site), s, call_arguments(s, true));
@@ -887,6 +910,7 @@ class FunctionAnalyzer::Run {
     if ((last.flow == Flow::Jump || last.flow == Flow::Branch) && (!last.target || !block_at_.count(*last.target))) {
       return true;
     }
+    if (std::any_of(last.cases.begin(), last.cases.end(), [&](uint64_t c) { return !block_at_.count(c); })) return true;
     return falls_into_function(b).has_value();
   }
 

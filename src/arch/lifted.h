@@ -105,6 +105,7 @@ enum class Flow : uint8_t {
   IndirectCall,  ///< calls through `indirect`, then continues at `next`
   IndirectJump,  ///< jumps through `indirect` (jump table or tail call through a pointer)
   Return,
+  Switch,        ///< to one of `cases`: a jump table the lifter reads (Thumb's tbb/tbh)
   Syscall,       ///< a system call instruction; continues at `next`
   Stop,          ///< trap, undefined or halting instruction: no successor
 };
@@ -137,6 +138,9 @@ struct LiftedInsn {
   /// For ARM: the instruction set at `target` (a `blx` switches). Ignored elsewhere.
   std::optional<bool> target_thumb;
   IndirectTarget indirect;
+  /// Flow::Switch: every address the table can send control to, in the instruction set
+  /// of the switching code.
+  std::vector<uint64_t> cases;
   /// The flow happens only when a condition holds (ARM condition codes and IT blocks,
   /// e.g. `bxeq lr`, `svcne 0`); otherwise execution continues at `next`.
   bool conditional = false;

@@ -4,13 +4,15 @@
 
 #include <algorithm>
 
+#include "arch/relocations.h"
 #include "cfg/code_ranges.h"
 #include "cfg/unwind_tables.h"
 
 namespace sysfence::cfg {
 
 FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend& backend,
-                             Diagnostics& diagnostics) {
+                             Diagnostics& diagnostics)
+    : elf_(&module.elf()) {
   const elf::ElfFile& elf = module.elf();
   code_segments_ = code_ranges(elf);
   int thumb_votes = 0;
@@ -31,6 +33,28 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
   };
   add_symbols(elf.dynamic_symbols());
   add_symbols(elf.symbols());
+  if (thumb_votes + arm_votes == 0) {
+    // Stripped: the entry point and the code addresses stored in data (function
+    // pointers, which carry the Thumb bit) say which instruction set the code uses.
+    auto vote = [&](uint64_t pointer) {
+      const arch::CodePointer p = backend.code_pointer(pointer);
+      if (in_code(p.address)) (p.thumb ? thumb_votes : arm_votes)++;
+    };
+    if (elf.header().entry != 0) vote(elf.header().entry);
+    for (const elf::Relocation& rel : elf.relocations()) {
+      if (arch::relocation_kind(elf.header().machine, rel.type, rel.symbol != 0) != arch::RelocationKind::Relative) {
+        continue;
+      }
+      if (rel.has_addend) {
+        vote(static_cast<uint64_t>(rel.addend));
+      } else if (auto stored = elf.read_address(rel.offset)) {
+        vote(*stored);
+      }
+    }
+    for (uint64_t slot : elf.relr_slots()) {
+      if (auto stored = elf.read_address(slot)) vote(*stored);
+    }
+  }
   default_thumb_ = thumb_votes > arm_votes;
   if (elf.header().entry != 0) {
     arch::CodePointer p = backend.code_pointer(elf.header().entry);
@@ -50,10 +74,26 @@ bool FunctionIndex::inside_unwind_entry(uint64_t address) const {
   return it != arm_unwind_entries_.begin() && std::prev(it)->second;
 }
 
+bool FunctionIndex::in_code(uint64_t address) const {
+  return std::any_of(code_segments_.begin(), code_segments_.end(),
+                     [&](const auto& segment) { return address >= segment.first && address < segment.second; });
+}
+
+bool FunctionIndex::reads_as_arm(uint64_t address) const {
+  // Compiled and hand-written ARM functions begin with unconditional instructions
+  // (condition AL, the top four bits 0xe); Thumb code read as ARM words has
+  // arbitrary ones there.
+  constexpr size_t kWords = 2;
+  auto bytes = elf_->bytes_at(address, 4 * kWords);
+  if (!bytes) return false;
+  for (size_t i = 0; i < kWords; ++i) {
+    if (((*bytes)[4 * i + 3] >> 4) != 0xe) return false;
+  }
+  return true;
+}
+
 void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
-  bool in_code = false;
-  for (const auto& [begin, end] : code_segments_) in_code = in_code || (start >= begin && start < end);
-  if (!in_code) return;
+  if (!in_code(start)) return;
   uint64_t& known = sizes_[start];
   if (known == 0) known = size;
   if (thumb) thumb_.emplace(start, *thumb);

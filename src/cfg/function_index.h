@@ -44,11 +44,17 @@ class FunctionIndex {
   /// taken for a function. Code the tables do not describe (a static program's own
   /// code linked without unwind tables, as Debian's busybox-static is, next to libc's
   /// code that has them) keeps every candidate: tables add starts, never remove them.
-  /// In a module of Thumb code an ARM-mode (even) pointer there is a label or data:
-  /// Thumb function pointers have bit 0 set.
+  /// In Thumb code an ARM-mode (even) pointer is a label or data (Thumb function
+  /// pointers have bit 0 set) unless a symbol says ARM code starts there or the code
+  /// there reads as ARM: a static program's own ARM code next to its Thumb libc, glibc's
+  /// ARM memcpy variants that its ifunc resolvers return. Otherwise an integer that
+  /// happens to equal a Thumb function's address would be decoded as ARM. Which
+  /// instruction set a module uses is what most of its function symbols say or,
+  /// stripped, its entry point and the code addresses its data holds.
   bool may_be_function(uint64_t address, bool thumb) const {
-    if (is_start(address)) return true;
-    return !is_interior(address) && !inside_unwind_entry(address) && (thumb || !default_thumb_);
+    if (thumb_.count(address)) return true;
+    if (!thumb && thumb_at(address) && !reads_as_arm(address)) return false;
+    return is_start(address) || (!is_interior(address) && !inside_unwind_entry(address));
   }
   /// Whether a code address that is some symbol's value (a GOT slot's content) can be a
   /// function: not a label, so the unwind tables need not name it, but not inside a
@@ -64,8 +70,11 @@ class FunctionIndex {
  private:
   void add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name = {});
   bool thumb_at(uint64_t address) const;
+  bool in_code(uint64_t address) const;
+  bool reads_as_arm(uint64_t address) const;
   bool inside_unwind_entry(uint64_t address) const;
 
+  const elf::ElfFile* elf_;
   std::map<uint64_t, uint64_t> sizes_;          ///< start -> size (0: unknown)
   std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
   std::map<uint64_t, bool> mapping_symbols_;    ///< ARM $t/$a: address -> thumb

@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <utility>
 
 #include "arch/arm/arm_backend.h"
+#include "arch/arm/thumb_branch_table.h"
 #include "disasm/capstone.h"
 
 namespace sysfence::arch {
@@ -378,7 +380,9 @@ class Lowering {
         return true;
       case ARM_INS_TBB:
       case ARM_INS_TBH:
-        flow(Flow::IndirectJump);  // a jump table; its target is not expressible here
+        // A jump table: ArmLifter::lift reads its cases where the table follows.
+        if (is_mem(0)) opaque_read(gpr(op(0).mem.index));
+        flow(Flow::IndirectJump);
         return true;
       case ARM_INS_SVC: {
         // Linux takes EABI `svc 0` (number in r7) and, on old kernels, OABI
@@ -999,6 +1003,9 @@ class ArmLifter final : public Lifter {
   ArmLifter(disasm::Capstone arm, disasm::Capstone thumb) : arm_(std::move(arm)), thumb_(std::move(thumb)) {}
 
   std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool thumb) override {
+    // What the instruction lifted just before says holds only for the one after it.
+    const Bound compared = std::exchange(compared_, {});
+    const Bound bounded = std::exchange(bounded_, {});
     LiftedInsn out;
     out.address = address;
     if (thumb && code.size() >= 2) {
@@ -1018,13 +1025,60 @@ class ArmLifter final : public Lifter {
     if (thumb && it_blocks_.conditional(address, insn->size)) conditional = true;
     const size_t n = Lowering(*insn, capstone.handle(), thumb, conditional, buffer_, out).run();
     out.transfers.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (out.flow == Flow::IndirectJump && !out.conditional) read_switch(*insn, code, bounded, out);
+    track_index_bound(*insn, conditional, compared);
     return out;
   }
 
  private:
+  /// A register compared with a constant, and what an unsigned branch on that compare
+  /// leaves of it where the branch falls through: `cmp r2, #7; bhi.w default` leaves
+  /// r2 <= 7 at the instruction after the branch.
+  struct Bound {
+    uint64_t at = 0;  ///< the address it holds at (0: none)
+    unsigned reg = ARM_REG_INVALID;
+    uint64_t value = 0;  ///< cmp: the constant; after the branch: the largest value left
+  };
+
+  /// Follows `cmp rN, #imm` then `bhi`/`bhs` lifted in sequence (as the decoding of a
+  /// function's straight-line code lifts them), to bound a table jump's index;
+  /// `compared` is what the instruction lifted before left.
+  void track_index_bound(const cs_insn& insn, bool conditional, const Bound& compared) {
+    const cs_arm& arm = insn.detail->arm;
+    const uint64_t next = insn.address + insn.size;
+    if (insn.id == ARM_INS_CMP && !conditional && arm.op_count == 2 && arm.operands[0].type == ARM_OP_REG &&
+        arm.operands[0].shift.type == ARM_SFT_INVALID && arm.operands[1].type == ARM_OP_IMM) {
+      compared_ = {next, static_cast<unsigned>(arm.operands[0].reg), static_cast<uint32_t>(arm.operands[1].imm)};
+      return;
+    }
+    // bhi: taken when reg > value, so reg <= value after it; bhs (bcs): reg <= value - 1.
+    const bool hi = arm.cc == ARM_CC_HI, hs = arm.cc == ARM_CC_HS;
+    if (insn.id == ARM_INS_B && insn.address == compared.at && (hi || (hs && compared.value > 0))) {
+      bounded_ = {next, compared.reg, hi ? compared.value : compared.value - 1};
+    }
+  }
+
+  /// `tbb [pc, rN]` / `tbh [pc, rN, lsl #1]` right after the branch that bounds rN
+  /// (`bounded`): a switch over the table that follows. Without the bound the table's
+  /// length is unknown, and so are the cases.
+  static void read_switch(const cs_insn& insn, std::span<const uint8_t> code, const Bound& bounded,
+                          LiftedInsn& out) {
+    if (insn.id != ARM_INS_TBB && insn.id != ARM_INS_TBH) return;
+    const cs_arm& arm = insn.detail->arm;
+    if (arm.op_count != 1 || arm.operands[0].type != ARM_OP_MEM || arm.operands[0].mem.base != ARM_REG_PC) return;
+    if (bounded.at != insn.address || bounded.reg != static_cast<unsigned>(arm.operands[0].mem.index)) return;
+    auto cases = thumb_branch_table_cases(code.subspan(insn.size), out.next, insn.id == ARM_INS_TBH ? 2 : 1,
+                                          bounded.value + 1);
+    if (cases.empty()) return;
+    out.flow = Flow::Switch;
+    out.cases = std::move(cases);
+  }
+
   disasm::Capstone arm_;
   disasm::Capstone thumb_;
   ItBlocks it_blocks_;
+  Bound compared_;
+  Bound bounded_;
   std::array<Transfer, kMaxTransfers> buffer_{};
 };
 
