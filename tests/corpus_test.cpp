@@ -229,5 +229,28 @@ TEST(CorpusArmhf, ZeroPaddingDoesNotFallIntoTheNextFunction) {
   for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
 }
 
+// Stripped Thumb code switches with tbb/tbh. Sweeping a switching function's guessed
+// extent instead of reading its table ran over the following functions and literal
+// pools, whose words decoded as ARM-mode code pointers (busybox's 64 unresolved sites),
+// and lost libsystemd's raw_clone input (dnsmasq's clone allowed CLONE_NEWUSER).
+TEST(CorpusArmhf, ThumbSwitchTablesAreReadNotSwept) {
+  auto busybox = analyse_corpus_program("armhf", "/bin/busybox");
+  ASSERT_TRUE(busybox);
+  for (const auto& site : busybox->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
+
+  auto dnsmasq = analyse_corpus_program("armhf", "/usr/sbin/dnsmasq");
+  ASSERT_TRUE(dnsmasq);
+  const analysis::SyscallNames names(dnsmasq->arch);
+  const auto clone = dnsmasq->arguments.find(*names.number("clone"));
+  ASSERT_NE(clone, dnsmasq->arguments.end());
+  ASSERT_TRUE(clone->second.constrained());
+  constexpr uint64_t kCloneNewUser = 0x10000000;
+  for (const analysis::ArgumentTuple& tuple : clone->second.tuples) {
+    const auto flags = tuple.find(0);
+    ASSERT_NE(flags, tuple.end()) << "a clone site leaves its flags open";
+    for (uint64_t value : flags->second) EXPECT_EQ(value & kCloneNewUser, 0u) << std::hex << value;
+  }
+}
+
 }  // namespace
 }  // namespace sysfence
