@@ -46,7 +46,13 @@ std::string reg_name(Reg r) {
   }
 }
 
-std::string describe(const Transfer& t) {
+std::string describe_write(const Transfer& t);
+
+/// One transfer in one line: "r0 = r1 + 4"; a write that may not happen (a conditional
+/// instruction) as "maybe r0 = 0x1".
+std::string describe(const Transfer& t) { return (t.keeps_old ? "maybe " : "") + describe_write(t); }
+
+std::string describe_write(const Transfer& t) {
   const std::string dst = reg_name(t.dst), src = reg_name(t.src);
   switch (t.op) {
     case Transfer::Op::Set: return fmt::format("{} = {:#x}", dst, t.imm);
@@ -350,7 +356,8 @@ TEST_F(ArmLift, ArmLiteralLoadsUsePcPlus8) {
   EXPECT_EQ(transfers(x[2]), (Strings{"r0 = load2 [0x20012]"}));
 }
 
-// DESIGN.md hard case: IT blocks. Conditional writes clobber, conditional flow says so.
+// DESIGN.md hard case: IT blocks. A conditional write may keep the old value, conditional
+// flow says so.
 TEST_F(ArmLift, ThumbItBlocksMakeTheirInstructionsConditional) {
   const Bytes code = {
       0x08, 0xbf,  // it eq
@@ -365,9 +372,9 @@ TEST_F(ArmLift, ThumbItBlocksMakeTheirInstructionsConditional) {
   EXPECT_EQ(flow(x[0]), "next");
   EXPECT_TRUE(x[0].transfers.empty());
   EXPECT_EQ(x[0].next, 0x10002u);
-  EXPECT_EQ(transfers(x[1]), (Strings{"r0 = ?"}));  // r0 may keep its old value
+  EXPECT_EQ(transfers(x[1]), (Strings{"maybe r0 = 0x1"}));  // r0 may keep its old value
   EXPECT_EQ(transfers(x[2]), (Strings{"r1 = 0x2"}));  // after the block
-  EXPECT_EQ(transfers(x[4]), (Strings{"r2 = ?"}));
+  EXPECT_EQ(transfers(x[4]), (Strings{"maybe r2 = 0x3"}));
   EXPECT_EQ(flow(x[5]), "return if");
 }
 
@@ -382,9 +389,9 @@ TEST_F(ArmLift, ThumbItBlockWithElseLoadsStoresAndSyscall) {
   };
   auto x = lift_all(itete, 0x10000, true);
   ASSERT_EQ(x.size(), 6u);
-  EXPECT_EQ(transfers(x[1]), (Strings{"r0 = ?"}));
-  EXPECT_EQ(transfers(x[2]), (Strings{"r0 = ?"}));
-  EXPECT_EQ(transfers(x[3]), (Strings{"r0 = ?"}));
+  EXPECT_EQ(transfers(x[1]), (Strings{"maybe r0 = r0 + 1"}));
+  EXPECT_EQ(transfers(x[2]), (Strings{"maybe r0 = r0 + -1"}));
+  EXPECT_EQ(transfers(x[3]), (Strings{"maybe r0 = load4 [r1 + 0]"}));
   // The slot may keep its old value: it becomes unknown, and r0 may escape there.
   EXPECT_EQ(transfers(x[4]), (Strings{"forget4 [sp + 4]"}));
   EXPECT_EQ(opaque_reads(x[4]), (Strings{"r0"}));
@@ -398,7 +405,7 @@ TEST_F(ArmLift, ThumbItBlockWithElseLoadsStoresAndSyscall) {
   };
   x = lift_all(svc, 0x20000, true);
   ASSERT_EQ(x.size(), 4u);
-  EXPECT_EQ(transfers(x[1]), (Strings{"r0 = ?"}));
+  EXPECT_EQ(transfers(x[1]), (Strings{"maybe r0 = 0x1"}));
   EXPECT_EQ(flow(x[2]), "syscall if");
   EXPECT_EQ(flow(x[3]), "next");
   EXPECT_EQ(transfers(x[3]), (Strings{"r1 = 0x2"}));
@@ -421,13 +428,13 @@ TEST_F(ArmLift, ThumbItStateFollowsAddressesNotCallOrder) {
   EXPECT_FALSE(other->conditional);
   auto inside = lifter_->lift(std::span(block).subspan(2), 0x10002, true);
   ASSERT_TRUE(inside);
-  EXPECT_EQ(transfers(*inside), (Strings{"r0 = ?"}));
+  EXPECT_EQ(transfers(*inside), (Strings{"maybe r0 = 0x1"}));
 
   // Given only the IT's own two bytes, the block is followed as it is lifted.
   ASSERT_TRUE(lifter_->lift(std::span(block).first(2), 0x40000, true));
   inside = lifter_->lift(std::span(block).subspan(2), 0x40002, true);
   ASSERT_TRUE(inside);
-  EXPECT_EQ(transfers(*inside), (Strings{"r0 = ?"}));
+  EXPECT_EQ(transfers(*inside), (Strings{"maybe r0 = 0x1"}));
 }
 
 TEST_F(ArmLift, ArmConditionCodes) {
@@ -445,23 +452,23 @@ TEST_F(ArmLift, ArmConditionCodes) {
   };
   const auto x = lift_all(code, 0x10000, false);
   ASSERT_EQ(x.size(), 10u);
-  EXPECT_EQ(transfers(x[0]), (Strings{"r0 = ?"}));
+  EXPECT_EQ(transfers(x[0]), (Strings{"maybe r0 = 0x1"}));
   EXPECT_EQ(flow(x[0]), "next");
   EXPECT_EQ(flow(x[1]), "return if");
   EXPECT_EQ(flow(x[2]), "syscall if");
   EXPECT_EQ(flow(x[3]), "return if");
-  EXPECT_EQ(transfers(x[3]), (Strings{"r4 = ?", "sp = ?"}));
+  EXPECT_EQ(transfers(x[3]), (Strings{"maybe r4 = load4 [sp + 0]", "sp = ?"}));
   EXPECT_EQ(transfers(x[4]), (Strings{"forget4 [sp + 4]"}));
   EXPECT_EQ(opaque_reads(x[4]), (Strings{"r0"}));
   EXPECT_EQ(flow(x[5]), "call 0x10078 A if");
   EXPECT_EQ(flow(x[6]), "ijump [r3 + 4] if");
   EXPECT_EQ(flow(x[7]), "branch 0x10024 A");
-  EXPECT_EQ(transfers(x[8]), (Strings{"r0 = ?", "r1 = ?"}));
+  EXPECT_EQ(transfers(x[8]), (Strings{"maybe r0 = load4 [r1 + 0]", "r1 = ?"}));
   EXPECT_EQ(transfers(x[9]), (Strings{"r0 = ?"}));
 }
 
-// A conditional copy clobbers its destination; the source is read opaquely so that a
-// code address moved this way is still seen to escape.
+// A conditional copy may keep its destination's old value; the source is read opaquely
+// as well, so that a code address moved this way is still seen to escape.
 TEST_F(ArmLift, ConditionalCopiesReadTheirSourcesOpaquely) {
   const Bytes arm = {
       0x04, 0x00, 0xa0, 0x01,  // moveq r0, r4
@@ -477,9 +484,9 @@ TEST_F(ArmLift, ConditionalCopiesReadTheirSourcesOpaquely) {
     auto x = lift_all(is_thumb ? thumb : arm, 0x10000, is_thumb);
     if (is_thumb) x.erase(x.begin());
     ASSERT_EQ(x.size(), 2u);
-    EXPECT_EQ(transfers(x[0]), (Strings{"r0 = ?"}));
+    EXPECT_EQ(transfers(x[0]), (Strings{"maybe r0 = r4 + 0"}));
     EXPECT_EQ(opaque_reads(x[0]), (Strings{"r4"}));
-    EXPECT_EQ(transfers(x[1]), (Strings{"r1 = ?"}));
+    EXPECT_EQ(transfers(x[1]), (Strings{"maybe r1 = r5 + 4"}));
     EXPECT_EQ(opaque_reads(x[1]), (Strings{"r5"}));
   }
 }

@@ -63,6 +63,20 @@ TEST(RegisterLiveness, CallsReadEveryRegisterAndClobbersKillNone) {
   EXPECT_TRUE(live[0][200]);
 }
 
+// A write that may not happen (an ARM conditional instruction) leaves the old value as
+// one of the two the register may hold: the old value is read, and stays live.
+TEST(RegisterLiveness, AWriteThatMayNotHappenReadsTheOldValue) {
+  Transfer maybe = Transfer::set(1, 0);
+  maybe.keeps_old = true;
+  const std::vector<LiftedInsn> insns = {
+      insn(Flow::Next, {maybe, Transfer::set(2, 0)}),
+      insn(Flow::Return, {Transfer::add_imm(kReturn, 1, 0)}),
+  };
+  const std::vector<size_t> none = {};
+  const auto live = live_at_entry(insns, {{0, 1, &none}}, conventions());
+  EXPECT_EQ(live_registers(live[0]), (std::vector<int>{1}));
+}
+
 // A tail call or a branch out of the function reads whatever its target reads.
 TEST(RegisterLiveness, LeavingTheFunctionKeepsEveryRegisterLive) {
   const std::vector<LiftedInsn> insns = {insn(Flow::Jump, {Transfer::set(1, 0)})};

@@ -568,6 +568,17 @@ class FunctionAnalyzer::Run {
   int result_bits(const Transfer& t) const { return t.width != 0 ? 8 * t.width : bits_; }
 
   void apply(State& s, const Transfer& t) {
+    if (!t.keeps_old) {
+      apply_write(s, t);
+      return;
+    }
+    const Value old = s.regs[t.dst];
+    apply_write(s, t);
+    s.regs[t.dst] = old.join(s.regs[t.dst]);
+  }
+
+  /// `t` as if it certainly happens.
+  void apply_write(State& s, const Transfer& t) {
     auto reg = [&](Reg r) { return r == arch::kNoReg ? Value::unknown() : s.regs[r]; };
     switch (t.op) {
       case Transfer::Op::Set: s.regs[t.dst] = Value::constant(static_cast<uint64_t>(t.imm) & mask_of(bits_)); break;

@@ -22,6 +22,7 @@ struct UseDef {
 };
 
 void add_transfer(UseDef& block, const Transfer& t) {
+  if (t.keeps_old) block.read(t.dst);
   switch (t.op) {
     case Transfer::Op::Set: break;
     case Transfer::Op::Clobber: return;  // may leave the old value: no write

@@ -42,6 +42,9 @@ struct Transfer {
   int64_t value = 0;  ///< Store of a constant
   uint8_t width = 0;  ///< Load/Store size in bytes; SignExtend: the source's; AddImm, AddReg, ShlImm: the result's
   bool sign_extend = false;  ///< Load: sign-extend from `width` bytes instead of zero-extending
+  /// The write may not happen (an ARM conditional instruction): `dst` then holds its old
+  /// value or the new one.
+  bool keeps_old = false;
 
   static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
   static Transfer add_imm(Reg dst, Reg src, int64_t imm, uint8_t width = 0) {

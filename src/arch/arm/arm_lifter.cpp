@@ -230,16 +230,20 @@ class Lowering {
     if (r < kPc) opaque_ |= 1u << r;
   }
 
-  /// A register write. Under a condition the old value may survive, so the register
-  /// becomes unknown, and what would have been copied into it is read opaquely (a code
-  /// address moved by `moveq r0, r4` must still be seen to escape).
+  /// A register write. Under a condition the old value may survive: the register holds
+  /// either (`it ne; movne r3, #0` keeps the GOT address glibc computed into r3 on the
+  /// other path), and what would have been copied into it is read opaquely as well (a
+  /// code address moved by `moveq r0, r4` must still be seen to escape where the two
+  /// values do not join).
   void write(const Transfer& t) {
-    if (!conditional_) {
+    if (!conditional_ || t.op == Transfer::Op::Clobber) {
       push(t);
       return;
     }
-    push(Transfer::clobber(t.dst));
-    if (t.op != Transfer::Op::Load && t.op != Transfer::Op::Clobber) {
+    Transfer maybe = t;
+    maybe.keeps_old = true;
+    push(maybe);
+    if (t.op != Transfer::Op::Load) {
       opaque_read(t.src);
       opaque_read(t.src2);
     }
