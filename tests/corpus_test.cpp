@@ -252,5 +252,20 @@ TEST(CorpusArmhf, ThumbSwitchTablesAreReadNotSwept) {
   }
 }
 
+// Debian's armhf busybox-static links its Thumb code with static glibc's ARM-mode
+// memmove, whose computed jump (`addne pc, pc, ip`) has its guessed extent swept: read
+// as ARM, the Thumb code after it called into more misdecoded code (144 unresolved
+// sites). The sweep ends where the bytes stop decoding as ARM.
+TEST(CorpusArmhf, AnArmFunctionsSweepEndsAtTheThumbCodeAfterIt) {
+  Diagnostics diagnostics;
+  program::Sysroot static_root(corpus_root("armhf").parent_path() / "static");
+  auto program = program::Program::load(static_root, "/bin/busybox", diagnostics);
+  ASSERT_TRUE(program) << program.error().message << " (run scripts/fetch-corpus --arch armhf --set static)";
+  auto result = analysis::analyse_program(*program, diagnostics);
+  ASSERT_TRUE(result) << result.error().message;
+  for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
+  EXPECT_GT(result->syscalls.size(), 100u);  // the applets' own calls are all there
+}
+
 }  // namespace
 }  // namespace sysfence

@@ -226,6 +226,10 @@ class FunctionAnalyzer::Run {
       auto code = o_.memory_.code_from(at);
       if (code.empty()) return;
       auto insn = o_.lifter_.lift(code, at, extent_.thumb);
+      // An ARM function in Thumb code (static glibc's memmove, whose `addne pc, pc, ip`
+      // has it swept) ends where its bytes stop decoding as ARM: what follows is Thumb
+      // code, whose calls read as ARM would lead into more misdecoded code.
+      if (!insn && end != 0 && !extent_.thumb && o_.functions_.thumb_at(at)) return;
       if (!insn) {
         ++facts_.undecodable;
         LiftedInsn stop;

@@ -34,6 +34,9 @@ class FunctionIndex {
   /// The instruction set extent() gives the function at `start` (cheaper than extent()).
   bool thumb_for(uint64_t start, std::optional<bool> thumb_hint) const;
   bool is_start(uint64_t address) const { return sizes_.count(address) != 0; }
+  /// Whether the code at `address` is Thumb as far as the module says: its mapping
+  /// symbols, else the instruction set the module uses (see may_be_function).
+  bool thumb_at(uint64_t address) const;
   /// True when `address` lies inside a function of known size but is not its start: a
   /// label (jump-table case, literal pool) rather than something a pointer can call.
   bool is_interior(uint64_t address) const;
@@ -69,7 +72,6 @@ class FunctionIndex {
 
  private:
   void add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name = {});
-  bool thumb_at(uint64_t address) const;
   bool in_code(uint64_t address) const;
   bool reads_as_arm(uint64_t address) const;
   bool inside_unwind_entry(uint64_t address) const;
