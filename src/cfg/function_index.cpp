@@ -80,16 +80,12 @@ bool FunctionIndex::in_code(uint64_t address) const {
 }
 
 bool FunctionIndex::reads_as_arm(uint64_t address) const {
-  // Compiled and hand-written ARM functions begin with unconditional instructions
-  // (condition AL, the top four bits 0xe); Thumb code read as ARM words has
-  // arbitrary ones there.
-  constexpr size_t kWords = 2;
-  auto bytes = elf_->bytes_at(address, 4 * kWords);
-  if (!bytes) return false;
-  for (size_t i = 0; i < kWords; ++i) {
-    if (((*bytes)[4 * i + 3] >> 4) != 0xe) return false;
-  }
-  return true;
+  // Compiled and hand-written ARM functions begin with an unconditional instruction
+  // (condition AL, the top four bits 0xe: push, mov, sub, cmp, ...); Thumb code read as
+  // an ARM word has any condition there. Only the first word is asked: a second one
+  // may well be conditional (`cmp r0, #0; bxeq lr`).
+  auto word = elf_->bytes_at(address, 4);
+  return word && ((*word)[3] >> 4) == 0xe;
 }
 
 void FunctionIndex::add(uint64_t start, uint64_t size, std::optional<bool> thumb, std::string name) {
