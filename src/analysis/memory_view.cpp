@@ -21,13 +21,9 @@ MemoryView::MemoryView(const program::Module& module, const arch::Backend& backe
     switch (arch::relocation_kind(machine, rel.type, rel.symbol != 0)) {
       case arch::RelocationKind::Relative: {
         slot.relative = true;
-        if (rel.has_addend) {
-          slot.value = static_cast<uint64_t>(rel.addend);
-        } else if (auto stored = elf.read_address(rel.offset)) {
-          slot.value = *stored;  // REL: the addend is the slot's content
-        } else {
-          continue;
-        }
+        auto value = elf.addend(rel);
+        if (!value) continue;
+        slot.value = *value;
         break;
       }
       case arch::RelocationKind::GotSlot:

@@ -45,11 +45,7 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
       if (arch::relocation_kind(elf.header().machine, rel.type, rel.symbol != 0) != arch::RelocationKind::Relative) {
         continue;
       }
-      if (rel.has_addend) {
-        vote(static_cast<uint64_t>(rel.addend));
-      } else if (auto stored = elf.read_address(rel.offset)) {
-        vote(*stored);
-      }
+      if (auto value = elf.addend(rel)) vote(*value);
     }
     for (uint64_t slot : elf.relr_slots()) {
       if (auto stored = elf.read_address(slot)) vote(*stored);

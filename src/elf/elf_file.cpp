@@ -739,6 +739,11 @@ Result<uint64_t> ElfFile::read_address(uint64_t address) const {
   return width == 8 ? reader_.read_unchecked<uint64_t>(offset) : reader_.read_unchecked<uint32_t>(offset);
 }
 
+Result<uint64_t> ElfFile::addend(const Relocation& rel) const {
+  if (rel.has_addend) return static_cast<uint64_t>(rel.addend);
+  return read_address(rel.offset);
+}
+
 Result<std::span<const uint8_t>> ElfFile::section_bytes(const Section& section) const {
   if (section.type == SHT_NOBITS) return std::span<const uint8_t>{};
   return reader_.slice(section.offset, section.size);

@@ -133,6 +133,9 @@ class ElfFile {
   Result<std::span<const uint8_t>> bytes_at(uint64_t address, uint64_t size) const;
   /// The pointer-sized word (4 or 8 bytes, file byte order) stored at virtual `address`.
   Result<uint64_t> read_address(uint64_t address) const;
+  /// The addend of `rel`: explicit (RELA) or stored in the slot it patches (REL, as on
+  /// 32-bit ARM and MIPS).
+  Result<uint64_t> addend(const Relocation& rel) const;
   /// Contents of a section (empty for SHT_NOBITS); an error when it leaves the file.
   Result<std::span<const uint8_t>> section_bytes(const Section& section) const;
   /// A reader over the whole file in its byte order.

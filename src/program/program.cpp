@@ -34,13 +34,6 @@ Module make_module(std::string path, std::string requested_as, LoadedFile loaded
   return module;
 }
 
-/// The resolver an IRELATIVE relocation calls: its addend, explicit (RELA) or stored
-/// in the slot itself (REL, as on 32-bit ARM).
-Result<uint64_t> irelative_resolver(const elf::ElfFile& elf, const elf::Relocation& rel) {
-  if (rel.has_addend) return static_cast<uint64_t>(rel.addend);
-  return elf.read_address(rel.offset);
-}
-
 void report_warnings(const elf::ElfFile& elf, Diagnostics& diagnostics) {
   for (const auto& warning : elf.warnings()) diagnostics.warn(warning);
 }
@@ -212,7 +205,7 @@ void Program::map_stubs(Diagnostics& diagnostics) {
         module.got_slots.push_back({rel.offset, rel.symbol, {}});
       } else if (rel.symbol == 0 && arch::relocation_kind(elf.header().machine, rel.type, false) ==
                                         arch::RelocationKind::IRelative) {
-        auto resolver = irelative_resolver(elf, rel);
+        auto resolver = elf.addend(rel);
         if (resolver) {
           module.got_slots.push_back({rel.offset, 0, *resolver});
         } else {
