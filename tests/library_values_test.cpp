@@ -1,7 +1,7 @@
 // Library value models (data/library_values.json): the table's format, and, on this
-// machine's libseccomp and libcap, that a program using them gets the syscall they make
-// in its profile, that a traced run of it replays allowed (a wrong model would show a
-// denied call), and that it runs under that profile in kill mode.
+// machine's libseccomp, libcap, glibc and libcrypto, that a program using them gets the
+// syscall they make in its profile, that a traced run of it replays allowed (a wrong
+// model would show a denied call), and that it runs under that profile in kill mode.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -126,6 +126,50 @@ TEST(LibraryValues, TheFamilyOfAGetaddrinfoResultIsPinned) {
     EXPECT_TRUE(from_results) << s.dump();
   }
   EXPECT_TRUE(found);
+}
+
+// libcrypto's connect BIO makes its socket from an address list it keeps on the heap:
+// the model gives the socket call inside BIO_socket the family, type and protocol its
+// lookups can produce (without it, socket is allowed with any arguments).
+TEST(LibraryValues, TheSocketOfAnOpensslConnectBioIsPinned) {
+  const std::string probe = std::string(SYSFENCE_PROBE_DIR) + "/bio_connect_probe";
+  expect_runs_under_its_own_profile(probe, "libcrypto.so", "socket", "connected through a BIO");
+  testing::TempDir dir;
+  const std::string profile = (dir.path() / "probe.json").string();
+  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", probe, "--no-cache", "--accept-unresolved", "-o", profile}).status,
+            0);
+  const auto json = nlohmann::json::parse(std::ifstream(profile));
+  bool modelled = false;
+  for (const auto& s : json["syscalls"]) {
+    if (s["name"] != "socket") continue;
+    ASSERT_FALSE(s["rules"].empty()) << "socket is allowed with any arguments";
+    for (const auto& rule : s["rules"]) {
+      const auto& args = rule["args"];
+      modelled |= args.size() == 3 && args["0"].get<std::set<uint64_t>>() == std::set<uint64_t>{1, 2, 10} &&
+                  args["1"].get<std::set<uint64_t>>() == std::set<uint64_t>{1} &&
+                  args["2"].get<std::set<uint64_t>>() == std::set<uint64_t>{0, 6};
+    }
+  }
+  EXPECT_TRUE(modelled) << "no rule with the families, type and protocols of the libcrypto model";
+}
+
+TEST(LibraryValues, ValueModelsListNumbersWithMipsOwnReplacingThem) {
+  const auto parsed = LibraryValues::parse(nlohmann::json::parse(R"({"libraries": [{"soname": "libx.so.1",
+      "checked": "x", "calls": [{"function": "f", "argument": 1, "values": [1], "mips": [2]},
+                                {"function": "f", "argument": 2, "values": [0, 6]}]}]})"),
+                                           "values.json");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto* model = parsed->model_for("libx.so.1");
+  ASSERT_NE(model, nullptr);
+  ASSERT_EQ(model->arguments.size(), 2u);
+  EXPECT_EQ(model->arguments[0].values, std::vector<uint64_t>{1});
+  EXPECT_EQ(model->arguments[0].mips_values, std::vector<uint64_t>{2});
+  EXPECT_EQ(model->arguments[1].mips_values, (std::vector<uint64_t>{0, 6}));  // the same everywhere
+  const auto both = LibraryValues::parse(nlohmann::json::parse(R"({"libraries": [{"soname": "libx.so.1",
+      "checked": "x", "calls": [{"function": "f", "argument": 1, "values": [1], "syscalls": ["read"]}]}]})"),
+                                         "values.json");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().message.find("one of the two"), std::string::npos) << both.error().message;
 }
 
 TEST(LibraryValues, TheGetaddrinfoResultModelReadsFieldsByAbi) {

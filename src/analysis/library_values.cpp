@@ -18,10 +18,14 @@ Result<LibraryValues> LibraryValues::parse(const nlohmann::json& json, const std
       }
       for (const auto& call : library.at("calls")) {
         ModelledArgument argument{call.at("function").get<std::string>(), call.at("argument").get<uint8_t>(),
-                                  call.at("syscalls").get<std::vector<std::string>>()};
-        if (argument.syscalls.empty()) {
-          return Error{fmt::format("{}: {} call of {} lists no syscalls", file, model.soname, argument.function)};
+                                  call.value("syscalls", std::vector<std::string>{}),
+                                  call.value("values", std::vector<uint64_t>{}),
+                                  call.value("mips", std::vector<uint64_t>{})};
+        if (argument.syscalls.empty() == argument.values.empty()) {
+          return Error{fmt::format("{}: {} call of {} lists no syscalls or values (one of the two)", file,
+                                   model.soname, argument.function)};
         }
+        if (argument.mips_values.empty()) argument.mips_values = argument.values;
         model.arguments.push_back(std::move(argument));
       }
       out.models_.push_back(std::move(model));

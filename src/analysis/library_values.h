@@ -6,6 +6,8 @@
 /// argument the analysis does not know at a call site inside that library. Result models
 /// say what a function leaves behind a pointer argument: getaddrinfo's result list, whose
 /// ai_family is AF_INET or AF_INET6, so `socket(ai->ai_family, …)` pins the family.
+/// Value models say the same of plain numbers: libcrypto's calls of BIO_socket pass the
+/// family, type and protocol of a BIO_ADDRINFO its own lookups made.
 
 #include <cstdint>
 #include <optional>
@@ -21,11 +23,14 @@
 namespace sysfence::analysis {
 
 /// Argument `argument` of the library's calls of `function` is one of the numbers of
-/// `syscalls` (on the program's architecture).
+/// `syscalls` (on the program's architecture), or one of `values` (`mips_values` on MIPS,
+/// whose socket types differ: SOCK_STREAM is 2 there).
 struct ModelledArgument {
   std::string function;
   uint8_t argument = 0;
   std::vector<std::string> syscalls;
+  std::vector<uint64_t> values;
+  std::vector<uint64_t> mips_values;
 };
 
 struct LibraryValueModel {

@@ -1134,6 +1134,10 @@ class Analysis {
           out = out.is_unknown() ? Value::constant(*nr) : out.join(Value::constant(*nr));
         }
       }
+      const std::string_view arch = program_.backend().name();
+      for (uint64_t v : arch.starts_with("mips") ? a.mips_values : a.values) {
+        out = out.is_unknown() ? Value::constant(v) : out.join(Value::constant(v));
+      }
       if (out.is_unknown()) return std::nullopt;
       return out;
     }
