@@ -267,5 +267,20 @@ TEST(CorpusArmhf, AnArmFunctionsSweepEndsAtTheThumbCodeAfterIt) {
   EXPECT_GT(result->syscalls.size(), 100u);  // the applets' own calls are all there
 }
 
+// lighttpd's fdevent_socket_cloexec checks a flag, calls `ck_assert_failed` (which never
+// returns) on one path, and makes its socket call at the branch target right after that
+// call: entered from the call too, the target saw its argument registers clobbered and
+// socket was allowed with any arguments on both ARM ISAs.
+TEST(CorpusArm64, CodeAfterACallThatNeverReturnsKeepsItsBranchState) {
+  for (const char* arch : {"arm64", "armhf"}) {
+    auto lighttpd = analyse_corpus_program(arch, "/usr/sbin/lighttpd");
+    ASSERT_TRUE(lighttpd);
+    const analysis::SyscallNames names(lighttpd->arch);
+    const auto socket = lighttpd->arguments.find(*names.number("socket"));
+    ASSERT_NE(socket, lighttpd->arguments.end()) << arch;
+    EXPECT_TRUE(socket->second.constrained()) << arch << ": socket allowed with any arguments";
+  }
+}
+
 }  // namespace
 }  // namespace sysfence

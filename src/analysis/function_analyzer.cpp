@@ -642,25 +642,22 @@ class FunctionAnalyzer::Run {
   }
 
   /// Whether instruction `i`, a call, calls a local function that never returns, where
-  /// that matters: padding follows the call and then code that branches reach (ld.so's
-  /// loop after `__libc_fatal`), which would otherwise be entered with the state after
-  /// the call too. Code after the padding that no branch reaches is left as it was: it
-  /// may be a switch case entered through a table (glibc's posix_spawn child after
-  /// `_exit`), which the analysis enters only that way. Deciding decodes the callee.
+  /// that matters: code that branches reach follows the call, perhaps after padding
+  /// (ld.so's loop after `__libc_fatal`; lighttpd's `ck_assert_failed` before the
+  /// branch target that makes its socket call), which would otherwise be entered with
+  /// the state after the call too, its argument registers clobbered. Code after the call
+  /// that no branch reaches is left as it was: it may be a switch case entered through
+  /// a table (glibc's posix_spawn child after `_exit`), which the analysis enters only
+  /// that way. Deciding decodes the callee.
   bool calls_no_return(const LiftedInsn& call, size_t i) const {
-    if (!followed_by_padding(i)) return false;
+    if (call.flow != Flow::Call || !call.target || i + 1 >= insns_.size() || insns_[i + 1].address != call.next) {
+      return false;
+    }
     size_t after = i + 1;
     while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
     if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
     if (!is_local_code(*call.target)) return false;
     return !o_.may_return(o_.backend_.code_pointer(*call.target).address, call.target_thumb.value_or(extent_.thumb));
-  }
-
-  /// Whether instruction `i` is a direct call that padding follows.
-  bool followed_by_padding(size_t i) const {
-    const LiftedInsn& call = insns_[i];
-    return call.flow == Flow::Call && call.target && i + 1 < insns_.size() && insns_[i + 1].address == call.next &&
-           is_padding_insn(insns_[i + 1]);
   }
 
   /// An instruction that changes nothing the analysis models: a nop, or a register moved
