@@ -49,18 +49,36 @@ TEST(RegisterLiveness, ARegisterWrittenBeforeAnyReadIsDeadAtTheJoin) {
   EXPECT_EQ(live_registers(live[0]), (std::vector<int>{kReturn, 2, 3}));
 }
 
-// A callee may read any register (the analysis passes every known one); a Clobber may
-// keep the old value (an ARM conditional write), so it does not end a register's life.
-TEST(RegisterLiveness, CallsReadEveryRegisterAndClobbersKillNone) {
+// A callee may read the argument and caller-saved registers, not the callee-saved ones
+// it keeps for its caller; a Clobber may keep the old value (an ARM conditional write),
+// so it does not end a register's life.
+TEST(RegisterLiveness, CallsReadArgumentAndCallerSavedRegistersAndClobbersKillNone) {
   const std::vector<LiftedInsn> insns = {
       insn(Flow::Next, {Transfer::set(1, 0), Transfer::clobber(2)}),
       insn(Flow::Call),
   };
+  arch::Conventions c = conventions();
+  c.call_args = {1, 2};
+  c.call_clobbered = {kReturn, 1, 2, 200};
   const std::vector<size_t> none = {};
-  const auto live = live_at_entry(insns, {{0, 1, &none}}, conventions());
+  const auto live = live_at_entry(insns, {{0, 1, &none}}, c);
   EXPECT_FALSE(live[0][1]);
   EXPECT_TRUE(live[0][2]);
   EXPECT_TRUE(live[0][200]);
+  EXPECT_FALSE(live[0][5]) << "a callee-saved register is no input of the callee";
+}
+
+// A callee-saved register the code after a call reads is live across the call.
+TEST(RegisterLiveness, ACalleeSavedRegisterReadAfterACallIsLiveBeforeIt) {
+  const std::vector<LiftedInsn> insns = {
+      insn(Flow::Call),
+      insn(Flow::Next, {Transfer::add_imm(3, 5, 1)}),
+      insn(Flow::Return),
+  };
+  const std::vector<size_t> none = {};
+  const auto live = live_at_entry(insns, {{0, 2, &none}}, conventions());
+  EXPECT_TRUE(live[0][5]);
+  EXPECT_FALSE(live[0][3]);
 }
 
 // A write that may not happen (an ARM conditional instruction) leaves the old value as

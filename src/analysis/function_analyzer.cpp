@@ -511,6 +511,12 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  /// Whether a store of `width` bytes at `address` writes a slot of the function's own
+  /// frame (below the stack pointer at entry) that the analysis tracks.
+  static bool in_own_frame(const State& s, const Value& address, uint8_t width) {
+    return address.kind() == Value::Kind::Stack && address.stack_offset() + width <= 0 && !s.frame_lost;
+  }
+
   Value address_of(const State& s, Reg base, int64_t disp) const {
     if (base == arch::kNoReg) return Value::constant(static_cast<uint64_t>(disp) & mask_of(bits_));
     return s.regs[base].add(disp, bits_);
@@ -529,7 +535,11 @@ class FunctionAnalyzer::Run {
       }
     }
     const Value address = address_of(s, t.src, t.imm);
-    if (address.kind() == Value::Kind::Stack) return read_slot(s, address.stack_offset(), t.width);
+    if (address.kind() == Value::Kind::Stack) {
+      Value out = read_slot(s, address.stack_offset(), t.width);
+      if (out.is_unknown()) note_lost_slots(s, address.stack_offset(), t.width);
+      return out;
+    }
     if (address.kind() == Value::Kind::Parameter) return field_through(s, address, t);
     if (!address.is_constants()) return Value::unknown();
     if (const auto at = address.single(); at && !t.sign_extend && o_.memory_.is_writable_data(*at, t.width)) {
@@ -627,7 +637,15 @@ class FunctionAnalyzer::Run {
         if (t.op == Transfer::Op::Store) {
           stored = t.src2 != arch::kNoReg ? s.regs[t.src2] : Value::constant(static_cast<uint64_t>(t.value));
           if (t.width < c_.pointer_size) stored = stored.bit_and(mask_of(8 * t.width), bits_);
-          if (recording_) note_escape(stored);
+          if (recording_) {
+            // The function's own frame is private until its address escapes: what it
+            // keeps there escapes then (record), or where a slot loses it.
+            if (in_own_frame(s, address, t.width)) {
+              frame_stores_.push_back(stored);
+            } else {
+              note_escape(stored);
+            }
+          }
         }
         if (address.kind() == Value::Kind::Stack) {
           write_slot(s, address.stack_offset(), t.width, stored);
@@ -889,10 +907,22 @@ class FunctionAnalyzer::Run {
     return changed;
   }
 
+  /// A load that reads the slots overlapping [offset, offset + width) as unknown (a part
+  /// of one, or several at once: a struct copied with a vector register) may carry a
+  /// code address kept there anywhere.
+  void note_lost_slots(const State& s, int64_t offset, uint8_t width) const {
+    if (s.frame_lost) return;
+    auto [first, last] = window(s, offset, width);
+    for (size_t i = first; i < last; ++i) {
+      if (overlaps(s.slots[i], offset, width)) note_lost(s.slots[i].value);
+    }
+  }
+
   /// A join or widening gave up `v`: the import or function starts it holds may still be
   /// what an indirect call calls, and the data addresses what a store writes through
-  /// (record).
+  /// (record). A stack address given up may be what other code reads the frame through.
   void note_lost(const Value& v) const {
+    if (v.kind() == Value::Kind::Stack) frame_exposed_ = true;
     if (v.kind() == Value::Kind::Import) {
       lost_imports_.insert(v.import_symbol());
     } else if (v.is_constants()) {
@@ -1006,6 +1036,10 @@ class FunctionAnalyzer::Run {
     // calls: it counts as taken.
     for (uint64_t c : lost_code_) note_escape(Value::constant(c));
     for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
+    // Code that knows the frame's address may read what the function kept there.
+    if (frame_exposed_) {
+      for (const Value& v : frame_stores_) note_escape(v);
+    }
     // A global's address a join gave up may be what a store writes through: the stores
     // to it are no longer all in sight (ProgramAnalysis: global value sets).
     for (uint64_t c : lost_data_) note_data_escape(Value::constant(c));
@@ -1037,6 +1071,7 @@ class FunctionAnalyzer::Run {
   }
 
   void note_escape(const Value& v) {
+    if (v.kind() == Value::Kind::Stack) frame_exposed_ = true;
     if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
     note_data_escape(v);
     if (!v.is_constants()) return;
@@ -1217,6 +1252,11 @@ class FunctionAnalyzer::Run {
   std::vector<RegisterSet> live_;  ///< registers live at each block's entry
   std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
+  /// What the recording pass stored in the function's own frame, and whether the frame's
+  /// address escapes (passed, stored, returned, or given up by a join): then all of it
+  /// does (record).
+  std::vector<Value> frame_stores_;
+  mutable bool frame_exposed_ = false;
   std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost

@@ -16,6 +16,9 @@ struct UseDef {
     if (r != arch::kNoReg && !defined[r]) used[r] = true;
   }
   void read_all() { used |= ~defined; }
+  void read_each(const std::vector<Reg>& registers) {
+    for (Reg r : registers) read(r);
+  }
   void write(Reg r) {
     if (r != arch::kNoReg) defined[r] = true;
   }
@@ -50,6 +53,9 @@ UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& 
     switch (insn.flow) {
       case Flow::Call:
       case Flow::IndirectCall:
+        block.read_each(c.call_args);
+        block.read_each(c.call_clobbered);
+        break;
       case Flow::IndirectJump:
       case Flow::Syscall: block.read_all(); break;
       case Flow::Return: block.read(c.return_value); break;

@@ -1,9 +1,9 @@
 #pragma once
-/// Which registers a function may still read at the entry of each of its blocks, as the
-/// value analysis reads them. A join that gives up a register's value (a code address
-/// on one path, unknown on the other) loses nothing when the register is dead there:
-/// MIPS loads the next callee into t9 in a branch's delay slot, so every such branch
-/// joins a t9 that the code after it loads again before any call.
+/// Which registers a function may still read at the entry of each of its blocks, for
+/// the code addresses the value analysis gives up. A join that gives up a register's
+/// value (a code address on one path, unknown on the other) loses nothing when the
+/// register is dead there: MIPS loads the next callee into t9 in a branch's delay slot,
+/// so every such branch joins a t9 that the code after it loads again before any call.
 
 #include <bitset>
 #include <cstddef>
@@ -27,12 +27,17 @@ struct LivenessBlock {
   bool leaves_function = false;
 };
 
-/// The registers live at each block's entry. Conservative where the analysis may read a
-/// register implicitly: every call, indirect jump and system call reads them all (the
-/// analysis passes every known register to a callee), a return reads the return value
+/// The registers live at each block's entry. Conservative where code may read a
+/// register implicitly: a call reads the argument and caller-saved registers, an
+/// indirect jump or system call reads them all, a return reads the return value
 /// register, and a Clobber never kills (an ARM conditional write, lifted as a Clobber,
-/// may leave the old value in place). Rests on the ABI: a caller reads only the
-/// return value register of what a callee leaves behind.
+/// may leave the old value in place). Rests on the ABI: a caller reads only the return
+/// value register of what a callee leaves behind, and a callee takes no input in a
+/// callee-saved register, which it keeps for its caller (the hand-written helpers that
+/// take inputs outside the argument registers use caller-saved ones: glibc's ARM
+/// __libc_do_syscall its number in ip), so a code address a callee-saved register holds
+/// across a call is live only if code after the call reads it (glibc's MIPS
+/// if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5).
 std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
                                        const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions);
 
