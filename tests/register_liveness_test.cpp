@@ -49,22 +49,23 @@ TEST(RegisterLiveness, ARegisterWrittenBeforeAnyReadIsDeadAtTheJoin) {
   EXPECT_EQ(live_registers(live[0]), (std::vector<int>{kReturn, 2, 3}));
 }
 
-// A callee may read the argument and caller-saved registers, not the callee-saved ones
-// it keeps for its caller; a Clobber may keep the old value (an ARM conditional write),
-// so it does not end a register's life.
-TEST(RegisterLiveness, CallsReadArgumentAndCallerSavedRegistersAndClobbersKillNone) {
+// A callee reads the argument registers, not the others (a callee-saved one it keeps for
+// its caller, a caller-saved one it overwrites); a Clobber may keep the old value (an ARM
+// conditional write), so it does not end a register's life.
+TEST(RegisterLiveness, CallsReadTheArgumentRegistersAndClobbersKillNone) {
   const std::vector<LiftedInsn> insns = {
       insn(Flow::Next, {Transfer::set(1, 0), Transfer::clobber(2)}),
       insn(Flow::Call),
   };
   arch::Conventions c = conventions();
-  c.call_args = {1, 2};
-  c.call_clobbered = {kReturn, 1, 2, 200};
+  c.call_args = {1, 2, 3};
+  c.call_clobbered = {kReturn, 1, 2, 3, 200};
   const std::vector<size_t> none = {};
   const auto live = live_at_entry(insns, {{0, 1, &none}}, c);
   EXPECT_FALSE(live[0][1]);
   EXPECT_TRUE(live[0][2]);
-  EXPECT_TRUE(live[0][200]);
+  EXPECT_TRUE(live[0][3]);
+  EXPECT_FALSE(live[0][200]) << "a caller-saved register other than an argument is no input of the callee";
   EXPECT_FALSE(live[0][5]) << "a callee-saved register is no input of the callee";
 }
 

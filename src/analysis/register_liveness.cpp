@@ -54,7 +54,6 @@ UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& 
       case Flow::Call:
       case Flow::IndirectCall:
         block.read_each(c.call_args);
-        block.read_each(c.call_clobbered);
         break;
       case Flow::IndirectJump:
       case Flow::Syscall: block.read_all(); break;

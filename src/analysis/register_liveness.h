@@ -28,16 +28,17 @@ struct LivenessBlock {
 };
 
 /// The registers live at each block's entry. Conservative where code may read a
-/// register implicitly: a call reads the argument and caller-saved registers, an
-/// indirect jump or system call reads them all, a return reads the return value
-/// register, and a Clobber never kills (an ARM conditional write, lifted as a Clobber,
-/// may leave the old value in place). Rests on the ABI: a caller reads only the return
-/// value register of what a callee leaves behind, and a callee takes no input in a
-/// callee-saved register, which it keeps for its caller (the hand-written helpers that
-/// take inputs outside the argument registers use caller-saved ones: glibc's ARM
-/// __libc_do_syscall its number in ip), so a code address a callee-saved register holds
-/// across a call is live only if code after the call reads it (glibc's MIPS
-/// if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5).
+/// register implicitly: a call reads the argument registers, an indirect jump or system
+/// call reads them all, a return reads the return value register, and a Clobber never
+/// kills (an ARM conditional write, lifted as a Clobber, may leave the old value in
+/// place). Rests on the ABI: a caller reads only the return value register of what a
+/// callee leaves behind, and no callee takes a code address in a register other than an
+/// argument register (the hand-written helpers that take inputs outside them take
+/// numbers: glibc's ARM __libc_do_syscall its syscall number in ip; MIPS's t9 holds the
+/// callee's own address, which the call itself reads). So a code address another
+/// register holds across a call is live only if code after the call reads it (glibc's
+/// MIPS if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5; its
+/// getrandom path keeps __mips_syscall5's address in v0 before a loop that calls it).
 std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
                                        const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions);
 
