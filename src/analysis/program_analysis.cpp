@@ -1,5 +1,3 @@
-#include <cstdio>
-#include <cstdlib>
 #include "analysis/program_analysis.h"
 
 #include <elf.h>
@@ -782,6 +780,7 @@ class Analysis {
   /// One site's constraint on syscall `nr`: its scalar arguments with constant values.
   void record_arguments(uint64_t nr, const OpenEffect& e) {
     SyscallArguments& known = result_.arguments[nr];
+    if (known.any) return;
     ArgumentTuple tuple;
     const auto& scalars = scalar_indices(nr);
     for (const IndexedValue& a : e.args) {
@@ -789,19 +788,10 @@ class Analysis {
       tuple[a.index].assign(a.value.begin(), a.value.end());
     }
     if (tuple.empty()) {
-      if (const char* dbg = std::getenv("SF_ANY"); dbg && names_.name(nr).value_or("") == dbg) {
-        auto o = origin_of(e);
-        std::string line;
-        for (auto& v : o.via) line += " in " + v;
-        for (size_t i = 0; i < o.reached.size() && i < 3; ++i) line += " <- " + o.reached[i];
-        fprintf(stderr, "ANY%s\n", line.c_str());
-      }
-      if (known.any) return;
       known.any = true;  // this site may pass anything
       known.tuples.clear();
       if (!scalars.empty()) known.any_from = origin_of(e);
     } else {
-      if (known.any) return;
       known.tuples.insert(std::move(tuple));
     }
   }
