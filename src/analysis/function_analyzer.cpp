@@ -666,7 +666,8 @@ class FunctionAnalyzer::Run {
   /// the state after the call too, its argument registers clobbered. Code after the call
   /// that no branch reaches is left as it was: it may be a switch case entered through
   /// a table (glibc's posix_spawn child after `_exit`), which the analysis enters only
-  /// that way. Deciding decodes the callee.
+  /// that way; so is code whose branches the analysis does not reach (fixpoint).
+  /// Deciding decodes the callee.
   bool calls_no_return(const LiftedInsn& call, size_t i) const {
     if (call.flow != Flow::Call || !call.target || i + 1 >= insns_.size() || insns_[i + 1].address != call.next) {
       return false;
@@ -776,6 +777,10 @@ class FunctionAnalyzer::Run {
                                            insn.target_thumb.value_or(extent_.thumb))
                          : c_.call_clobbered);
           if (calls_no_return(insn, i)) {
+            if (!recording_) {
+              auto after = block_at_.find(insn.next);
+              join_into(cut_falls_[insn.next], s, after == block_at_.end() ? kAllRegisters : live_[after->second]);
+            }
             s.reached = false;
             return s;
           }
@@ -977,27 +982,43 @@ class FunctionAnalyzer::Run {
         }
       }
     };
-    drain();
-    // Blocks no edge reaches are entered through the function's unresolved indirect
-    // jumps (switch tables), with the state at those jumps. Without such a jump they are
-    // padding, data in code (ARM literal pools) or, in C++, exception landing pads,
-    // which the analysis does not model (README: limits).
-    if (!jump_states.reached) return;
-    std::vector<size_t> orphans;
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      if (!blocks_[b].entry.reached && !is_padding(blocks_[b])) orphans.push_back(b);
-    }
-    // The state at the jumps may widen while the cases run: repeat until it holds.
-    for (bool changed = true; changed;) {
-      changed = false;
-      const State at_jumps = jump_states;
-      for (size_t b : orphans) {
-        if (join_into(blocks_[b].entry, at_jumps, live_[b])) {
-          work.push_back(b);
-          changed = true;
-        }
+    auto enter_orphans = [&] {
+      // Blocks no edge reaches are entered through the function's unresolved indirect
+      // jumps (switch tables), with the state at those jumps. Without such a jump they
+      // are padding, data in code (ARM literal pools) or, in C++, exception landing
+      // pads, which the analysis does not model (README: limits).
+      if (!jump_states.reached) return;
+      std::vector<size_t> orphans;
+      for (size_t b = 0; b < blocks_.size(); ++b) {
+        if (!blocks_[b].entry.reached && !is_padding(blocks_[b])) orphans.push_back(b);
       }
+      // The state at the jumps may widen while the cases run: repeat until it holds.
+      for (bool changed = true; changed;) {
+        changed = false;
+        const State at_jumps = jump_states;
+        for (size_t b : orphans) {
+          if (join_into(blocks_[b].entry, at_jumps, live_[b])) {
+            work.push_back(b);
+            changed = true;
+          }
+        }
+        drain();
+      }
+    };
+    // The code after a call that never returns is entered from it after all when no
+    // other path the analysis follows reaches it: the branches that do may lie in code
+    // it does not reach (glibc's MIPS ld.so runs its preload handling after such a call).
+    for (bool entered = true; entered;) {
       drain();
+      enter_orphans();
+      entered = false;
+      for (const auto& [after, state] : cut_falls_) {
+        auto block = block_at_.find(after);
+        if (block == block_at_.end() || blocks_[block->second].entry.reached) continue;
+        join_into(blocks_[block->second].entry, state, live_[block->second]);
+        work.push_back(block->second);
+        entered = true;
+      }
     }
   }
 
@@ -1252,6 +1273,9 @@ class FunctionAnalyzer::Run {
   std::vector<RegisterSet> live_;  ///< registers live at each block's entry
   std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
   bool recording_ = false;
+  /// The states after calls that never return (calls_no_return), by the address after
+  /// the call: the fixpoint enters that code with them only if nothing else reaches it.
+  std::map<uint64_t, State> cut_falls_;
   /// What the recording pass stored in the function's own frame, and whether the frame's
   /// address escapes (passed, stored, returned, or given up by a join): then all of it
   /// does (record).
