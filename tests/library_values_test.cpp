@@ -95,37 +95,43 @@ TEST(LibraryValues, AProgramSettingItsCapabilitiesWithLibcapRunsUnderItsOwnProfi
                                     "capabilities set");
 }
 
+/// The rules `probe`'s profile gives `syscall` (null when the profile lacks it).
+nlohmann::json rules_for(const std::string& probe, const std::string& syscall) {
+  testing::TempDir dir;
+  const std::string profile = (dir.path() / "probe.json").string();
+  const auto analysed =
+      run_command({SYSFENCE_BINARY, "analyze", probe, "--no-cache", "--accept-unresolved", "-o", profile});
+  EXPECT_EQ(analysed.status, 0) << analysed.err;
+  if (analysed.status != 0) return nullptr;
+  const auto json = nlohmann::json::parse(std::ifstream(profile));
+  for (const auto& s : json["syscalls"]) {
+    if (s["name"] == syscall) return s["rules"];
+  }
+  return nullptr;
+}
+
 // getaddrinfo's results are AF_INET or AF_INET6: `socket(rp->ai_family, …)` over the
 // result list gets a rule with those families (without the model, socket is allowed with
 // any arguments), and the traced run replays allowed.
 TEST(LibraryValues, TheFamilyOfAGetaddrinfoResultIsPinned) {
   const std::string probe = std::string(SYSFENCE_PROBE_DIR) + "/getaddrinfo_probe";
   expect_runs_under_its_own_profile(probe, "libc.so", "socket", "sockets opened");
-  testing::TempDir dir;
-  const std::string profile = (dir.path() / "probe.json").string();
-  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", probe, "--no-cache", "--accept-unresolved", "-o", profile}).status,
-            0);
-  const auto json = nlohmann::json::parse(std::ifstream(profile));
-  bool found = false;
-  for (const auto& s : json["syscalls"]) {
-    if (s["name"] != "socket") continue;
-    found = true;
-    ASSERT_FALSE(s["rules"].empty()) << "socket is allowed with any arguments";
-    // The probe's site: the family from the result list, the type and protocol unknown.
-    // (glibc's own lookups add AF_UNIX for nscd and AF_NETLINK for the interface check,
-    // and two sites whose family comes from its internal lists.)
-    bool from_results = false;
-    for (const auto& rule : s["rules"]) {
-      if (!rule["args"].contains("0")) continue;
-      const auto families = rule["args"]["0"].get<std::set<uint64_t>>();
-      from_results |= families == std::set<uint64_t>{2, 10} && rule["args"].size() == 1;
-      for (uint64_t family : families) {
-        EXPECT_TRUE(family == 1 || family == 2 || family == 10 || family == 16) << family;
-      }
+  const auto rules = rules_for(probe, "socket");
+  ASSERT_TRUE(rules.is_array()) << "the profile lacks socket";
+  ASSERT_FALSE(rules.empty()) << "socket is allowed with any arguments";
+  // The probe's site: the family from the result list, the type and protocol unknown.
+  // (glibc's own lookups add AF_UNIX for nscd and AF_NETLINK for the interface check,
+  // and two sites whose family comes from its internal lists.)
+  bool from_results = false;
+  for (const auto& rule : rules) {
+    if (!rule["args"].contains("0")) continue;
+    const auto families = rule["args"]["0"].get<std::set<uint64_t>>();
+    from_results |= families == std::set<uint64_t>{2, 10} && rule["args"].size() == 1;
+    for (uint64_t family : families) {
+      EXPECT_TRUE(family == 1 || family == 2 || family == 10 || family == 16) << family;
     }
-    EXPECT_TRUE(from_results) << s.dump();
   }
-  EXPECT_TRUE(found);
+  EXPECT_TRUE(from_results) << rules.dump();
 }
 
 // libcrypto's connect BIO makes its socket from an address list it keeps on the heap:
@@ -134,21 +140,15 @@ TEST(LibraryValues, TheFamilyOfAGetaddrinfoResultIsPinned) {
 TEST(LibraryValues, TheSocketOfAnOpensslConnectBioIsPinned) {
   const std::string probe = std::string(SYSFENCE_PROBE_DIR) + "/bio_connect_probe";
   expect_runs_under_its_own_profile(probe, "libcrypto.so", "socket", "connected through a BIO");
-  testing::TempDir dir;
-  const std::string profile = (dir.path() / "probe.json").string();
-  ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", probe, "--no-cache", "--accept-unresolved", "-o", profile}).status,
-            0);
-  const auto json = nlohmann::json::parse(std::ifstream(profile));
+  const auto rules = rules_for(probe, "socket");
+  ASSERT_TRUE(rules.is_array()) << "the profile lacks socket";
+  ASSERT_FALSE(rules.empty()) << "socket is allowed with any arguments";
   bool modelled = false;
-  for (const auto& s : json["syscalls"]) {
-    if (s["name"] != "socket") continue;
-    ASSERT_FALSE(s["rules"].empty()) << "socket is allowed with any arguments";
-    for (const auto& rule : s["rules"]) {
-      const auto& args = rule["args"];
-      modelled |= args.size() == 3 && args["0"].get<std::set<uint64_t>>() == std::set<uint64_t>{1, 2, 10} &&
-                  args["1"].get<std::set<uint64_t>>() == std::set<uint64_t>{1} &&
-                  args["2"].get<std::set<uint64_t>>() == std::set<uint64_t>{0, 6};
-    }
+  for (const auto& rule : rules) {
+    const auto& args = rule["args"];
+    modelled |= args.size() == 3 && args["0"].get<std::set<uint64_t>>() == std::set<uint64_t>{1, 2, 10} &&
+                args["1"].get<std::set<uint64_t>>() == std::set<uint64_t>{1} &&
+                args["2"].get<std::set<uint64_t>>() == std::set<uint64_t>{0, 6};
   }
   EXPECT_TRUE(modelled) << "no rule with the families, type and protocols of the libcrypto model";
 }

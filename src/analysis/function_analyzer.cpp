@@ -1256,6 +1256,7 @@ class FunctionAnalyzer::Run {
     for (size_t k = 0; k < c_.syscall_stack_args.size(); ++k) {
       if (sp.kind() != Value::Kind::Stack) break;
       Value v = read_slot(s, sp.stack_offset() + c_.syscall_stack_args[k], static_cast<uint8_t>(c_.pointer_size));
+      note_escape(v);  // passed, like the register arguments, though kept in the frame
       if (!v.is_unknown()) site.args.push_back({static_cast<uint8_t>(c_.syscall_args.size() + k), v});
     }
     facts_.syscalls.push_back(std::move(site));

@@ -37,8 +37,7 @@ struct LivenessBlock {
 /// numbers: glibc's ARM __libc_do_syscall its syscall number in ip; MIPS's t9 holds the
 /// callee's own address, which the call itself reads). So a code address another
 /// register holds across a call is live only if code after the call reads it (glibc's
-/// MIPS if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5; its
-/// getrandom path keeps __mips_syscall5's address in v0 before a loop that calls it).
+/// MIPS if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5).
 std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
                                        const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions);
 
