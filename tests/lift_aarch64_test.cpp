@@ -62,6 +62,10 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = {} | {}", dst, reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::AndReg:
       return fmt::format("{} = {} & {}", dst, reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::XorImm:
+      return fmt::format("{} = {} ^ {:#x}", dst, reg_name(t.src), imm);
+    case Transfer::Op::XorReg:
+      return fmt::format("{} = {} ^ {}", dst, reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::ShlImm:
       return fmt::format("{} = {} << {}{}", dst, reg_name(t.src), t.imm,
                          t.width != 0 ? fmt::format(" mod 2^{}", 8 * t.width) : "");
@@ -159,6 +163,12 @@ std::array<std::optional<uint64_t>, aarch64::kRegisterCount> evaluate(const std:
           break;
         case Transfer::Op::AndReg:
           regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) & *src(t.src2)) : std::nullopt;
+          break;
+        case Transfer::Op::XorImm:
+          regs[t.dst] = src(t.src) ? std::optional(*src(t.src) ^ imm) : std::nullopt;
+          break;
+        case Transfer::Op::XorReg:
+          regs[t.dst] = src(t.src) && src(t.src2) ? std::optional(*src(t.src) ^ *src(t.src2)) : std::nullopt;
           break;
         case Transfer::Op::ShlImm:
           regs[t.dst] = src(t.src) ? std::optional(*src(t.src) << imm) : std::nullopt;

@@ -62,6 +62,8 @@ std::string describe_write(const Transfer& t) {
     case Transfer::Op::AddReg: return fmt::format("{} = {} + {}", dst, src, reg_name(t.src2));
     case Transfer::Op::OrReg: return fmt::format("{} = {} | {}", dst, src, reg_name(t.src2));
     case Transfer::Op::AndReg: return fmt::format("{} = {} & {}", dst, src, reg_name(t.src2));
+    case Transfer::Op::XorImm: return fmt::format("{} = {} ^ {:#x}", dst, src, t.imm);
+    case Transfer::Op::XorReg: return fmt::format("{} = {} ^ {}", dst, src, reg_name(t.src2));
     case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", dst, src, t.imm);
     case Transfer::Op::Load: {
       const std::string width = fmt::format("{}{}", t.width, t.sign_extend ? "s" : "");
@@ -151,6 +153,12 @@ void run(const LiftedInsn& insn, Registers& regs) {
         break;
       case Transfer::Op::AndReg:
         if (value(t.src) && value(t.src2)) result = *value(t.src) & *value(t.src2);
+        break;
+      case Transfer::Op::XorImm:
+        if (value(t.src)) result = static_cast<uint32_t>(*value(t.src) ^ t.imm);
+        break;
+      case Transfer::Op::XorReg:
+        if (value(t.src) && value(t.src2)) result = *value(t.src) ^ *value(t.src2);
         break;
       case Transfer::Op::ShlImm:
         if (value(t.src)) result = static_cast<uint32_t>(*value(t.src) << t.imm);

@@ -47,6 +47,9 @@ std::string show(const Transfer& t) {
       return fmt::format("{} = {} | {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::AndReg:
       return fmt::format("{} = {} & {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
+    case Transfer::Op::XorImm: return fmt::format("{} = {} ^ {:#x}", reg_name(t.dst), reg_name(t.src), t.imm);
+    case Transfer::Op::XorReg:
+      return fmt::format("{} = {} ^ {}", reg_name(t.dst), reg_name(t.src), reg_name(t.src2));
     case Transfer::Op::ShlImm: return fmt::format("{} = {} << {}", reg_name(t.dst), reg_name(t.src), t.imm);
     case Transfer::Op::Load:
       return fmt::format("{} = load{}{} [{} + {}]", reg_name(t.dst), t.width, t.sign_extend ? "s" : "",

@@ -140,6 +140,30 @@ TEST_F(LiftX86_64, ZeroingAndPartialWrites) {
   expect(flags.transfers[1], Transfer::Op::AndImm, kRsi, kRsi, 0xffffffff);
 }
 
+// glibc's futex operations: `xor esi, esi; setne sil; shl esi, 7`, then `xor sil, 0x81`
+// or `xor esi, r8d`; a byte write keeps the rest of the register.
+TEST_F(LiftX86_64, ExclusiveOrAndSettingAByte) {
+  auto byte = lift({0x40, 0x80, 0xf6, 0x81});  // xor sil, 0x81
+  ASSERT_EQ(byte.transfers.size(), 1u);
+  expect(byte.transfers[0], Transfer::Op::XorImm, kRsi, kRsi, 0x81);
+  auto wide = lift({0x44, 0x31, 0xc6});  // xor esi, r8d
+  ASSERT_EQ(wide.transfers.size(), 2u);
+  EXPECT_EQ(wide.transfers[0].op, Transfer::Op::XorReg);
+  EXPECT_EQ(wide.transfers[0].dst, kRsi);
+  EXPECT_EQ(wide.transfers[0].src2, 8);
+  expect(wide.transfers[1], Transfer::Op::AndImm, kRsi, kRsi, 0xffffffff);
+  auto set = lift({0x40, 0x0f, 0x95, 0xc6});  // setne sil
+  ASSERT_EQ(set.transfers.size(), 5u);
+  expect(set.transfers[0], Transfer::Op::AndImm, kRsi, kRsi, ~int64_t{0xff});
+  EXPECT_EQ(set.transfers[1].op, Transfer::Op::Clobber);
+  expect(set.transfers[2], Transfer::Op::AndImm, set.transfers[1].dst, set.transfers[1].dst, 1);
+  EXPECT_EQ(set.transfers[3].op, Transfer::Op::OrReg);
+  EXPECT_EQ(set.transfers[3].dst, kRsi);
+  auto high = lift({0x0f, 0x95, 0xc4});  // setne ah: bits 8-15, not modelled
+  ASSERT_EQ(high.transfers.size(), 1u);
+  EXPECT_EQ(high.transfers[0].op, Transfer::Op::Clobber);
+}
+
 TEST_F(LiftX86_64, StackAndMemory) {
   auto push = lift({0x53});  // push rbx
   ASSERT_EQ(push.transfers.size(), 2u);

@@ -172,6 +172,19 @@ TEST(Value, MaskingAnUnknownValueWithFewBitsGivesItsSubsets) {
   EXPECT_EQ(Value::unknown().bit_and(0, 64), Value::constant(0));
 }
 
+// glibc's futex operations: `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private`, `private`
+// being 0 or 128; exclusive or is exact on constants, unknown on anything else.
+TEST(Value, ExclusiveOrOfConstants) {
+  const Value shared_flag = Value::unknown().bit_and(0x80, 64);
+  EXPECT_EQ(shared_flag.bit_xor(0x81, 64), Value::constant(0x1).join(Value::constant(0x81)));
+  EXPECT_EQ(shared_flag.bit_xor(Value::constant(0x81), 64), shared_flag.bit_xor(0x81, 64));
+  EXPECT_EQ(Value::constant(0xff).bit_xor(0x1ff, 8), Value::constant(0x0));  // at the register's width
+  EXPECT_TRUE(Value::unknown().bit_xor(0x80, 64).is_unknown());
+  EXPECT_TRUE(Value::parameter(1).bit_xor(0x80, 64).is_unknown());
+  EXPECT_EQ(Value::parameter(1).bit_xor(0, 64), Value::parameter(1));
+  EXPECT_TRUE(shared_flag.bit_xor(Value::parameter(1), 64).is_unknown());
+}
+
 TEST(Value, StackAddressesFollowTheStackPointer) {
   EXPECT_EQ(Value::stack(0).add(-16, 64).add(8, 64), Value::stack(-8));
   EXPECT_TRUE(Value::stack(0).bit_and(~uint64_t{15}, 64).is_unknown());  // alignment: frame lost

@@ -604,6 +604,8 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
+      case Transfer::Op::XorImm: s.regs[t.dst] = reg(t.src).bit_xor(static_cast<uint64_t>(t.imm), bits_); break;
+      case Transfer::Op::XorReg: s.regs[t.dst] = reg(t.src).bit_xor(reg(t.src2), bits_); break;
       case Transfer::Op::AndReg:
         // A code or data address masked by a register may no longer read as one (the
         // lifters' fallback read both operands opaquely): it escapes here.

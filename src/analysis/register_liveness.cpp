@@ -32,6 +32,7 @@ void add_transfer(UseDef& block, const Transfer& t) {
     case Transfer::Op::AddReg:
     case Transfer::Op::OrReg:
     case Transfer::Op::AndReg:
+    case Transfer::Op::XorReg:
     case Transfer::Op::Store:
       block.read(t.src);
       block.read(t.src2);

@@ -100,6 +100,16 @@ Value map_constants(const Value& v, F f) {
   return out;
 }
 
+/// `f(a, b)` for every pair of constants of two Constants values.
+template <class F>
+Value cross_constants(const Value& left, const Value& right, F f) {
+  Value out = map_constants(left, [&](uint64_t c) { return f(c, *right.begin()); });
+  for (const uint64_t* it = right.begin() + 1; it != right.end() && !out.is_unknown(); ++it) {
+    out = out.join(map_constants(left, [&](uint64_t c) { return f(c, *it); }));
+  }
+  return out;
+}
+
 }  // namespace
 
 Value Value::add(int64_t imm, int bits) const {
@@ -157,11 +167,7 @@ Value Value::bit_or(const Value& other, int bits) const {
   if (auto c = other.single()) return bit_or(*c, bits);
   if (auto c = single()) return other.bit_or(*c, bits);
   if (kind_ == Kind::Constants && other.kind_ == Kind::Constants) {
-    Value out = map_constants(*this, [&](uint64_t c) { return (c | other.values_[0]) & mask_of(bits); });
-    for (const uint64_t* it = other.begin() + 1; it != other.end() && !out.is_unknown(); ++it) {
-      out = out.join(map_constants(*this, [&](uint64_t c) { return (c | *it) & mask_of(bits); }));
-    }
-    return out;
+    return cross_constants(*this, other, [&](uint64_t a, uint64_t b) { return (a | b) & mask_of(bits); });
   }
   // Two ORs of fields under the same mask are one: (a & m) | (b & m) = (a | b) & m.
   if (kind_ != Kind::Fields || other.kind_ != Kind::Fields || and_mask() != other.and_mask() ||
@@ -178,13 +184,19 @@ Value Value::bit_and(const Value& other, int bits) const {
   if (auto c = other.single()) return bit_and(*c, bits);
   if (auto c = single()) return other.bit_and(*c, bits);
   if (kind_ == Kind::Constants && other.kind_ == Kind::Constants) {
-    Value out = map_constants(*this, [&](uint64_t c) { return c & other.values_[0] & mask_of(bits); });
-    for (const uint64_t* it = other.begin() + 1; it != other.end() && !out.is_unknown(); ++it) {
-      out = out.join(map_constants(*this, [&](uint64_t c) { return c & *it & mask_of(bits); }));
-    }
-    return out;
+    return cross_constants(*this, other, [&](uint64_t a, uint64_t b) { return a & b & mask_of(bits); });
   }
   return unknown();
+}
+
+Value Value::bit_xor(uint64_t imm, int bits) const {
+  if (kind_ != Kind::Constants) return imm == 0 ? *this : unknown();
+  return map_constants(*this, [&](uint64_t c) { return (c ^ imm) & mask_of(bits); });
+}
+
+Value Value::bit_xor(const Value& other, int bits) const {
+  if (kind_ != Kind::Constants || other.kind_ != Kind::Constants) return unknown();
+  return cross_constants(*this, other, [&](uint64_t a, uint64_t b) { return (a ^ b) & mask_of(bits); });
 }
 
 Value Value::bit_and(uint64_t imm, int bits) const {

@@ -102,6 +102,10 @@ class Value {
   /// this & other (MIPS has no `and` with a 32-bit immediate: libsystemd masks its
   /// shifted flags with a mask built by `lui`).
   Value bit_and(const Value& other, int bits) const;
+  /// this ^ imm and this ^ other: constants only (glibc's futex operations,
+  /// `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private` with `private` 0 or 128).
+  Value bit_xor(uint64_t imm, int bits) const;
+  Value bit_xor(const Value& other, int bits) const;
   /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
   Value sign_extend(int from_bits, int bits) const;
   /// The least upper bound: a value that covers both.

@@ -27,6 +27,8 @@ struct Transfer {
     ShlImm,   ///< dst = src << imm, modulo 2^(8 * width) when `width` is set
     OrReg,    ///< dst = src | src2
     AndReg,   ///< dst = src & src2
+    XorImm,   ///< dst = src ^ imm
+    XorReg,   ///< dst = src ^ src2
     Load,     ///< dst = memory[src + imm], `width` bytes, zero-extended (src kNoReg: absolute)
     Store,    ///< memory[src + imm] = src2 (or `value` when src2 is kNoReg), `width` bytes
     SignExtend,  ///< dst = src's low `width` bytes, sign-extended to the register
@@ -66,6 +68,8 @@ struct Transfer {
   }
   static Transfer or_reg(Reg dst, Reg a, Reg b) { return {Op::OrReg, dst, a, b, 0}; }
   static Transfer and_reg(Reg dst, Reg a, Reg b) { return {Op::AndReg, dst, a, b, 0}; }
+  static Transfer xor_imm(Reg dst, Reg src, int64_t imm) { return {Op::XorImm, dst, src, kNoReg, imm}; }
+  static Transfer xor_reg(Reg dst, Reg a, Reg b) { return {Op::XorReg, dst, a, b, 0}; }
   static Transfer load(Reg dst, Reg base, int64_t disp, uint8_t width, bool sign_extend = false) {
     Transfer t{Op::Load, dst, base, kNoReg, disp};
     t.width = width;

@@ -188,16 +188,24 @@ class X86_64Lifter : public Lifter {
         break;
     }
     if (insn.id >= X86_INS_JAE && insn.id <= X86_INS_JS && insn.id != X86_INS_JMP) return lift_branch(insn, out);
+    if (insn.id >= X86_INS_SETAE && insn.id <= X86_INS_SETS) return lift_set_byte(insn, out);
     if (lift_vector(insn, out)) return true;
     if (x.op_count != 2 || op[0].type != X86_OP_REG) return lift_store(insn, out);
     const GprView dst = gpr(op[0].reg);
     // `mov al, 56` after `xor eax, eax` (musl's __clone): an 8- or 16-bit write keeps the
     // rest of the register. The high-byte registers (ah…) are left to the fallback.
     if (insn.id == X86_INS_MOV && op[1].type == X86_OP_IMM && (dst.width == 1 || dst.width == 2) &&
-        op[0].reg != X86_REG_AH && op[0].reg != X86_REG_BH && op[0].reg != X86_REG_CH && op[0].reg != X86_REG_DH) {
+        !high_byte(op[0].reg)) {
       const int64_t mask = dst.width == 1 ? 0xff : 0xffff;
       t.push_back(Transfer::and_imm(dst.reg, dst.reg, ~mask));
       t.push_back(Transfer::or_imm(dst.reg, dst.reg, op[1].imm & mask));
+      return true;
+    }
+    // `xor sil, 0x81` (glibc's futex operations, `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^
+    // private`): flips bits of the low byte or word only; the rest of the register stays.
+    if (insn.id == X86_INS_XOR && op[1].type == X86_OP_IMM && (dst.width == 1 || dst.width == 2) &&
+        !high_byte(op[0].reg)) {
+      t.push_back(Transfer::xor_imm(dst.reg, dst.reg, op[1].imm & (dst.width == 1 ? 0xff : 0xffff)));
       return true;
     }
     if (dst.reg == kNoReg || dst.width < 4) return false;
@@ -222,11 +230,8 @@ class X86_64Lifter : public Lifter {
       case X86_INS_MOVSX:
       case X86_INS_MOVSXD: {
         if (op[1].type == X86_OP_MEM) return lift_load(insn, out, dst, op[1], op[1].size, true);
-        // ah, bh, ch and dh are bits 8-15, not the low byte: not modelled.
-        const bool high_byte = op[1].reg == X86_REG_AH || op[1].reg == X86_REG_BH || op[1].reg == X86_REG_CH ||
-                               op[1].reg == X86_REG_DH;
         const GprView src = gpr(op[1].reg);
-        if (op[1].type != X86_OP_REG || high_byte || src.reg == kNoReg || dst.width < 4) return false;
+        if (op[1].type != X86_OP_REG || high_byte(op[1].reg) || src.reg == kNoReg || dst.width < 4) return false;
         t.push_back(Transfer::sign_extension(dst.reg, src.reg, src.width));
         narrow(out, dst);
         return true;
@@ -244,7 +249,15 @@ class X86_64Lifter : public Lifter {
           t.push_back(Transfer::set(dst.reg, 0));
           return true;
         }
-        return false;
+        if (op[1].type == X86_OP_IMM) {
+          t.push_back(Transfer::xor_imm(dst.reg, dst.reg, op[1].imm));
+        } else if (op[1].type == X86_OP_REG && gpr(op[1].reg).reg != kNoReg && gpr(op[1].reg).width == dst.width) {
+          t.push_back(Transfer::xor_reg(dst.reg, dst.reg, gpr(op[1].reg).reg));
+        } else {
+          return false;
+        }
+        narrow(out, dst);
+        return true;
       case X86_INS_OR:
       case X86_INS_AND:
       case X86_INS_ADD:
@@ -254,6 +267,28 @@ class X86_64Lifter : public Lifter {
       default:
         return false;
     }
+  }
+
+  /// ah, bh, ch and dh are bits 8-15, not the low byte: not modelled.
+  static bool high_byte(x86_reg r) {
+    return r == X86_REG_AH || r == X86_REG_BH || r == X86_REG_CH || r == X86_REG_DH;
+  }
+
+  /// `setne sil` (glibc's futex operations: `xor esi, esi; setne sil; shl esi, 7`): the
+  /// low byte becomes 0 or 1, the rest of the register stays. A memory operand is left to
+  /// the fallback.
+  bool lift_set_byte(const cs_insn& insn, LiftedInsn& out) {
+    const cs_x86_op& op = insn.detail->x86.operands[0];
+    if (insn.detail->x86.op_count != 1 || op.type != X86_OP_REG || high_byte(op.reg)) return false;
+    const GprView dst = gpr(op.reg);
+    if (dst.reg == kNoReg || dst.width != 1) return false;
+    auto& t = out.transfers;
+    t.push_back(Transfer::and_imm(dst.reg, dst.reg, ~int64_t{0xff}));
+    t.push_back(Transfer::clobber(kTmp));
+    t.push_back(Transfer::and_imm(kTmp, kTmp, 1));  // whatever the flags say: 0 or 1
+    t.push_back(Transfer::or_reg(dst.reg, dst.reg, kTmp));
+    t.push_back(Transfer::clobber(kTmp));
+    return true;
   }
 
   bool lift_arithmetic(const cs_insn& insn, LiftedInsn& out, GprView dst) {
