@@ -88,7 +88,8 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   f.escaped_data = {0x59b0};
   f.syscalls.push_back({0x1030, Value::global(0x5a38, 4, true, 0x10, true), {}});
   const Value shifted = Value::parameter(1).shift_left(15, 32).bit_and(0x10000000, 64).bit_or(0x11, 64);
-  f.syscalls.push_back({0x1040, Value::constant(220), {{0, shifted}, {1, Value::library_object(0)}}});
+  const Value flipped = Value::parameter(1).bit_xor(0x80, 64);  // glibc: private ^ FUTEX_PRIVATE_FLAG
+  f.syscalls.push_back({0x1040, Value::constant(220), {{0, shifted}, {1, Value::library_object(0)}, {2, flipped}}});
   const std::string key = analysis::FactsCache::key(std::vector<uint8_t>{7, 7, 7});
   cache.store(key, {&f});
 
@@ -97,7 +98,8 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   const analysis::FunctionFacts& back = loaded.begin()->second;
   ASSERT_EQ(back.syscalls.size(), 3u);
   EXPECT_EQ(back.syscalls[1].number, Value::global(0x5a38, 4, true, 0x10, true));
-  ASSERT_EQ(back.syscalls[2].args.size(), 2u);
+  ASSERT_EQ(back.syscalls[2].args.size(), 3u);
+  EXPECT_EQ(back.syscalls[2].args[2].value, flipped);
   EXPECT_EQ(back.syscalls[2].args[0].value, shifted);
   EXPECT_EQ(back.syscalls[2].args[1].value, Value::library_object(0));
   ASSERT_EQ(back.global_stores.size(), 1u);

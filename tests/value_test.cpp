@@ -173,16 +173,29 @@ TEST(Value, MaskingAnUnknownValueWithFewBitsGivesItsSubsets) {
 }
 
 // glibc's futex operations: `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private`, `private`
-// being 0 or 128; exclusive or is exact on constants, unknown on anything else.
-TEST(Value, ExclusiveOrOfConstants) {
+// being 0 or 128; exclusive or is exact on constants and on a parameter with a constant
+// (carried into instantiation), unknown on anything else.
+TEST(Value, ExclusiveOrOfConstantsAndParameters) {
   const Value shared_flag = Value::unknown().bit_and(0x80, 64);
   EXPECT_EQ(shared_flag.bit_xor(0x81, 64), Value::constant(0x1).join(Value::constant(0x81)));
   EXPECT_EQ(shared_flag.bit_xor(Value::constant(0x81), 64), shared_flag.bit_xor(0x81, 64));
   EXPECT_EQ(Value::constant(0xff).bit_xor(0x1ff, 8), Value::constant(0x0));  // at the register's width
   EXPECT_TRUE(Value::unknown().bit_xor(0x80, 64).is_unknown());
-  EXPECT_TRUE(Value::parameter(1).bit_xor(0x80, 64).is_unknown());
   EXPECT_EQ(Value::parameter(1).bit_xor(0, 64), Value::parameter(1));
   EXPECT_TRUE(shared_flag.bit_xor(Value::parameter(1), 64).is_unknown());
+  const Value wait = Value::parameter(1).bit_xor(0x80, 64);  // FUTEX_WAIT ^ private ^ FUTEX_PRIVATE_FLAG
+  EXPECT_FALSE(wait.is_plain_parameter());
+  auto with = [](Value v) { return [v](uint8_t) { return v; }; };
+  EXPECT_EQ(wait.substitute(with(shared_flag), 64), shared_flag);
+  EXPECT_EQ(wait.substitute(with(Value::constant(0x80)), 64), Value::constant(0));
+  EXPECT_EQ(wait.bit_xor(0x80, 64), Value::parameter(1));  // flipped back
+  // Under a mask, bits the mask clears become the constant's: (p & 0xff) ^ 0x100.
+  const Value masked = Value::parameter(0).bit_and(0xff, 64).bit_xor(0x101, 64);
+  EXPECT_EQ(masked.substitute(with(Value::constant(0x3ff)), 64), Value::constant((0x3ff & 0xff) ^ 0x101));
+  EXPECT_TRUE(Value::parameter(0).bit_or(0x1, 64).bit_xor(0x80, 64).is_unknown());
+  EXPECT_TRUE(wait.add(1, 64).is_unknown());
+  EXPECT_EQ(wait.shift_left(1, 64).substitute(with(Value::constant(0x80)), 64), Value::constant(0));
+  EXPECT_EQ(wait.shift_left(1, 64).substitute(with(Value::constant(0)), 64), Value::constant(0x100));
 }
 
 TEST(Value, StackAddressesFollowTheStackPointer) {

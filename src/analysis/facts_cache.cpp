@@ -20,7 +20,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 11;
+constexpr uint32_t kFormatVersion = 12;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -44,6 +44,7 @@ class Writer {
         u8(v.parameter_index());
         u64(static_cast<uint64_t>(v.addend()));
         u8(static_cast<uint8_t>(v.left_shift()));
+        u64(v.xor_bits());
         u64(v.or_bits());
         u64(v.and_mask());
         u8(static_cast<uint8_t>(v.sign_extended_from()));
@@ -113,10 +114,11 @@ class Reader {
         Value v = Value::parameter(static_cast<uint8_t>(u8()));
         const auto addend = static_cast<int64_t>(u64());
         const int left_shift = u8();
+        const uint64_t xor_bits = u64();
         const uint64_t or_bits = u64();
         const uint64_t and_mask = u64();
         const int sign_extended_from = u8();
-        v = v.add(addend, 64).shift_left(left_shift, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
+        v = v.add(addend, 64).shift_left(left_shift, 64).bit_xor(xor_bits, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
         return sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
       }
       case Value::Kind::Fields: {

@@ -119,8 +119,8 @@ Value Value::add(int64_t imm, int bits) const {
     case Kind::Constants:
       return map_constants(*this, [&](uint64_t c) { return (c + static_cast<uint64_t>(imm)) & mask; });
     case Kind::Parameter: {
-      // (p | b) + k and (p << s) + k have no (((p + k') << s') | b') & m' form
-      if (or_bits() != 0 || left_shift() != 0) return unknown();
+      // (p | b) + k, (p << s) + k and (p ^ x) + k have no such form
+      if (or_bits() != 0 || left_shift() != 0 || xor_bits() != 0) return unknown();
       Value out = *this;
       out.values_[0] = static_cast<uint64_t>(addend() + imm);
       if (and_mask() == ~uint64_t{0} && sign_extended_from() == 0) return out;
@@ -190,8 +190,17 @@ Value Value::bit_and(const Value& other, int bits) const {
 }
 
 Value Value::bit_xor(uint64_t imm, int bits) const {
-  if (kind_ != Kind::Constants) return imm == 0 ? *this : unknown();
-  return map_constants(*this, [&](uint64_t c) { return (c ^ imm) & mask_of(bits); });
+  const uint64_t mask = mask_of(bits);
+  if (imm == 0) return *this;
+  if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return (c ^ imm) & mask; });
+  if (kind_ != Kind::Parameter || or_bits() != 0 || sign_extended_from() != 0) return unknown();
+  // (y & m) ^ x is ((y ^ (x & m)) | (x & ~m)) & (m | x): the bits the mask clears become x's.
+  Value out = *this;
+  const uint64_t outside = imm & ~and_mask() & mask;
+  out.values_[5] = (xor_bits() ^ (imm & and_mask())) & mask;
+  out.values_[1] = outside;
+  out.values_[2] = and_mask() | outside;
+  return out;
 }
 
 Value Value::bit_xor(const Value& other, int bits) const {
@@ -232,6 +241,7 @@ Value Value::shift_left(int amount, int bits) const {
   out.values_[1] = (or_bits() << amount) & mask;
   out.values_[2] = (and_mask() << amount) & mask;
   out.values_[4] = static_cast<uint64_t>(left_shift() + amount);
+  out.values_[5] = (xor_bits() << amount) & mask;
   return out;
 }
 
@@ -242,7 +252,7 @@ Value Value::without_inputs(int bits) const {
 
 bool Value::is_plain_parameter() const {
   return kind_ == Kind::Parameter && or_bits() == 0 && and_mask() == ~uint64_t{0} && sign_extended_from() == 0 &&
-         left_shift() == 0;
+         left_shift() == 0 && xor_bits() == 0;
 }
 
 Value Value::subsets_of(uint64_t mask) {
@@ -311,7 +321,8 @@ bool Value::operator==(const Value& other) const {
     case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
     case Kind::Parameter:
       return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
-             values_[2] == other.values_[2] && values_[3] == other.values_[3] && values_[4] == other.values_[4];
+             values_[2] == other.values_[2] && values_[3] == other.values_[3] && values_[4] == other.values_[4] &&
+             values_[5] == other.values_[5];
     case Kind::Fields:
       return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
     case Kind::Global:
@@ -333,6 +344,7 @@ std::string Value::to_string() const {
       std::string out = fmt::format("param{}", index_);
       if (addend() != 0) out += fmt::format("{:+#x}", addend());
       if (left_shift() != 0) out += fmt::format("<<{}", left_shift());
+      if (xor_bits() != 0) out += fmt::format("^{:#x}", xor_bits());
       if (or_bits() != 0) out += fmt::format("|{:#x}", or_bits());
       if (and_mask() != ~uint64_t{0}) out += fmt::format("&{:#x}", and_mask());
       if (sign_extended_from() != 0) out += fmt::format(" sext{}", sign_extended_from());

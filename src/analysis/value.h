@@ -76,11 +76,13 @@ class Value {
   uint32_t import_symbol() const { return static_cast<uint32_t>(values_[0]); }
   uint8_t library_object() const { return static_cast<uint8_t>(values_[0]); }
   int64_t stack_offset() const { return static_cast<int64_t>(values_[0]); }
-  /// For Parameter values: the value is (((parameter + addend) << left_shift) | or_bits)
-  /// & and_mask, then, when sign_extended_from() is not 0, sign-extended from that many
-  /// bits (libsystemd's raw_clone flags: `(flags << 15) & CLONE_NEWUSER | SIGCHLD`).
+  /// For Parameter values: the value is ((((parameter + addend) << left_shift) ^ xor_bits)
+  /// | or_bits) & and_mask, then, when sign_extended_from() is not 0, sign-extended from
+  /// that many bits (libsystemd's raw_clone flags: `(flags << 15) & CLONE_NEWUSER |
+  /// SIGCHLD`; glibc's futex operations: `private ^ FUTEX_PRIVATE_FLAG`).
   int64_t addend() const { return static_cast<int64_t>(values_[0]); }
   int left_shift() const { return kind_ == Kind::Parameter ? static_cast<int>(values_[4]) : 0; }
+  uint64_t xor_bits() const { return kind_ == Kind::Parameter ? values_[5] : 0; }
   /// A Parameter value that is the parameter plus an addend, nothing else: an address.
   bool is_plain_parameter() const;
   uint64_t or_bits() const { return kind_ == Kind::Fields ? values_[kFieldsOr] : values_[1]; }
@@ -102,8 +104,9 @@ class Value {
   /// this & other (MIPS has no `and` with a 32-bit immediate: libsystemd masks its
   /// shifted flags with a mask built by `lui`).
   Value bit_and(const Value& other, int bits) const;
-  /// this ^ imm and this ^ other: constants only (glibc's futex operations,
-  /// `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private` with `private` 0 or 128).
+  /// this ^ imm and this ^ other: on constants, and a parameter with a constant (glibc's
+  /// futex operations, `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private` with `private` 0 or
+  /// 128); anything else is unknown.
   Value bit_xor(uint64_t imm, int bits) const;
   Value bit_xor(const Value& other, int bits) const;
   /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
@@ -118,7 +121,7 @@ class Value {
   Value substitute(const Lookup& argument_of, const FieldLookup& field_of, int bits) const {
     Value out;
     if (kind_ == Kind::Parameter) {
-      out = argument_of(index_).add(addend(), bits).shift_left(left_shift(), bits);
+      out = argument_of(index_).add(addend(), bits).shift_left(left_shift(), bits).bit_xor(xor_bits(), bits);
     } else if (kind_ == Kind::Fields) {
       out = constant(0);
       for (int i = 0; i < count_ && !out.is_unknown(); ++i) out = out.bit_or(field_of(field_at(i)), bits);
