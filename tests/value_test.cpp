@@ -193,6 +193,13 @@ TEST(Value, ExclusiveOrOfConstantsAndParameters) {
   const Value masked = Value::parameter(0).bit_and(0xff, 64).bit_xor(0x101, 64);
   EXPECT_EQ(masked.substitute(with(Value::constant(0x3ff)), 64), Value::constant((0x3ff & 0xff) ^ 0x101));
   EXPECT_TRUE(Value::parameter(0).bit_or(0x1, 64).bit_xor(0x80, 64).is_unknown());
+  // A field under a mask of few bits: one of the mask's subsets, whatever the caller's
+  // memory holds (glibc: `mutex->kind & 128` handed to a lock function that flips it).
+  const Value kind = Value::field({0, 0x10, 4}).bit_and(0x80, 64);
+  EXPECT_EQ(kind.bit_xor(0x80, 64), shared_flag);
+  EXPECT_EQ(wait.substitute(with(kind), 64), shared_flag);
+  EXPECT_EQ(kind.bit_xor(Value::constant(0x81), 64), Value::constant(0x1).join(Value::constant(0x81)));
+  EXPECT_TRUE(Value::field({0, 0x10, 4}).bit_xor(0x80, 64).is_unknown());
   EXPECT_TRUE(wait.add(1, 64).is_unknown());
   EXPECT_EQ(wait.shift_left(1, 64).substitute(with(Value::constant(0x80)), 64), Value::constant(0));
   EXPECT_EQ(wait.shift_left(1, 64).substitute(with(Value::constant(0)), 64), Value::constant(0x100));

@@ -193,7 +193,12 @@ Value Value::bit_xor(uint64_t imm, int bits) const {
   const uint64_t mask = mask_of(bits);
   if (imm == 0) return *this;
   if (kind_ == Kind::Constants) return map_constants(*this, [&](uint64_t c) { return (c ^ imm) & mask; });
-  if (kind_ != Kind::Parameter || or_bits() != 0 || sign_extended_from() != 0) return unknown();
+  if (kind_ != Kind::Parameter || or_bits() != 0 || sign_extended_from() != 0) {
+    // An input under a mask of few bits is one of few values, whatever it holds (glibc:
+    // `mutex->kind & 128`, then `^ FUTEX_PRIVATE_FLAG` in the lock function it calls).
+    const Value bounded = without_inputs(bits);
+    return bounded.is_constants() ? bounded.bit_xor(imm, bits) : unknown();
+  }
   // (y & m) ^ x is ((y ^ (x & m)) | (x & ~m)) & (m | x): the bits the mask clears become x's.
   Value out = *this;
   const uint64_t outside = imm & ~and_mask() & mask;
@@ -204,8 +209,12 @@ Value Value::bit_xor(uint64_t imm, int bits) const {
 }
 
 Value Value::bit_xor(const Value& other, int bits) const {
-  if (kind_ != Kind::Constants || other.kind_ != Kind::Constants) return unknown();
-  return cross_constants(*this, other, [&](uint64_t a, uint64_t b) { return (a ^ b) & mask_of(bits); });
+  if (auto c = other.single()) return bit_xor(*c, bits);
+  if (auto c = single()) return other.bit_xor(*c, bits);
+  const Value left = without_inputs(bits);
+  const Value right = other.without_inputs(bits);
+  if (!left.is_constants() || !right.is_constants()) return unknown();
+  return cross_constants(left, right, [&](uint64_t a, uint64_t b) { return (a ^ b) & mask_of(bits); });
 }
 
 Value Value::bit_and(uint64_t imm, int bits) const {

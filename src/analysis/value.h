@@ -106,7 +106,8 @@ class Value {
   Value bit_and(const Value& other, int bits) const;
   /// this ^ imm and this ^ other: on constants, and a parameter with a constant (glibc's
   /// futex operations, `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private` with `private` 0 or
-  /// 128); anything else is unknown.
+  /// 128); other inputs only where a mask of few bits leaves them few values; anything
+  /// else is unknown.
   Value bit_xor(uint64_t imm, int bits) const;
   Value bit_xor(const Value& other, int bits) const;
   /// The low `from_bits` bits sign-extended to `bits` (sxtw, movsxd).
