@@ -1127,17 +1127,14 @@ class Analysis {
     const std::string callee = contexts_[functions_[g].module]->index.name_at(functions_[g].extent.start);
     for (const ModelledArgument& a : model->arguments) {
       if (a.function != callee || a.argument != index) continue;
-      Value out;
+      std::vector<uint64_t> numbers = program_.backend().name().starts_with("mips") ? a.mips_values : a.values;
       for (const std::string& name : a.syscalls) {
         // A syscall the architecture lacks (setgroups32 off 32-bit ARM) cannot be made.
-        if (const auto nr = names_.number(name)) {
-          out = out.is_unknown() ? Value::constant(*nr) : out.join(Value::constant(*nr));
-        }
+        if (const auto nr = names_.number(name)) numbers.push_back(*nr);
       }
-      const std::string_view arch = program_.backend().name();
-      for (uint64_t v : arch.starts_with("mips") ? a.mips_values : a.values) {
-        out = out.is_unknown() ? Value::constant(v) : out.join(Value::constant(v));
-      }
+      if (numbers.empty()) return std::nullopt;
+      Value out = Value::constant(numbers.front());
+      for (size_t i = 1; i < numbers.size(); ++i) out = out.join(Value::constant(numbers[i]));
       if (out.is_unknown()) return std::nullopt;
       return out;
     }

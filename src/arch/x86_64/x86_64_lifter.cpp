@@ -192,20 +192,19 @@ class X86_64Lifter : public Lifter {
     if (lift_vector(insn, out)) return true;
     if (x.op_count != 2 || op[0].type != X86_OP_REG) return lift_store(insn, out);
     const GprView dst = gpr(op[0].reg);
-    // `mov al, 56` after `xor eax, eax` (musl's __clone): an 8- or 16-bit write keeps the
-    // rest of the register. The high-byte registers (ah…) are left to the fallback.
-    if (insn.id == X86_INS_MOV && op[1].type == X86_OP_IMM && (dst.width == 1 || dst.width == 2) &&
-        !high_byte(op[0].reg)) {
+    // An 8- or 16-bit write with a constant keeps the rest of the register: `mov al, 56`
+    // after `xor eax, eax` (musl's __clone), `xor sil, 0x81` (glibc's futex operations,
+    // `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^ private`). The high-byte registers (ah…) are
+    // left to the fallback.
+    if ((insn.id == X86_INS_MOV || insn.id == X86_INS_XOR) && op[1].type == X86_OP_IMM &&
+        (dst.width == 1 || dst.width == 2) && !high_byte(op[0].reg)) {
       const int64_t mask = dst.width == 1 ? 0xff : 0xffff;
+      if (insn.id == X86_INS_XOR) {
+        t.push_back(Transfer::xor_imm(dst.reg, dst.reg, op[1].imm & mask));
+        return true;
+      }
       t.push_back(Transfer::and_imm(dst.reg, dst.reg, ~mask));
       t.push_back(Transfer::or_imm(dst.reg, dst.reg, op[1].imm & mask));
-      return true;
-    }
-    // `xor sil, 0x81` (glibc's futex operations, `(FUTEX_WAKE | FUTEX_PRIVATE_FLAG) ^
-    // private`): flips bits of the low byte or word only; the rest of the register stays.
-    if (insn.id == X86_INS_XOR && op[1].type == X86_OP_IMM && (dst.width == 1 || dst.width == 2) &&
-        !high_byte(op[0].reg)) {
-      t.push_back(Transfer::xor_imm(dst.reg, dst.reg, op[1].imm & (dst.width == 1 ? 0xff : 0xffff)));
       return true;
     }
     if (dst.reg == kNoReg || dst.width < 4) return false;
