@@ -51,6 +51,18 @@ TEST(DataRegions, NamingAnElementOrTheEndDoesNotCutATable) {
   EXPECT_EQ(reached(regions, 0x1100), (std::vector<uint64_t>{0x1100, 0x1108}));
 }
 
+// A section's start (or a symbol) is a boundary the constructor gets: no object spans
+// it, so it cuts even a run of pointers.
+TEST(DataRegions, SectionStartsCutEvenARunOfPointers) {
+  std::vector<Pointer> run;  // twelve pointers in a row, 0x2000 … 0x2058
+  for (uint64_t slot = 0x2000; slot < 0x2060; slot += 8) run.push_back({slot, 0x500, 0});
+  DataRegions regions(run, {0x2000, 0x2048}, {});
+  regions.add_boundary(0x2050);  // a named address inside the run: no cut
+  EXPECT_EQ(reached(regions, 0x2000),
+            (std::vector<uint64_t>{0x2000, 0x2008, 0x2010, 0x2018, 0x2020, 0x2028, 0x2030, 0x2038, 0x2040}));
+  EXPECT_EQ(reached(regions, 0x2048), (std::vector<uint64_t>{0x2048, 0x2050, 0x2058}));
+}
+
 TEST(DataRegions, AnAddressJustBeforeATableReachesIt) {
   DataRegions regions(two_tables(), {}, {});
   regions.add_boundary(0x1100);

@@ -52,7 +52,7 @@ TEST(FactsCache, StoreRemovesTheModulesFilesFromOtherAnalyserBuilds) {
   const std::string other_module = "0000000000000000-3-v1-0123456789abcdef.facts";
   std::ofstream(dir.path() / other_build) << "stale";
   std::ofstream(dir.path() / other_module) << "kept";
-  cache.store(key, {});
+  cache.store(key, {}, std::nullopt);
   EXPECT_TRUE(fs::exists(dir.path() / (key + ".facts")));
   EXPECT_FALSE(fs::exists(dir.path() / other_build));
   EXPECT_TRUE(fs::exists(dir.path() / other_module));
@@ -65,7 +65,8 @@ TEST(FactsCache, KeysFollowContent) {
   EXPECT_NE(analysis::FactsCache::key(a), analysis::FactsCache::key(b));
 }
 
-// Fields read through parameters and the stack objects a call passes survive the cache.
+// Fields read through parameters, the stack objects a call passes and the module's
+// computed data addresses survive the cache.
 TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   testing::TempDir dir;
   const analysis::FactsCache cache(dir.path());
@@ -91,11 +92,12 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   const Value flipped = Value::parameter(1).bit_xor(0x80, 64);  // glibc: private ^ FUTEX_PRIVATE_FLAG
   f.syscalls.push_back({0x1040, Value::constant(220), {{0, shifted}, {1, Value::library_object(0)}, {2, flipped}}});
   const std::string key = analysis::FactsCache::key(std::vector<uint8_t>{7, 7, 7});
-  cache.store(key, {&f});
+  cache.store(key, {&f}, std::vector<uint64_t>{0x59b0, 0x5a38});
 
   auto loaded = cache.load(key);
-  ASSERT_EQ(loaded.size(), 1u);
-  const analysis::FunctionFacts& back = loaded.begin()->second;
+  EXPECT_EQ(loaded.computed_addresses, (std::vector<uint64_t>{0x59b0, 0x5a38}));
+  ASSERT_EQ(loaded.functions.size(), 1u);
+  const analysis::FunctionFacts& back = loaded.functions.begin()->second;
   ASSERT_EQ(back.syscalls.size(), 3u);
   EXPECT_EQ(back.syscalls[1].number, Value::global(0x5a38, 4, true, 0x10, true));
   ASSERT_EQ(back.syscalls[2].args.size(), 3u);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "analysis/computed_addresses.h"
+#include "cfg/code_ranges.h"
 #include "program/program.h"
 #include "support/plt_oracle.h"
 
@@ -96,6 +98,38 @@ TEST_P(FixtureTest, LoadsBindsAndMapsStubs) {
     }
   }
   testing::expect_plt_stubs_match_oracle(*program);
+}
+
+// dispatch.c's `table` of function pointers sits in .data.rel.ro, and its address is
+// built in two instructions where code builds addresses that way (adrp + add, GOT page
+// + addiu): the scan of the whole program finds it. x86-64 forms
+// addresses in one instruction: it learns nothing there.
+TEST(Fixtures, TheScanOfAllCodeFindsTheAddressOfATable) {
+  for (const char* target : {"aarch64-glibc", "mipsel-glibc", "mips-glibc", "x86_64-glibc"}) {
+    std::ifstream in(fixtures_dir() / target / "target.json");
+    ASSERT_TRUE(in) << target << " is not built: run scripts/build-fixtures";
+    program::Sysroot root(nlohmann::json::parse(in)["sysroot"].get<std::string>());
+    Diagnostics diagnostics;
+    auto program = program::Program::load(root, (fixtures_dir() / target / "dispatch").string(), diagnostics);
+    ASSERT_TRUE(program) << program.error().message;
+    const program::Module& module = program->modules()[0];
+    const arch::Backend& backend = program->backend();
+    auto lifter = backend.make_lifter();
+    ASSERT_TRUE(lifter);
+    const analysis::MemoryView memory(module, backend);
+    const cfg::FunctionIndex index(module, backend, diagnostics);
+    const auto addresses = analysis::computed_data_addresses(
+        backend, **lifter, memory, index, backend.global_pointer(module.elf(), cfg::code_ranges(module.elf())));
+    const auto table = std::find_if(module.elf().symbols().begin(), module.elf().symbols().end(),
+                                    [](const elf::Symbol& s) { return s.name == "table"; });
+    ASSERT_NE(table, module.elf().symbols().end()) << target;
+    if (backend.conventions().addresses_in_one_instruction) {
+      EXPECT_TRUE(addresses.empty()) << target;
+      continue;
+    }
+    EXPECT_TRUE(std::binary_search(addresses.begin(), addresses.end(), table->value)) << target;
+    for (uint64_t a : addresses) EXPECT_TRUE(memory.is_data(a)) << target << std::hex << " 0x" << a;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(CrossCompiled, FixtureTest, ::testing::ValuesIn(all_fixtures()), [](const auto& info) {

@@ -12,7 +12,12 @@
 /// address in an object reaches the object through it, except across a cut that starts
 /// a new object. A cut is never made inside a run of pointers (a table, a struct of
 /// function pointers), where code naming one element or the end of the table would
-/// otherwise cut the rest off.
+/// otherwise cut the rest off. Cuts also come from code that is not reached (the
+/// addresses any of the module's code computes: computed_data_addresses), since where
+/// objects start does not depend on what runs; that adds one assumption: no code computes
+/// the address of a member more than kLeadingSlack bytes into an object outside a run of
+/// pointers while other code uses the object's later pointers through its start only (a
+/// member within kLeadingSlack is reached with the start).
 
 #include <cstdint>
 #include <map>
@@ -30,7 +35,8 @@ class DataRegions {
   /// Pointers closer than this belong to one run: no cut within 64 bytes after a pointer.
   static constexpr uint64_t kPointerRunGap = 64;
 
-  /// `pointers` sorted by slot; `boundaries`: addresses known to start something (symbols);
+  /// `pointers` sorted by slot; `boundaries`: addresses known to start something (symbols,
+  /// sections), cut even inside a run of pointers;
   /// `slot_tables`: ranges of pointer-sized slots each loaded on its own (the GOT), which
   /// no compiler indexes from a neighbour.
   DataRegions(std::vector<MemoryView::DataPointer> pointers, const std::vector<uint64_t>& boundaries,

@@ -20,7 +20,7 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 12;
+constexpr uint32_t kFormatVersion = 13;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
 class Writer {
@@ -276,13 +276,18 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     }
     f.escaped_data.resize(r.count(8));
     for (auto& d : f.escaped_data) d = r.u64();
-    out.emplace(facts_key(f.start, f.thumb), std::move(f));
+    out.functions.emplace(facts_key(f.start, f.thumb), std::move(f));
+  }
+  if (r.u8() != 0) {
+    out.computed_addresses.emplace(r.count(8));
+    for (auto& a : *out.computed_addresses) a = r.u64();
   }
   if (!r.ok()) return {};
   return out;  // not `r.ok() ? out : {}`, which would copy every function's facts
 }
 
-void FactsCache::store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const {
+void FactsCache::store(const std::string& key, const std::vector<const FunctionFacts*>& facts,
+                       const std::optional<std::vector<uint64_t>>& computed_addresses) const {
   Writer w;
   for (char c : kMagic) w.u8(static_cast<uint8_t>(c));
   w.u32(facts.size());
@@ -329,6 +334,11 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     }
     w.u32(f.escaped_data.size());
     for (uint64_t d : f.escaped_data) w.u64(d);
+  }
+  w.u8(computed_addresses.has_value());
+  if (computed_addresses) {
+    w.u32(computed_addresses->size());
+    for (uint64_t a : *computed_addresses) w.u64(a);
   }
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);

@@ -16,8 +16,13 @@
 
 namespace sysfence::analysis {
 
-/// Facts of one module's functions, keyed by start address (with the Thumb bit).
-using ModuleFacts = std::unordered_map<uint64_t, FunctionFacts>;
+/// What the cache holds of one module.
+struct ModuleFacts {
+  /// Facts of the module's functions, keyed by start address (with the Thumb bit).
+  std::unordered_map<uint64_t, FunctionFacts> functions;
+  /// computed_data_addresses of the module, once computed.
+  std::optional<std::vector<uint64_t>> computed_addresses;
+};
 
 class FactsCache {
  public:
@@ -31,7 +36,8 @@ class FactsCache {
   ModuleFacts load(const std::string& key) const;
   /// Replaces the facts stored for `key` (written to a temporary file, then renamed), and
   /// removes the same module's files from other cache formats or analyser builds.
-  void store(const std::string& key, const std::vector<const FunctionFacts*>& facts) const;
+  void store(const std::string& key, const std::vector<const FunctionFacts*>& facts,
+             const std::optional<std::vector<uint64_t>>& computed_addresses) const;
 
   /// `$XDG_CACHE_HOME/sysfence`, else `$HOME/.cache/sysfence`.
   static std::filesystem::path default_directory();

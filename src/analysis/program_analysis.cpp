@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analysis/computed_addresses.h"
 #include "analysis/data_regions.h"
 #include "analysis/exec_calls.h"
 #include "analysis/function_analyzer.h"
@@ -36,9 +37,16 @@ constexpr size_t kMaxReachedLength = 16;
 constexpr size_t kMaxExecSites = 256;  // listed one by one
 constexpr uint32_t kNoFunction = UINT32_MAX;
 
-/// Where something in a module's data starts: a symbol's value.
+/// Where something in a module's data starts: a symbol's value, a section's start.
 std::vector<uint64_t> data_boundaries(const program::Module& m, const MemoryView& memory) {
   std::vector<uint64_t> out;
+  // No object spans two sections: the linker places each input section whole.
+  for (const elf::Section& s : m.elf().sections()) {
+    if ((s.flags & SHF_ALLOC) && s.size != 0 && memory.is_data(s.address)) {
+      out.push_back(s.address);
+      out.push_back(s.address + s.size);
+    }
+  }
   for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
     for (const elf::Symbol& s : *table) {
       if (!s.is_undefined() && memory.is_data(s.value)) out.push_back(s.value);
@@ -244,16 +252,29 @@ class Analysis {
     const auto& modules = program_.modules();
     contexts_.resize(modules.size());
     std::vector<Diagnostics> found(modules.size());
-    parallel_for(modules.size(), worker_count(), [&](unsigned, size_t m) {
+    parallel_for(modules.size(), worker_count(), [&](unsigned worker, size_t m) {
       contexts_[m] = std::make_unique<ModuleContext>(modules[m], program_.backend(), found[m]);
+      ModuleContext& c = *contexts_[m];
       if (cache_ != nullptr) {
-        contexts_[m]->cache_key = FactsCache::key(modules[m].loaded.file.bytes());
-        contexts_[m]->cached = cache_->load(contexts_[m]->cache_key);
+        c.cache_key = FactsCache::key(modules[m].loaded.file.bytes());
+        c.cached = cache_->load(c.cache_key);
       }
+      if (c.data_references_complete) cut_data_at_computed_addresses(c, *lifters_[worker]);
     });
     for (const Diagnostics& d : found) {
       for (const std::string& warning : d.warnings()) diagnostics_.warn(warning);
     }
+  }
+
+  /// Cuts the module's data where any of its code computes an address (cached: the
+  /// whole module is decoded for it).
+  void cut_data_at_computed_addresses(ModuleContext& c, arch::Lifter& lifter) {
+    if (!c.cached.computed_addresses) {
+      c.cached.computed_addresses =
+          computed_data_addresses(program_.backend(), lifter, c.memory, c.index, c.global_pointer);
+      c.cache_dirty = cache_ != nullptr;
+    }
+    for (uint64_t address : *c.cached.computed_addresses) c.data.add_boundary(address);
   }
 
   // ---- functions and reachability -------------------------------------------------
@@ -571,11 +592,11 @@ class Analysis {
   std::optional<FunctionFacts> cached_facts(const Function& f) {
     ModuleContext& context = *contexts_[f.module];
     const uint64_t key = facts_key(f.extent.start, f.extent.thumb);
-    auto it = context.cached.find(key);
-    if (it == context.cached.end() || it->second.end != f.extent.end) return std::nullopt;
+    auto it = context.cached.functions.find(key);
+    if (it == context.cached.functions.end() || it->second.end != f.extent.end) return std::nullopt;
     ++result_.functions_from_cache;
     FunctionFacts facts = std::move(it->second);  // moved, not copied: memory
-    context.cached.erase(it);
+    context.cached.functions.erase(it);
     return facts;
   }
 
@@ -588,8 +609,8 @@ class Analysis {
       for (const Function& f : functions_) {
         if (f.module == m && f.analysed) facts.push_back(&f.facts);
       }
-      for (const auto& [key, cached] : contexts_[m]->cached) facts.push_back(&cached);
-      cache_->store(contexts_[m]->cache_key, facts);
+      for (const auto& [key, cached] : contexts_[m]->cached.functions) facts.push_back(&cached);
+      cache_->store(contexts_[m]->cache_key, facts, contexts_[m]->cached.computed_addresses);
     }
   }
 

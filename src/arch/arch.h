@@ -84,6 +84,11 @@ struct Conventions {
   /// module's data counts as reached. MIPS reaches its data through `global_pointer`:
   /// complete in a module whose global pointer Backend::global_pointer knows.
   bool data_references_complete = false;
+  /// Code forms a data address in one instruction (x86-64's rip-relative `lea`), so the
+  /// lifted form's additions to constants give members of objects, never their starts
+  /// (computed_data_addresses learns nothing from them). Elsewhere an address is built
+  /// from two parts (AArch64 `adrp` + `add`, MIPS GOT page + `addiu`, ARM literal + pc).
+  bool addresses_in_one_instruction = false;
   /// The register the ABI keeps pointing into the running module's GOT (MIPS $gp), or
   /// kNoReg. Where Backend::global_pointer knows its value, every function of the
   /// module is entered with it.

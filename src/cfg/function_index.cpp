@@ -123,6 +123,13 @@ FunctionExtent FunctionIndex::extent(uint64_t start, std::optional<bool> thumb_h
   return out;
 }
 
+std::vector<FunctionExtent> FunctionIndex::extents() const {
+  std::vector<FunctionExtent> out;
+  out.reserve(sizes_.size());
+  for (const auto& entry : sizes_) out.push_back(extent(entry.first, std::nullopt));
+  return out;
+}
+
 bool FunctionIndex::is_interior(uint64_t address) const {
   if (sizes_.count(address)) return false;
   // Table entries without a size (ARM exidx) may sit between a sized function's start

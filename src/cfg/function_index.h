@@ -31,6 +31,8 @@ class FunctionIndex {
   /// Without an exact size (FDE or symbol) it runs to the next known function start, at
   /// most `kMaxGuessedSize` bytes, and never past the end of its code segment.
   FunctionExtent extent(uint64_t start, std::optional<bool> thumb_hint) const;
+  /// The extent() of every known function start, in address order.
+  std::vector<FunctionExtent> extents() const;
   /// The instruction set extent() gives the function at `start` (cheaper than extent()).
   bool thumb_for(uint64_t start, std::optional<bool> thumb_hint) const;
   bool is_start(uint64_t address) const { return sizes_.count(address) != 0; }

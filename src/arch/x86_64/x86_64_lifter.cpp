@@ -493,6 +493,7 @@ const Conventions& X86_64Backend::conventions() const {
     c.not_inputs = {kTmp};
     for (Reg v = kXmm0; v < kXmm0 + kVectorCount; ++v) c.not_inputs.push_back(v);
     c.data_references_complete = true;
+    c.addresses_in_one_instruction = true;
     return c;
   }();
   return conventions;
