@@ -63,6 +63,18 @@ TEST(DataRegions, SectionStartsCutEvenARunOfPointers) {
   EXPECT_EQ(reached(regions, 0x2048), (std::vector<uint64_t>{0x2048, 0x2050, 0x2058}));
 }
 
+// An address code computes from two parts starts an object even inside a run: the
+// hash_ops structs of a stripped library follow each other with no gap.
+TEST(DataRegions, ComputedObjectStartsCutInsideARun) {
+  std::vector<Pointer> run;  // twelve pointers in a row, 0x2000 … 0x2058
+  for (uint64_t slot = 0x2000; slot < 0x2060; slot += 8) run.push_back({slot, 0x500, 0});
+  DataRegions regions(run, {0x2000}, {});
+  regions.add_object_start(0x2048);
+  EXPECT_EQ(reached(regions, 0x2048), (std::vector<uint64_t>{0x2048, 0x2050, 0x2058}));
+  EXPECT_EQ(reached(regions, 0x2000),
+            (std::vector<uint64_t>{0x2000, 0x2008, 0x2010, 0x2018, 0x2020, 0x2028, 0x2030, 0x2038, 0x2040}));
+}
+
 TEST(DataRegions, AnAddressJustBeforeATableReachesIt) {
   DataRegions regions(two_tables(), {}, {});
   regions.add_boundary(0x1100);

@@ -119,7 +119,7 @@ TEST(Fixtures, TheScanOfAllCodeFindsTheAddressOfATable) {
     const analysis::MemoryView memory(module, backend);
     const cfg::FunctionIndex index(module, backend, diagnostics);
     const auto addresses = analysis::computed_data_addresses(
-        backend, **lifter, memory, index, backend.global_pointer(module.elf(), cfg::code_ranges(module.elf())));
+        module, backend, **lifter, memory, index, backend.global_pointer(module.elf(), cfg::code_ranges(module.elf())));
     const auto table = std::find_if(module.elf().symbols().begin(), module.elf().symbols().end(),
                                     [](const elf::Symbol& s) { return s.name == "table"; });
     ASSERT_NE(table, module.elf().symbols().end()) << target;

@@ -20,12 +20,13 @@ struct Known {
 
 class AddressScan {
  public:
-  AddressScan(const arch::Backend& backend, arch::Lifter& lifter, const MemoryView& memory,
-              std::optional<uint64_t> global_pointer)
+  AddressScan(const program::Module& module, const arch::Backend& backend, arch::Lifter& lifter,
+              const MemoryView& memory, std::optional<uint64_t> global_pointer)
       : c_(backend.conventions()),
         lifter_(lifter),
         memory_(memory),
         global_pointer_(global_pointer),
+        page_slots_(backend.implicit_relative_slots(module.elf())),
         regs_(backend.register_count()),
         mask_(c_.pointer_size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * c_.pointer_size)) - 1) {}
 
@@ -115,13 +116,17 @@ class AddressScan {
     set(t.dst, {sum, true});
   }
 
-  /// A load from a constant address of memory that cannot change (a literal pool, a
-  /// relocated GOT entry) gives a constant that is no address yet.
+  /// A load from a constant address of memory that cannot change: a GOT entry holds a
+  /// whole address (an object's, so an addition to it gives a member), except MIPS's
+  /// local entries, which hold pages for `addiu` to complete; a literal-pool word is an
+  /// offset, no address yet.
   Known load(const Transfer& t) {
     const Known base = t.src == arch::kNoReg ? Known{0, false} : get(t.src);
     if (!base.value) return {};
     const uint64_t at = (*base.value + static_cast<uint64_t>(t.imm)) & mask_;
-    if (auto got = memory_.got_address(at)) return {*got, false};
+    if (auto got = memory_.got_address(at)) {
+      return {*got, !std::binary_search(page_slots_.begin(), page_slots_.end(), at)};
+    }
     const Value v = memory_.load(at, t.width, t.sign_extend);
     if (auto single = v.single()) return {*single & mask_, false};
     return {};
@@ -146,18 +151,20 @@ class AddressScan {
   arch::Lifter& lifter_;
   const MemoryView& memory_;
   std::optional<uint64_t> global_pointer_;
+  std::vector<uint64_t> page_slots_;  ///< Backend::implicit_relative_slots, ascending
   std::vector<Known> regs_;
   uint64_t mask_;
 };
 
 }  // namespace
 
-std::vector<uint64_t> computed_data_addresses(const arch::Backend& backend, arch::Lifter& lifter,
-                                              const MemoryView& memory, const cfg::FunctionIndex& index,
+std::vector<uint64_t> computed_data_addresses(const program::Module& module, const arch::Backend& backend,
+                                              arch::Lifter& lifter, const MemoryView& memory,
+                                              const cfg::FunctionIndex& index,
                                               std::optional<uint64_t> global_pointer) {
   std::vector<uint64_t> out;
   if (backend.conventions().addresses_in_one_instruction) return out;
-  AddressScan scan(backend, lifter, memory, global_pointer);
+  AddressScan scan(module, backend, lifter, memory, global_pointer);
   for (const cfg::FunctionExtent& f : index.extents()) {
     // Where literal pools sit between functions, a guessed extent may run into one.
     if (!f.exact && backend.conventions().literal_pools_in_code) continue;

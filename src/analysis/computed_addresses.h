@@ -9,8 +9,9 @@
 /// What counts as computed: the constant result of an addition of constants the code set
 /// or loaded, none of them itself a computed address (AArch64 `adrp` +
 /// `add`, MIPS `%got` page + `addiu`, ARM `ldr` literal + `add pc`). Page bases and GOT
-/// page entries are not addresses of anything; a field address computed from an object's
-/// address (`add x1, x0, #200`) is not an object's start. A load or store at a constant
+/// page entries are not addresses of anything; a member address computed from an
+/// object's address (`add x1, x0, #200`, or from the address a GOT entry holds) is not
+/// an object's start. A load or store at a constant
 /// address is a field access, not counted either. Where code forms an address in one
 /// instruction (Conventions::addresses_in_one_instruction: x86-64), nothing is counted.
 /// The pass is linear over each function (to its known end, else to
@@ -25,13 +26,15 @@
 #include "analysis/memory_view.h"
 #include "arch/arch.h"
 #include "cfg/function_index.h"
+#include "program/module.h"
 
 namespace sysfence::analysis {
 
 /// The data addresses computed by the functions `index` knows, sorted and unique. `global_pointer` is the module's MIPS $gp value (Backend::global_pointer), if
 /// known: the ABI keeps it in the register, so every function starts with it.
-std::vector<uint64_t> computed_data_addresses(const arch::Backend& backend, arch::Lifter& lifter,
-                                              const MemoryView& memory, const cfg::FunctionIndex& index,
+std::vector<uint64_t> computed_data_addresses(const program::Module& module, const arch::Backend& backend,
+                                              arch::Lifter& lifter, const MemoryView& memory,
+                                              const cfg::FunctionIndex& index,
                                               std::optional<uint64_t> global_pointer);
 
 }  // namespace sysfence::analysis

@@ -29,7 +29,10 @@ bool DataRegions::inside_pointer_run(uint64_t address) const {
 }
 
 void DataRegions::add_boundary(uint64_t address) {
-  if (inside_pointer_run(address)) return;
+  if (!inside_pointer_run(address)) add_object_start(address);
+}
+
+void DataRegions::add_object_start(uint64_t address) {
   auto containing = std::prev(regions_.upper_bound(address));
   // Splitting a reached region: its pointers were all handed out already.
   regions_.emplace(address, containing->second);

@@ -12,12 +12,14 @@
 /// address in an object reaches the object through it, except across a cut that starts
 /// a new object. A cut is never made inside a run of pointers (a table, a struct of
 /// function pointers), where code naming one element or the end of the table would
-/// otherwise cut the rest off. Cuts also come from code that is not reached (the
-/// addresses any of the module's code computes: computed_data_addresses), since where
-/// objects start does not depend on what runs; that adds one assumption: no code computes
-/// the address of a member more than kLeadingSlack bytes into an object outside a run of
-/// pointers while other code uses the object's later pointers through its start only (a
-/// member within kLeadingSlack is reached with the start).
+/// otherwise cut the rest off. Cuts also come from code that is not reached: the
+/// addresses any of the module's code computes from two parts (computed_data_addresses),
+/// since where objects start does not depend on what runs. Those cut inside runs of
+/// pointers too (consecutive structs of function pointers, libsystemd's hash_ops, are
+/// runs as well), which adds one assumption: no code computes the address of an element
+/// or member more than kLeadingSlack bytes into an object (`&table[k]`) while other code
+/// uses the object's later pointers through its start only (what lies within
+/// kLeadingSlack is reached with the start; a table's end is a right place to cut).
 
 #include <cstdint>
 #include <map>
@@ -45,6 +47,9 @@ class DataRegions {
   /// Cuts a region at `address` (an address code names), unless that is inside a run of
   /// pointers.
   void add_boundary(uint64_t address);
+  /// Cuts a region at `address`, an address code computes from two parts
+  /// (computed_data_addresses), even inside a run of pointers.
+  void add_object_start(uint64_t address);
   /// Reaches the regions overlapping [address, address + size] and, outside slot tables,
   /// those starting within kLeadingSlack after it; the pointers stored in the regions
   /// newly reached are appended to `out`.

@@ -237,7 +237,7 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     f.end = r.u64();
     f.thumb = r.u8() != 0;
     f.undecodable = static_cast<uint32_t>(r.u32());
-    f.global_pointer_lost = r.u8() != 0;
+    f.data_reference_lost = r.u8() != 0;
     f.syscalls.resize(r.count(9));
     for (auto& s : f.syscalls) {
       s.address = r.u64();
@@ -297,7 +297,7 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     w.u64(f.end);
     w.u8(f.thumb);
     w.u32(f.undecodable);
-    w.u8(f.global_pointer_lost);
+    w.u8(f.data_reference_lost);
     w.u32(f.syscalls.size());
     for (const auto& s : f.syscalls) {
       w.u64(s.address);

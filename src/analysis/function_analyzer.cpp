@@ -759,6 +759,7 @@ class FunctionAnalyzer::Run {
           if (!loads_code_from_got(t, address)) note_data(address);
           note_base(s, t.src);
         }
+        if (recording_ && c_.got_relative_data) note_got_relative(s, t, insn);
         apply(s, t);
         if (recording_ && t.dst != arch::kNoReg) note_data(s.regs[t.dst]);
       }
@@ -1120,9 +1121,39 @@ class FunctionAnalyzer::Run {
   /// the data the access reaches is out of sight.
   void note_base(const State& s, Reg base) {
     if (base != arch::kNoReg && base == c_.global_pointer && !s.regs[base].is_constants()) {
-      facts_.global_pointer_lost = true;
+      facts_.data_reference_lost = true;
     }
   }
+
+  /// An offset added to a value the analysis does not know may be a GOT-relative one
+  /// whose base it lost: the data it would name counts as named. The pc plus an offset
+  /// it does not know names data no one can tell (Conventions::got_relative_data).
+  void note_got_relative(const State& s, const Transfer& t, const LiftedInsn& insn) {
+    auto reg = [&](Reg r) { return r == arch::kNoReg ? Value::unknown() : s.regs[r]; };
+    if (t.op == Transfer::Op::AddReg && o_.got_base_) {
+      // (A stack address, a parameter or a global is no lost GOT address.)
+      const Value a = reg(t.src);
+      const Value b = reg(t.src2);
+      const Value* offset = a.is_constants() && b.is_unknown()   ? &a
+                            : b.is_constants() && a.is_unknown() ? &b
+                                                                 : nullptr;
+      if (offset == nullptr) return;
+      for (uint64_t c : *offset) {
+        const uint64_t address = (*o_.got_base_ + c) & mask_of(bits_);
+        if (o_.memory_.is_data(address)) facts_.data_refs.push_back(address);
+      }
+    } else if (t.op == Transfer::Op::AddImm && static_cast<uint64_t>(t.imm) == pc_of(insn) &&
+               reg(t.src).is_unknown() &&
+               std::find(c_.not_inputs.begin(), c_.not_inputs.end(), t.dst) == c_.not_inputs.end()) {
+      // (A pc-relative memory operand with an index register adds into the lifter's
+      // scratch register: a table in the code, not data. An offset that is an input of
+      // the function means it was entered past its literal load: no function start.)
+      facts_.data_reference_lost = true;
+    }
+  }
+
+  /// What an instruction reads as the pc (ARM: 8 bytes on, 4 in Thumb code).
+  uint64_t pc_of(const LiftedInsn& insn) const { return (insn.address + (extent_.thumb ? 4 : 8)) & mask_of(bits_); }
 
   void note_data(const Value& v) {
     if (!v.is_constants()) return;
@@ -1332,7 +1363,8 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       fills_(module.fills),
       results_(module.results),
       callees_(module.callees),
-      global_pointer_(module.global_pointer) {
+      global_pointer_(module.global_pointer),
+      got_base_(module.got_base) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
     if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);

@@ -67,6 +67,9 @@ struct ModuleCode {
   /// What Conventions::global_pointer holds in the module's code, if the ABI fixes it
   /// (Backend::global_pointer).
   std::optional<uint64_t> global_pointer;
+  /// The address GOT-relative offsets start from (Conventions::got_relative_data): the
+  /// module's DT_PLTGOT, `_GLOBAL_OFFSET_TABLE_`.
+  std::optional<uint64_t> got_base;
 };
 
 class FunctionAnalyzer {
@@ -97,6 +100,7 @@ class FunctionAnalyzer {
   const std::unordered_map<uint64_t, const ResultModel*>& results_;
   CalleeMemo& callees_;
   std::optional<uint64_t> global_pointer_;  ///< ModuleCode::global_pointer
+  std::optional<uint64_t> got_base_;  ///< ModuleCode::got_base
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.
   std::vector<uint64_t> exit_numbers_;

@@ -86,9 +86,11 @@ struct FunctionFacts {
   std::vector<GlobalStore> global_stores;
   std::vector<uint64_t> escaped_data;
   uint32_t undecodable = 0;  ///< bytes that did not decode inside the function
-  /// The function reads memory through the module's global pointer while its value is
-  /// unknown (Conventions::global_pointer): `data_refs` may lack what it reaches.
-  bool global_pointer_lost = false;
+  /// The function reaches data through an address the analysis lost: memory through the
+  /// module's global pointer while its value is unknown (Conventions::global_pointer),
+  /// or ARM's pc plus an unknown offset (Conventions::got_relative_data). `data_refs`
+  /// may lack what it reaches.
+  bool data_reference_lost = false;
 };
 
 }  // namespace sysfence::analysis

@@ -83,6 +83,7 @@ struct ModuleContext {
     for (const program::Import& import : m.imports) {
       if (import.definition) bindings.emplace(import.symbol, *import.definition);
     }
+    if (backend.conventions().got_relative_data) got_base = m.elf().dynamic().pltgot;
     file_name = m.path.substr(m.path.rfind('/') + 1);
     soname = m.elf().dynamic().soname;
     if (soname.empty()) soname = file_name;
@@ -111,6 +112,7 @@ struct ModuleContext {
   DataRegions data;
   std::unordered_set<uint64_t> data_named;  ///< addresses analysed code names
   std::optional<uint64_t> global_pointer;  ///< Backend::global_pointer
+  std::optional<uint64_t> got_base;  ///< ModuleCode::got_base
   /// The analysis sees every address of its data the code uses (Conventions), and
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
@@ -271,10 +273,10 @@ class Analysis {
   void cut_data_at_computed_addresses(ModuleContext& c, arch::Lifter& lifter) {
     if (!c.cached.computed_addresses) {
       c.cached.computed_addresses =
-          computed_data_addresses(program_.backend(), lifter, c.memory, c.index, c.global_pointer);
+          computed_data_addresses(c.module, program_.backend(), lifter, c.memory, c.index, c.global_pointer);
       c.cache_dirty = cache_ != nullptr;
     }
-    for (uint64_t address : *c.cached.computed_addresses) c.data.add_boundary(address);
+    for (uint64_t address : *c.cached.computed_addresses) c.data.add_object_start(address);
   }
 
   // ---- functions and reachability -------------------------------------------------
@@ -534,7 +536,8 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker], {c.memory, c.index, c.stubs, c.fills, c.results, c.callees, c.global_pointer});
+        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker],
+                                  {c.memory, c.index, c.stubs, c.fills, c.results, c.callees, c.global_pointer, c.got_base});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
@@ -562,7 +565,7 @@ class Analysis {
     }
     for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
-    if (facts.global_pointer_lost && contexts_[m]->data_references_complete) {
+    if (facts.data_reference_lost && contexts_[m]->data_references_complete) {
       // Code of the module reads data the analysis cannot name: all of it counts as
       // reached, as in a module without a known global pointer.
       contexts_[m]->data_references_complete = false;

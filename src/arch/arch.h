@@ -78,17 +78,22 @@ struct Conventions {
   /// (ARM): bytes that decode as instructions but are data.
   bool literal_pools_in_code = false;
   /// Every address of the module's data that code uses appears as a constant in the
-  /// analysis (x86-64 rip-relative operands, AArch64 adrp): data no analysed function
-  /// names is out of the program's reach. Not so where data is reached through a GOT
-  /// pointer the analysis does not track (ARM's GOT-relative accesses): there all of a
-  /// module's data counts as reached. MIPS reaches its data through `global_pointer`:
-  /// complete in a module whose global pointer Backend::global_pointer knows.
+  /// analysis (x86-64 rip-relative operands, AArch64 adrp, ARM's pc- and GOT-relative
+  /// offsets with got_relative_data): data no analysed function names is out of the
+  /// program's reach. MIPS reaches its data through `global_pointer`: complete in a
+  /// module whose global pointer Backend::global_pointer knows.
   bool data_references_complete = false;
   /// Code forms a data address in one instruction (x86-64's rip-relative `lea`), so the
   /// lifted form's additions to constants give members of objects, never their starts
   /// (computed_data_addresses learns nothing from them). Elsewhere an address is built
   /// from two parts (AArch64 `adrp` + `add`, MIPS GOT page + `addiu`, ARM literal + pc).
   bool addresses_in_one_instruction = false;
+  /// Position-independent code reaches data as the GOT's address plus an offset from a
+  /// literal pool (ARM: R_ARM_GOTOFF32, R_ARM_GOT_BREL), and its own pc plus one. Where
+  /// the analysis lost the GOT's address, the offset added to an unknown value still
+  /// names the data (ModuleCode::got_base); where it lost the offset added to the pc,
+  /// nothing does, and all of the module's data counts as reached.
+  bool got_relative_data = false;
   /// The register the ABI keeps pointing into the running module's GOT (MIPS $gp), or
   /// kNoReg. Where Backend::global_pointer knows its value, every function of the
   /// module is entered with it.

@@ -1110,6 +1110,8 @@ const Conventions& ArmBackend::conventions() const {
     c.syscall_clobbered = {};
     c.register_jumps_are_calls = true;
     c.literal_pools_in_code = true;
+    c.data_references_complete = true;
+    c.got_relative_data = true;
     c.not_inputs = {kScratch};
     for (Reg d = 0; d < kDoubleCount; ++d) c.not_inputs.push_back(static_cast<Reg>(kD0 + d));
     return c;
