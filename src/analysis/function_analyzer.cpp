@@ -165,6 +165,21 @@ class FunctionAnalyzer::Run {
     return clobbered;
   }
 
+  /// The argument registers live at this function's entry (FunctionAnalyzer::
+  /// arguments_read_by).
+  std::vector<Reg> arguments_read() {
+    decode();
+    build_blocks();
+    auto entry = block_at_.find(extent_.start);
+    if (facts_.undecodable != 0 || entry == block_at_.end()) return c_.call_args;
+    find_live_registers();
+    std::vector<Reg> read;
+    for (Reg r : c_.call_args) {
+      if (live_[entry->second][r]) read.push_back(r);
+    }
+    return read;
+  }
+
   FunctionFacts run() {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
@@ -844,7 +859,14 @@ class FunctionAnalyzer::Run {
   void record_tail_call(const State& s, uint64_t address, uint64_t target) {
     CallSite site = call_to(address, target, extent_.thumb);
     site.tail = true;
-    add_call(std::move(site), s, call_arguments(s, true));
+    add_call(std::move(site), s, call_arguments(s, true, read_by(target, extent_.thumb)));
+  }
+
+  /// The argument registers a call of `target` passes: those the callee reads, where it
+  /// is code of this module the analysis decodes; all of them otherwise.
+  std::vector<Reg> read_by(uint64_t target, bool thumb) const {
+    if (!is_local_code(target)) return c_.call_args;
+    return o_.arguments_read_by(o_.backend_.code_pointer(target).address, thumb);
   }
 
   /// Joins `incoming` into `into`, whose block may read the registers of `live`;
@@ -1162,11 +1184,13 @@ class FunctionAnalyzer::Run {
     }
   }
 
-  std::vector<IndexedValue> call_arguments(const State& s, bool tail) {
+  /// The arguments a call passes; what is in an argument register the callee does not
+  /// read (`read`: those it does) does not escape into it.
+  std::vector<IndexedValue> call_arguments(const State& s, bool tail, const std::vector<Reg>& read) {
     std::vector<IndexedValue> args;
     for (size_t i = 0; i < c_.call_args.size(); ++i) {
       const Value& v = s.regs[c_.call_args[i]];
-      note_escape(v);
+      if (std::find(read.begin(), read.end(), c_.call_args[i]) != read.end()) note_escape(v);
       if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(i), v});
     }
     for (Reg r = 0; r < registers_; ++r) {
@@ -1233,8 +1257,9 @@ class FunctionAnalyzer::Run {
   }
 
   void record_call(const State& s, const LiftedInsn& insn, bool tail) {
-    const auto args = call_arguments(s, tail);
     const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump;
+    const auto args = call_arguments(
+        s, tail, direct && insn.target ? read_by(*insn.target, insn.target_thumb.value_or(extent_.thumb)) : c_.call_args);
     if (direct && insn.target) {
       CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
       site.tail = tail;
@@ -1342,6 +1367,18 @@ void CalleeMemo::remember_returns(uint64_t key, bool returns) {
   returns_.emplace(key, returns);
 }
 
+std::optional<std::vector<Reg>> CalleeMemo::arguments(uint64_t key) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  auto it = arguments_.find(key);
+  if (it == arguments_.end()) return std::nullopt;
+  return it->second;
+}
+
+void CalleeMemo::remember_arguments(uint64_t key, std::vector<Reg> registers) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  arguments_.emplace(key, std::move(registers));
+}
+
 std::optional<std::vector<Reg>> CalleeMemo::clobbers(uint64_t key) const {
   const std::lock_guard<std::mutex> lock(mutex_);
   auto it = clobbers_.find(key);
@@ -1377,6 +1414,14 @@ bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
   const bool returns = Run(*this, functions_.extent(target, thumb)).may_return();
   callees_.remember_returns(key, returns);
   return returns;
+}
+
+std::vector<Reg> FunctionAnalyzer::arguments_read_by(uint64_t target, bool thumb) const {
+  const uint64_t key = facts_key(target, thumb);
+  if (auto known = callees_.arguments(key)) return *known;
+  std::vector<Reg> read = Run(*this, functions_.extent(target, thumb)).arguments_read();
+  callees_.remember_arguments(key, read);
+  return read;
 }
 
 std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {

@@ -38,19 +38,23 @@ struct FillFunction {
 };
 
 /// What FunctionAnalyzer finds out about a module's functions as callees: which never
-/// return to their caller, which registers a call of one may change; shared by the
-/// workers analysing the module's functions at the same time.
+/// return to their caller, which registers a call of one may change, which argument
+/// registers it reads; shared by the workers analysing the module's functions at the
+/// same time.
 class CalleeMemo {
  public:
   std::optional<bool> returns(uint64_t key) const;
   void remember_returns(uint64_t key, bool returns);
   std::optional<std::vector<arch::Reg>> clobbers(uint64_t key) const;
   void remember_clobbers(uint64_t key, std::vector<arch::Reg> registers);
+  std::optional<std::vector<arch::Reg>> arguments(uint64_t key) const;
+  void remember_arguments(uint64_t key, std::vector<arch::Reg> registers);
 
  private:
   mutable std::mutex mutex_;
   std::unordered_map<uint64_t, bool> returns_;
   std::unordered_map<uint64_t, std::vector<arch::Reg>> clobbers_;
+  std::unordered_map<uint64_t, std::vector<arch::Reg>> arguments_;
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
@@ -90,6 +94,9 @@ class FunctionAnalyzer {
   /// them for any other function (glibc's ARM __libc_do_syscall keeps ip, which its
   /// callers set once before a loop of calls).
   std::vector<arch::Reg> clobbered_by(uint64_t target, bool thumb) const;
+  /// The argument registers the local function at `target` may read: those live at its
+  /// entry (all of them where its code does not decode whole).
+  std::vector<arch::Reg> arguments_read_by(uint64_t target, bool thumb) const;
 
   const arch::Backend& backend_;
   arch::Lifter& lifter_;
