@@ -1,6 +1,7 @@
 #include "analysis/computed_addresses.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace sysfence::analysis {
@@ -31,7 +32,8 @@ class AddressScan {
         mask_(c_.pointer_size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * c_.pointer_size)) - 1) {}
 
   void scan(const cfg::FunctionExtent& f, std::vector<uint64_t>& out) {
-    const std::vector<LiftedInsn> insns = lift(f);
+    std::vector<LiftedInsn> insns = lift(f);
+    if (c_.literal_pools_in_code) insns = reached_from_entry(std::move(insns), f.start);
     std::unordered_set<uint64_t> targets;
     for (const LiftedInsn& insn : insns) {
       if (insn.target) targets.insert(*insn.target);
@@ -40,7 +42,11 @@ class AddressScan {
     forget_all();
     for (const LiftedInsn& insn : insns) {
       if (targets.count(insn.address)) forget_all();
-      for (const Transfer& t : insn.transfers) apply(t, out);
+      for (const Transfer& t : insn.transfers) {
+        apply(t, out);
+        // An ARM conditional write may leave the old value: the register is either.
+        if (t.keeps_old) forget(t.dst);
+      }
       switch (insn.flow) {
         case Flow::Call:
         case Flow::IndirectCall:
@@ -88,6 +94,44 @@ class AddressScan {
       insns.push_back(std::move(*insn));
     }
     return insns;
+  }
+
+  /// The instructions control reaches from the function's entry: where literal pools
+  /// sit in the code, a pool word no load names would otherwise decode as code.
+  static std::vector<LiftedInsn> reached_from_entry(std::vector<LiftedInsn> insns, uint64_t entry) {
+    std::unordered_map<uint64_t, size_t> at;
+    for (size_t i = 0; i < insns.size(); ++i) at.emplace(insns[i].address, i);
+    std::vector<bool> reached(insns.size(), false);
+    std::vector<size_t> work;
+    auto reach = [&](uint64_t address) {
+      auto it = at.find(address);
+      if (it != at.end() && !reached[it->second]) {
+        reached[it->second] = true;
+        work.push_back(it->second);
+      }
+    };
+    reach(entry);
+    while (!work.empty()) {
+      const LiftedInsn& insn = insns[work.back()];
+      work.pop_back();
+      if (insn.target) reach(*insn.target);
+      for (uint64_t c : insn.cases) reach(c);
+      switch (insn.flow) {
+        case Flow::Next:
+        case Flow::Branch:
+        case Flow::Call:
+        case Flow::IndirectCall:
+        case Flow::Syscall: reach(insn.next); break;
+        default:
+          if (insn.conditional) reach(insn.next);
+          break;
+      }
+    }
+    std::vector<LiftedInsn> out;
+    for (size_t i = 0; i < insns.size(); ++i) {
+      if (reached[i]) out.push_back(std::move(insns[i]));
+    }
+    return out;
   }
 
   void apply(const Transfer& t, std::vector<uint64_t>& out) {

@@ -15,9 +15,10 @@
 /// address is a field access, not counted either. Where code forms an address in one
 /// instruction (Conventions::addresses_in_one_instruction: x86-64), nothing is counted.
 /// The pass is linear over each function (to its known end, else to
-/// the next known start, as the analysis decodes it; only known ends where literal pools
-/// sit between functions) and forgets every register at a branch target, after a jump
-/// and what a call clobbers, so it never combines values of two paths.
+/// the next known start, as the analysis decodes it; where literal pools sit in the code,
+/// only known ends and only what control reaches from the entry) and forgets every
+/// register at a branch target, after a jump, what a call clobbers and what an ARM
+/// conditional write may leave, so it never combines values of two paths.
 
 #include <cstdint>
 #include <optional>
