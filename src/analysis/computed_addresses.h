@@ -7,14 +7,13 @@
 /// structs after a table the reached code uses).
 ///
 /// What counts as computed: the constant result of an addition of constants the code set
-/// or loaded, none of them itself a computed address (AArch64 `adrp` +
-/// `add`, MIPS `%got` page + `addiu`, ARM `ldr` literal + `add pc`). Page bases and GOT
-/// page entries are not addresses of anything; a member address computed from an
-/// object's address (`add x1, x0, #200`, or from the address a GOT entry holds) is not
-/// an object's start. A load or store at a constant
-/// address is a field access, not counted either. Where code forms an address in one
-/// instruction (Conventions::addresses_in_one_instruction: x86-64), nothing is counted.
-/// The pass is linear over each function (to its known end, else to
+/// or loaded, none of them itself a computed address (AArch64 `adrp` + `add`, MIPS `%got`
+/// page + `addiu`, ARM `ldr` literal + `add pc`). Page bases and GOT page entries are not
+/// addresses of anything; a member address computed from an object's address (`add x1,
+/// x0, #200`, or from the address a GOT entry holds) is not an object's start. A load or
+/// store at a constant address is a field access, not counted either. Where code forms
+/// an address in one instruction (Conventions::addresses_in_one_instruction: x86-64),
+/// nothing is counted. The pass is linear over each function (to its known end, else to
 /// the next known start, as the analysis decodes it; where literal pools sit in the code,
 /// only known ends and only what control reaches from the entry) and forgets every
 /// register at a branch target, after a jump, what a call clobbers and what an ARM
@@ -31,8 +30,9 @@
 
 namespace sysfence::analysis {
 
-/// The data addresses computed by the functions `index` knows, sorted and unique. `global_pointer` is the module's MIPS $gp value (Backend::global_pointer), if
-/// known: the ABI keeps it in the register, so every function starts with it.
+/// The data addresses computed by the functions `index` knows, sorted and unique.
+/// `global_pointer` is the module's MIPS $gp value (Backend::global_pointer), if known:
+/// the ABI keeps it in the register, so every function starts with it.
 std::vector<uint64_t> computed_data_addresses(const program::Module& module, const arch::Backend& backend,
                                               arch::Lifter& lifter, const MemoryView& memory,
                                               const cfg::FunctionIndex& index,

@@ -1355,42 +1355,6 @@ const FillFunction* FillFunction::named(std::string_view name) {
   return nullptr;
 }
 
-std::optional<bool> CalleeMemo::returns(uint64_t key) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  auto it = returns_.find(key);
-  if (it == returns_.end()) return std::nullopt;
-  return it->second;
-}
-
-void CalleeMemo::remember_returns(uint64_t key, bool returns) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  returns_.emplace(key, returns);
-}
-
-std::optional<std::vector<Reg>> CalleeMemo::arguments(uint64_t key) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  auto it = arguments_.find(key);
-  if (it == arguments_.end()) return std::nullopt;
-  return it->second;
-}
-
-void CalleeMemo::remember_arguments(uint64_t key, std::vector<Reg> registers) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  arguments_.emplace(key, std::move(registers));
-}
-
-std::optional<std::vector<Reg>> CalleeMemo::clobbers(uint64_t key) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  auto it = clobbers_.find(key);
-  if (it == clobbers_.end()) return std::nullopt;
-  return it->second;
-}
-
-void CalleeMemo::remember_clobbers(uint64_t key, std::vector<Reg> registers) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  clobbers_.emplace(key, std::move(registers));
-}
-
 FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const ModuleCode& module)
     : backend_(backend),
       lifter_(lifter),
@@ -1409,27 +1373,18 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
 }
 
 bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
-  const uint64_t key = facts_key(target, thumb);
-  if (auto known = callees_.returns(key)) return *known;
-  const bool returns = Run(*this, functions_.extent(target, thumb)).may_return();
-  callees_.remember_returns(key, returns);
-  return returns;
+  return callees_.returns.get(facts_key(target, thumb),
+                              [&] { return Run(*this, functions_.extent(target, thumb)).may_return(); });
 }
 
 std::vector<Reg> FunctionAnalyzer::arguments_read_by(uint64_t target, bool thumb) const {
-  const uint64_t key = facts_key(target, thumb);
-  if (auto known = callees_.arguments(key)) return *known;
-  std::vector<Reg> read = Run(*this, functions_.extent(target, thumb)).arguments_read();
-  callees_.remember_arguments(key, read);
-  return read;
+  return callees_.arguments.get(facts_key(target, thumb),
+                                [&] { return Run(*this, functions_.extent(target, thumb)).arguments_read(); });
 }
 
 std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
-  const uint64_t key = facts_key(target, thumb);
-  if (auto known = callees_.clobbers(key)) return *known;
-  std::vector<Reg> clobbered = Run(*this, functions_.extent(target, thumb)).leaf_clobbers();
-  callees_.remember_clobbers(key, clobbered);
-  return clobbered;
+  return callees_.clobbers.get(facts_key(target, thumb),
+                               [&] { return Run(*this, functions_.extent(target, thumb)).leaf_clobbers(); });
 }
 
 FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }

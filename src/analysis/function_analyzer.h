@@ -37,24 +37,35 @@ struct FillFunction {
   static const FillFunction* named(std::string_view name);
 };
 
-/// What FunctionAnalyzer finds out about a module's functions as callees: which never
-/// return to their caller, which registers a call of one may change, which argument
-/// registers it reads; shared by the workers analysing the module's functions at the
-/// same time.
-class CalleeMemo {
+/// One thing FunctionAnalyzer finds out about a module's functions as callees, by
+/// facts_key; shared by the workers analysing the module's functions at the same time.
+template <class V>
+class CalleeProperty {
  public:
-  std::optional<bool> returns(uint64_t key) const;
-  void remember_returns(uint64_t key, bool returns);
-  std::optional<std::vector<arch::Reg>> clobbers(uint64_t key) const;
-  void remember_clobbers(uint64_t key, std::vector<arch::Reg> registers);
-  std::optional<std::vector<arch::Reg>> arguments(uint64_t key) const;
-  void remember_arguments(uint64_t key, std::vector<arch::Reg> registers);
+  /// What is remembered for `key`, else what `compute` finds, remembered. The lock is not
+  /// held while computing: the computation may ask about other callees.
+  template <class Compute>
+  V get(uint64_t key, Compute compute) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (auto it = known_.find(key); it != known_.end()) return it->second;
+    }
+    V value = compute();
+    const std::lock_guard<std::mutex> lock(mutex_);
+    known_.emplace(key, value);
+    return value;
+  }
 
  private:
-  mutable std::mutex mutex_;
-  std::unordered_map<uint64_t, bool> returns_;
-  std::unordered_map<uint64_t, std::vector<arch::Reg>> clobbers_;
-  std::unordered_map<uint64_t, std::vector<arch::Reg>> arguments_;
+  std::mutex mutex_;
+  std::unordered_map<uint64_t, V> known_;
+};
+
+/// What FunctionAnalyzer finds out about a module's functions as callees.
+struct CalleeMemo {
+  CalleeProperty<bool> returns;  ///< whether a call of it may return to its caller
+  CalleeProperty<std::vector<arch::Reg>> clobbers;  ///< the registers a call of it may change
+  CalleeProperty<std::vector<arch::Reg>> arguments;  ///< the argument registers it reads
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
