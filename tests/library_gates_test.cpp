@@ -25,7 +25,7 @@ TEST(LibraryModels, CompiledTableIsWellFormed) {
   for (const auto& model : models) {
     EXPECT_FALSE(model.release.empty()) << model.soname;
     for (const auto& gate : model.gates) {
-      EXPECT_FALSE(gate.wrappers.empty()) << gate.feature;
+      EXPECT_FALSE(gate.wrappers.empty() && gate.values.empty()) << gate.feature;
       EXPECT_FALSE(gate.openers.empty()) << gate.feature;
     }
   }
@@ -86,6 +86,7 @@ class FeatureProbe : public ::testing::Test {
     const auto r = run_command(argv);
     EXPECT_EQ(r.status, 0) << r.err;
     const auto profile = nlohmann::json::parse(r.out);
+    profile_ = profile;
     std::set<std::string> names;
     for (const auto& s : profile["syscalls"]) names.insert(s["name"].get<std::string>());
     if (report != nullptr) {
@@ -93,6 +94,34 @@ class FeatureProbe : public ::testing::Test {
       *report = run_command(argv).out;
     }
     return names;
+  }
+
+  /// The values the last profile allows in argument `index` of `syscall` (empty when
+  /// any value is allowed or the syscall is not).
+  std::set<uint64_t> allowed_values(const std::string& syscall, const std::string& index) const {
+    std::set<uint64_t> values;
+    for (const auto& s : profile_["syscalls"]) {
+      if (s["name"] != syscall) continue;
+      for (const auto& rule : s.value("rules", nlohmann::json::array())) {
+        if (!rule["args"].contains(index)) return {};  // a rule that does not check it
+        for (uint64_t v : rule["args"][index]) values.insert(v);
+      }
+    }
+    return values;
+  }
+
+  /// A traced run of the probe replays allowed against the last profile, arguments
+  /// included, and runs under it in kill mode.
+  void expect_run_allowed_with_arguments() {
+    const std::string profile = (dir_.path() / "probe.json").string();
+    std::ofstream(profile) << profile_.dump();
+    const std::string file = (dir_.path() / "probe.trace").string();
+    const auto traced = run_command({SYSFENCE_BINARY, "trace", "-o", file, "--", probe_});
+    EXPECT_EQ(traced.status, 0) << traced.err;
+    const auto checked = run_command({SYSFENCE_BINARY, "check", "--policy", profile, "--trace", file});
+    EXPECT_EQ(checked.status, 0) << checked.out << checked.err;
+    const auto run = run_command({SYSFENCE_BINARY, "run", "--policy", profile, "--", probe_});
+    EXPECT_EQ(run.status, 0) << run.err;
   }
 
   /// The syscalls a run of the probe makes (its children included).
@@ -122,6 +151,7 @@ class FeatureProbe : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string probe_;
+  nlohmann::json profile_;
 };
 
 const std::set<std::string> kSchedulingCalls = {"sched_get_priority_max", "sched_get_priority_min",
@@ -170,6 +200,49 @@ TEST_F(FeatureProbe, SpawnTcsetpgrpActionOpensTheProcessGroupGate) {
   const auto profile = analyse(true);
   EXPECT_TRUE(profile.count("getpgid"));
   expect_run_allowed(profile, {"getpgid"}, "getpgid");
+}
+
+/// glibc 2.36's priority-inheritance futex operations (FUTEX_LOCK_PI, UNLOCK_PI,
+/// TRYLOCK_PI, LOCK_PI2, with the private and realtime-clock flags), and the requeue-PI
+/// ones it never makes (FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI).
+const std::set<uint64_t> kPriorityInheritanceOperations = {6, 7, 8, 13, 134, 135, 136, 141, 269, 397};
+const std::set<uint64_t> kRequeuePiOperations = {11, 12, 139, 140};
+
+// Threads that wait on semaphores, a barrier and a read-write lock, and are joined: the
+// site model pins every futex operation glibc makes (a run replays allowed with its
+// arguments, so a missing operation fails), and with no mutex anywhere the
+// priority-inheritance operations are left out.
+TEST_F(FeatureProbe, ThreadsWithoutMutexesGetFutexWithoutPriorityInheritance) {
+  install("threads");
+  std::string report;
+  analyse(true, &report);
+  const auto operations = allowed_values("futex", "1");
+  ASSERT_FALSE(operations.empty()) << "futex is allowed with any operation, or not at all";
+  for (uint64_t op : operations) {
+    EXPECT_FALSE(kPriorityInheritanceOperations.count(op)) << op;
+    EXPECT_FALSE(kRequeuePiOperations.count(op)) << op;
+  }
+  EXPECT_TRUE(operations.count(129)) << "FUTEX_WAKE_PRIVATE";
+  EXPECT_NE(report.find("library model: libc.so.6: priority-inheritance (PTHREAD_PRIO_INHERIT) mutexes unused"),
+            std::string::npos)
+      << report;
+  expect_run_allowed_with_arguments();
+  // Without the models the same sites allow the priority-inheritance operations.
+  analyse(false);
+  EXPECT_TRUE(allowed_values("futex", "1").count(134));
+}
+
+// A priority-inheritance mutex two threads contend for: the gate opens, the run's
+// FUTEX_LOCK_PI and FUTEX_UNLOCK_PI are allowed, and still no requeue-PI operation is.
+TEST_F(FeatureProbe, PriorityInheritanceMutexOpensTheFutexGate) {
+  install("prio_inherit");
+  analyse(true);
+  const auto operations = allowed_values("futex", "1");
+  ASSERT_FALSE(operations.empty()) << "futex is allowed with any operation, or not at all";
+  EXPECT_TRUE(operations.count(134)) << "FUTEX_LOCK_PI_PRIVATE";
+  EXPECT_TRUE(operations.count(135)) << "FUTEX_UNLOCK_PI_PRIVATE";
+  for (uint64_t op : operations) EXPECT_FALSE(kRequeuePiOperations.count(op)) << op;
+  expect_run_allowed_with_arguments();
 }
 
 }  // namespace

@@ -172,6 +172,34 @@ TEST(LibraryValues, ValueModelsListNumbersWithMipsOwnReplacingThem) {
   EXPECT_NE(both.error().message.find("one of the two"), std::string::npos) << both.error().message;
 }
 
+// glibc 2.36's futex operations: the model applies to its libc and dynamic loaders, and
+// only to that release (the glibc probes of tests/library_gates_test.cpp replay traced
+// runs with the operations against the profiles it gives).
+TEST(LibraryValues, TheFutexSiteModelAppliesToGlibc236Only) {
+  const auto& table = LibraryValues::table();
+  const std::string banner = "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n";
+  for (const char* soname : {"libc.so.6", "ld-linux-x86-64.so.2", "ld-linux-armhf.so.3", "ld-linux-aarch64.so.1",
+                             "ld.so.1"}) {
+    const auto* model = table.sites_for(soname, "\x7f" "ELF..." + banner);
+    ASSERT_NE(model, nullptr) << soname;
+    ASSERT_EQ(model->arguments.size(), 1u);
+    EXPECT_EQ(model->arguments[0].syscalls, (std::vector<std::string>{"futex", "futex_time64"}));
+    EXPECT_EQ(model->arguments[0].argument, 1);
+    const std::set<uint64_t> operations(model->arguments[0].values.begin(), model->arguments[0].values.end());
+    EXPECT_TRUE(operations.count(129));   // FUTEX_WAKE_PRIVATE
+    EXPECT_TRUE(operations.count(393));   // FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME
+    EXPECT_FALSE(operations.count(139));  // FUTEX_WAIT_REQUEUE_PI_PRIVATE: glibc 2.36 never makes it
+  }
+  EXPECT_EQ(table.sites_for("libc.so.6", "GNU C Library (GNU libc) stable release version 2.37.\n"), nullptr);
+  EXPECT_EQ(table.sites_for("libc.so", banner), nullptr);  // musl's name
+  const auto parsed = LibraryValues::parse(nlohmann::json::parse(R"({"libraries": [], "sites": [{"sonames":
+      ["libx.so.1"], "release": "x 1.", "arguments": [{"syscalls": ["futex"], "argument": 1, "values": [0]}]}]})"),
+                                           "values.json");
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("values.json: a site model needs"), std::string::npos)
+      << parsed.error().message;
+}
+
 TEST(LibraryValues, TheGetaddrinfoResultModelReadsFieldsByAbi) {
   const auto& table = LibraryValues::table();
   const auto* model = table.result_of("getaddrinfo");

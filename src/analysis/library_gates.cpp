@@ -42,14 +42,22 @@ Result<LibraryModels> LibraryModels::parse(const nlohmann::json& json, const std
         LibraryGate gate;
         gate.feature = g.at("feature").get<std::string>();
         const std::string where = fmt::format("{}: {}: {}", file, model.soname, gate.feature);
-        gate.wrappers = g.at("wrappers").get<std::vector<std::string>>();
+        gate.wrappers = g.value("wrappers", std::vector<std::string>{});
+        for (const auto& v : g.value("values", nlohmann::json::array())) {
+          GatedValues values{v.at("syscalls").get<std::vector<std::string>>(), v.at("argument").get<uint8_t>(),
+                             v.at("values").get<std::vector<uint64_t>>()};
+          if (values.syscalls.empty() || values.values.empty()) {
+            return Error{fmt::format("{}: gated values need syscalls and values", where)};
+          }
+          gate.values.push_back(std::move(values));
+        }
         for (const auto& o : g.at("openers")) {
           auto opener = parse_opener(o, where);
           if (!opener) return opener.error();
           gate.openers.push_back(std::move(*opener));
         }
-        if (gate.wrappers.empty() || gate.openers.empty()) {
-          return Error{fmt::format("{}: a gate needs wrappers and openers", where)};
+        if ((gate.wrappers.empty() && gate.values.empty()) || gate.openers.empty()) {
+          return Error{fmt::format("{}: a gate needs wrappers or values, and openers", where)};
         }
         model.gates.push_back(std::move(gate));
       }

@@ -5,7 +5,8 @@
 /// sched_setscheduler only for priority-protect mutexes. The value analysis cannot see
 /// such conditions (they are flags in memory), so a model states them: while no
 /// reachable code uses the feature, calls to the gate's wrappers from the library's
-/// unexported code are not followed. A model is checked against one library release and
+/// unexported code are not followed, and the library's syscall instructions are taken
+/// not to pass the values the gate lists for the feature. A model is checked against one library release and
 /// applies to that release only.
 
 #include <cstdint>
@@ -32,9 +33,19 @@ struct GateOpener {
   bool imported = false;
 };
 
+/// Values the library's own syscall instructions pass in argument `argument` of one of
+/// `syscalls` only for the feature (glibc's priority-inheritance futex operations, made
+/// only on priority-inheritance mutexes).
+struct GatedValues {
+  std::vector<std::string> syscalls;
+  uint8_t argument = 0;
+  std::vector<uint64_t> values;
+};
+
 struct LibraryGate {
   std::string feature;
   std::vector<std::string> wrappers;  ///< exported functions the gated code calls
+  std::vector<GatedValues> values;    ///< what the library's syscalls pass for the feature
   std::vector<GateOpener> openers;
 };
 

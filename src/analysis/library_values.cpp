@@ -1,5 +1,7 @@
 #include "analysis/library_values.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace sysfence::data {
@@ -29,6 +31,22 @@ Result<LibraryValues> LibraryValues::parse(const nlohmann::json& json, const std
         model.arguments.push_back(std::move(argument));
       }
       out.models_.push_back(std::move(model));
+    }
+    for (const auto& library : json.value("sites", nlohmann::json::array())) {
+      SiteModel model{library.at("sonames").get<std::vector<std::string>>(), library.at("release").get<std::string>(), {}};
+      if (model.sonames.empty() || model.release.empty() || !library.contains("checked")) {
+        return Error{fmt::format("{}: a site model needs \"sonames\", a \"release\" and what it was \"checked\" against",
+                                 file)};
+      }
+      for (const auto& a : library.at("arguments")) {
+        SiteArgument argument{a.at("syscalls").get<std::vector<std::string>>(), a.at("argument").get<uint8_t>(),
+                              a.at("values").get<std::vector<uint64_t>>()};
+        if (argument.syscalls.empty() || argument.values.empty()) {
+          return Error{fmt::format("{}: a site model of {} lists no syscalls or no values", file, model.sonames.front())};
+        }
+        model.arguments.push_back(std::move(argument));
+      }
+      out.sites_.push_back(std::move(model));
     }
     const nlohmann::json objects = json.value("objects", nlohmann::json::array());
     auto object_named = [&](const std::string& name) -> std::optional<uint8_t> {
@@ -83,6 +101,16 @@ const LibraryValues& LibraryValues::table() {
 const LibraryValueModel* LibraryValues::model_for(std::string_view soname) const {
   for (const LibraryValueModel& model : models_) {
     if (model.soname == soname) return &model;
+  }
+  return nullptr;
+}
+
+const SiteModel* LibraryValues::sites_for(std::string_view soname, std::string_view bytes) const {
+  for (const SiteModel& model : sites_) {
+    if (std::find(model.sonames.begin(), model.sonames.end(), soname) != model.sonames.end() &&
+        bytes.find(model.release) != std::string_view::npos) {
+      return &model;
+    }
   }
   return nullptr;
 }

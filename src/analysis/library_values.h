@@ -7,7 +7,9 @@
 /// say what a function leaves behind a pointer argument: getaddrinfo's result list, whose
 /// ai_family is AF_INET or AF_INET6, so `socket(ai->ai_family, …)` pins the family.
 /// Value models say the same of plain numbers: libcrypto's calls of BIO_socket pass the
-/// family, type and protocol of a BIO_ADDRINFO its own lookups made.
+/// family, type and protocol of a BIO_ADDRINFO its own lookups made. Site models say
+/// what every syscall instruction of one library release passes: glibc 2.36 makes only
+/// seven futex operations, whatever the lock word a caller hands it holds.
 
 #include <cstdint>
 #include <optional>
@@ -53,6 +55,23 @@ struct ObjectLayout {
   std::vector<ObjectField> fields;
 };
 
+/// Argument `argument` of every syscall the library's own code makes as one of
+/// `syscalls` (its number fixed by that code, not by a caller of its `syscall()` in
+/// another module) holds one of `values`.
+struct SiteArgument {
+  std::vector<std::string> syscalls;
+  uint8_t argument = 0;
+  std::vector<uint64_t> values;
+};
+
+/// The site models of one library release: the libraries with these sonames whose file
+/// holds the bytes `release`.
+struct SiteModel {
+  std::vector<std::string> sonames;
+  std::string release;
+  std::vector<SiteArgument> arguments;
+};
+
 /// `function` stores through its argument `argument` a pointer to an `object`.
 struct ResultModel {
   std::string function;
@@ -69,6 +88,8 @@ class LibraryValues {
 
   /// The model of the library with this soname, if any.
   const LibraryValueModel* model_for(std::string_view soname) const;
+  /// The site model of the library with this soname whose file holds `bytes`, if any.
+  const SiteModel* sites_for(std::string_view soname, std::string_view bytes) const;
   /// The result model of the function with this symbol name, if any.
   const ResultModel* result_of(std::string_view function) const;
   /// What a load of `width` bytes at `offset` of an `object` gives with pointers of
@@ -77,6 +98,7 @@ class LibraryValues {
 
  private:
   std::vector<LibraryValueModel> models_;
+  std::vector<SiteModel> sites_;
   std::vector<ResultModel> results_;
   std::vector<ObjectLayout> objects_;
 };

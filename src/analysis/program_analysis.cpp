@@ -88,6 +88,8 @@ struct ModuleContext {
     soname = m.elf().dynamic().soname;
     if (soname.empty()) soname = file_name;
     value_model = LibraryValues::table().model_for(soname);
+    const auto bytes = m.loaded.file.bytes();
+    site_model = LibraryValues::table().sites_for(soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
     for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
       for (const elf::Symbol& s : *table) {
         if (s.is_undefined()) continue;
@@ -138,6 +140,8 @@ struct ModuleContext {
   std::string soname;
   /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
   const LibraryValueModel* value_model = nullptr;
+  /// What the module's syscall instructions pass (LibraryValues site models), if modelled.
+  const SiteModel* site_model = nullptr;
   std::string cache_key;
   ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
   bool cache_dirty = false;
@@ -189,8 +193,13 @@ struct OpenEffect {
   /// A modelled library function's call (ExecCalls), not a syscall: it only names the
   /// program that runs, in argument execve's path index.
   const ExecFunction* exec_function = nullptr;
-  /// The module whose global a Value::global number reads.
+  /// The module whose code fixed the number: where the last input it depends on was
+  /// instantiated, or whose global a Value::global number reads.
   uint32_t number_module = 0;
+
+  /// Whether code of the site's own module fixed its number (not a caller of its
+  /// `syscall()` elsewhere): a site model of that module speaks for its arguments.
+  bool number_from_own_module() const { return number_module == origin_module; }
 
   bool same_effect(const OpenEffect& o) const {
     if (site != o.site || origin_module != o.origin_module || !(number == o.number) || args.size() != o.args.size() ||
@@ -700,9 +709,16 @@ class Analysis {
     }
     for (const ActiveGate& gate : gates_) {
       if (gate.open) continue;
-      result_.closed_gates.push_back(fmt::format("{}: {} unused: its own calls to {} were not followed",
-                                                 contexts_[gate.module]->file_name, gate.gate->feature,
-                                                 fmt::join(gate.gate->wrappers, ", ")));
+      std::vector<std::string> held_back;
+      if (!gate.gate->wrappers.empty()) {
+        held_back.push_back(fmt::format("its own calls to {} were not followed", fmt::join(gate.gate->wrappers, ", ")));
+      }
+      for (const GatedValues& gated : gate.gate->values) {
+        held_back.push_back(fmt::format("its {} pass no {} in argument {}", fmt::join(gated.syscalls, " and "),
+                                        fmt::join(gated.values, ", "), gated.argument));
+      }
+      result_.closed_gates.push_back(fmt::format("{}: {} unused: {}", contexts_[gate.module]->file_name,
+                                                 gate.gate->feature, fmt::join(held_back, "; ")));
     }
   }
 
@@ -811,6 +827,11 @@ class Analysis {
       if (!a.value.is_constants() || !std::binary_search(scalars.begin(), scalars.end(), a.index)) continue;
       tuple[a.index].assign(a.value.begin(), a.value.end());
     }
+    for (uint8_t index : scalars) {
+      if (tuple.count(index) != 0) continue;
+      if (const std::vector<uint64_t>* values = modelled_at_site(nr, e, index)) tuple[index] = *values;
+    }
+    if (!without_unused_features(nr, e, tuple)) return;
     if (tuple.empty()) {
       known.any = true;  // this site may pass anything
       known.tuples.clear();
@@ -818,6 +839,44 @@ class Analysis {
     } else {
       known.tuples.insert(std::move(tuple));
     }
+  }
+
+  /// What the site model of e's module (LibraryValues) says argument `index` of syscall
+  /// `nr` holds at e's instruction, or null: the model speaks only for the library's own
+  /// syscalls, whose number its code fixes.
+  const std::vector<uint64_t>* modelled_at_site(uint64_t nr, const OpenEffect& e, uint8_t index) const {
+    const SiteModel* model = contexts_[e.origin_module]->site_model;
+    if (model == nullptr || !e.number_from_own_module()) return nullptr;
+    const std::string name = names_.name(nr).value_or("");
+    for (const SiteArgument& a : model->arguments) {
+      if (a.argument == index && std::find(a.syscalls.begin(), a.syscalls.end(), name) != a.syscalls.end()) {
+        return &a.values;
+      }
+    }
+    return nullptr;
+  }
+
+  /// Removes from `tuple` the values e's instruction passes only for a feature of its
+  /// library that no reachable code uses (LibraryGate values). False when nothing is left
+  /// of an argument: the instruction makes the call only for that feature.
+  bool without_unused_features(uint64_t nr, const OpenEffect& e, ArgumentTuple& tuple) const {
+    if (!e.number_from_own_module()) return true;
+    const std::string name = names_.name(nr).value_or("");
+    for (const ActiveGate& gate : gates_) {
+      if (gate.open || gate.module != e.origin_module) continue;
+      for (const GatedValues& gated : gate.gate->values) {
+        auto argument = tuple.find(gated.argument);
+        if (argument == tuple.end() ||
+            std::find(gated.syscalls.begin(), gated.syscalls.end(), name) == gated.syscalls.end()) {
+          continue;  // an argument the site does not pin may pass anything
+        }
+        std::erase_if(argument->second, [&](uint64_t v) {
+          return std::find(gated.values.begin(), gated.values.end(), v) != gated.values.end();
+        });
+        if (argument->second.empty()) return false;
+      }
+    }
+    return true;
   }
 
   /// An exec site: the program it runs is argument `index` of `e`, a path in
