@@ -320,5 +320,44 @@ TEST(CorpusArm64, DataIsCutWhereCodeThatIsNotReachedComputesAddresses) {
   }
 }
 
+// glibc's MIPS getrandom path keeps __mips_syscall5's address in a frame slot at sp+32
+// across a loop of calls, a slot that lies among the eight places a call's stack
+// parameters could take, below a pollfd whose address it passes, and that the loop's
+// first entry never wrote. The callees read at most two stack parameters, the slot lies
+// below every escaping address of the frame, and the loop head keeps the one value
+// written: the address is not taken, the syscall number it is called with stays known.
+TEST(CorpusMipsel, AFrameSlotNoCalleeReadsKeepsTheCalleeItHolds) {
+  auto result = analyse_corpus_program("mipsel", "/usr/sbin/lighttpd");
+  ASSERT_TRUE(result);
+  for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
+}
+
+// glibc 2.36's futex operations (data/library_values.json site model) on every ISA,
+// through its own syscall helpers (MIPS's __mips_syscall6, ARM's __libc_do_syscall):
+// futex and futex_time64 get argument rules without the requeue-PI operations, and
+// without the priority-inheritance ones in dropbear, which imports no mutex function.
+TEST(CorpusArm64, FutexOperationsArePinnedOnEveryIsa) {
+  const std::set<uint64_t> requeue_pi = {11, 12, 139, 140};
+  const std::set<uint64_t> priority_inheritance = {6, 7, 8, 13, 134, 135, 136, 141, 269, 397};
+  for (const char* arch : kArches) {
+    auto result = analyse_corpus_program(arch, "/usr/sbin/dropbear");
+    ASSERT_TRUE(result);
+    const analysis::SyscallNames names(result->arch);
+    for (const char* syscall : {"futex", "futex_time64"}) {
+      const auto nr = names.number(syscall);
+      if (!nr || !result->syscalls.count(*nr)) continue;
+      const auto& arguments = result->arguments.at(*nr);
+      ASSERT_TRUE(arguments.constrained()) << arch << ": " << syscall << " allowed with any operation";
+      for (const auto& tuple : arguments.tuples) {
+        ASSERT_TRUE(tuple.count(1)) << arch << ": " << syscall << " with any operation at some site";
+        for (uint64_t op : tuple.at(1)) {
+          EXPECT_FALSE(requeue_pi.count(op)) << arch << " " << syscall << " " << op;
+          EXPECT_FALSE(priority_inheritance.count(op)) << arch << " " << syscall << " " << op;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sysfence

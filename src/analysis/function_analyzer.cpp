@@ -1,6 +1,7 @@
 #include "analysis/function_analyzer.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_set>
 
@@ -97,12 +98,15 @@ bool ends_block(const LiftedInsn& insn) {
 /// One analysis of one function: decoding, the fixpoint, and the recording pass.
 class FunctionAnalyzer::Run {
  public:
-  Run(const FunctionAnalyzer& owner, const cfg::FunctionExtent& extent)
+  /// `private_below`: slots of the frame below this offset are the function's own, out
+  /// of reach of other code (see join_into).
+  Run(const FunctionAnalyzer& owner, const cfg::FunctionExtent& extent, int64_t private_below = 0)
       : o_(owner),
         c_(owner.backend_.conventions()),
         extent_(extent),
         bits_(c_.pointer_size * 8),
-        registers_(owner.backend_.register_count()) {}
+        registers_(owner.backend_.register_count()),
+        private_below_(private_below) {}
 
   /// Whether some path of the function leaves it back to a caller (FunctionAnalyzer::
   /// may_return); decodes it without the value analysis.
@@ -180,6 +184,68 @@ class FunctionAnalyzer::Run {
     return read;
   }
 
+  /// How many of the stack parameters (Conventions::stack_params) this function may
+  /// read (FunctionAnalyzer::stack_parameters_read_by): up to the highest a constant
+  /// offset from the stack pointer reaches, or a syscall's stack arguments; all of them
+  /// where it does not decode whole, computes an address at or above the one it was
+  /// entered with (varargs), moves the stack pointer in a way other than by a constant,
+  /// or passes them on (a jump out of it: a tail call).
+  size_t stack_parameters_read() {
+    const size_t all = c_.stack_params.size();
+    decode();
+    build_blocks();
+    auto entry = block_at_.find(extent_.start);
+    if (facts_.undecodable != 0 || insns_.size() >= kMaxInstructions || entry == block_at_.end()) return all;
+    const Reg sp_reg = c_.stack_pointer;
+    size_t read = 0;
+    auto note = [&](int64_t offset, int64_t width) {
+      for (size_t k = 0; k < all; ++k) {
+        if (c_.stack_params[k] < offset + width && offset < c_.stack_params[k] + c_.pointer_size) read = std::max(read, k + 1);
+      }
+    };
+    // The stack pointer's offset from its value at entry, at each block's entry.
+    std::vector<std::optional<int64_t>> sp_at(blocks_.size());
+    sp_at[entry->second] = 0;
+    std::vector<size_t> work = {entry->second};
+    while (!work.empty()) {
+      const Block& b = blocks_[work.back()];
+      int64_t sp = *sp_at[work.back()];
+      work.pop_back();
+      if (b.unresolved_jump || leaves_function(b)) return all;
+      for (size_t i = b.first; i <= b.last; ++i) {
+        const LiftedInsn& insn = insns_[i];
+        if (std::find(insn.opaque_reads.begin(), insn.opaque_reads.end(), sp_reg) != insn.opaque_reads.end()) return all;
+        if (insn.memory && insn.memory->base == sp_reg) note(sp + insn.memory->disp, kMaxSlotWidth);
+        if (insn.indirect.memory && insn.indirect.base == sp_reg) note(sp + insn.indirect.disp, c_.pointer_size);
+        for (const Transfer& t : insn.transfers) {
+          const bool base = t.src == sp_reg && accesses_memory(t) && t.src2 != sp_reg;
+          if (t.dst == sp_reg) {
+            if (t.op != Transfer::Op::AddImm || t.src != sp_reg || t.keeps_old) return all;
+            sp += t.imm;
+          } else if (base) {
+            note(sp + t.imm, t.width);
+          } else if (t.op == Transfer::Op::AddImm && t.src == sp_reg) {
+            if (sp + t.imm >= 0) return all;  // the address of what the caller passed
+          } else if (t.src == sp_reg || t.src2 == sp_reg) {
+            return all;
+          }
+        }
+        if (insn.flow == Flow::Syscall) {
+          for (int64_t at : c_.syscall_stack_args) note(sp + at, c_.pointer_size);
+        }
+      }
+      for (size_t succ : b.successors) {
+        if (!sp_at[succ]) {
+          sp_at[succ] = sp;
+          work.push_back(succ);
+        } else if (*sp_at[succ] != sp) {
+          return all;
+        }
+      }
+    }
+    return read;
+  }
+
   FunctionFacts run() {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
@@ -190,6 +256,14 @@ class FunctionAnalyzer::Run {
     fixpoint();
     record();
     return std::move(facts_);
+  }
+
+  /// After run(): where the frame turned out to be in reach of other code from, when a
+  /// join took a slot at or above that as private; the function is to be analysed again
+  /// with only the slots below it private.
+  std::optional<int64_t> private_bound_too_high() const {
+    if (highest_private_join_ <= exposed_from_) return std::nullopt;
+    return exposed_from_;
   }
 
  private:
@@ -616,8 +690,18 @@ class FunctionAnalyzer::Run {
       case Transfer::Op::ShlImm:
         s.regs[t.dst] = reg(t.src).shift_left(static_cast<int>(t.imm), result_bits(t));
         break;
-      case Transfer::Op::AndImm: s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_); break;
-      case Transfer::Op::AddReg: s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t)); break;
+      case Transfer::Op::AndImm:
+        expose_frame_at(reg(t.src), true);
+        s.regs[t.dst] = reg(t.src).bit_and(static_cast<uint64_t>(t.imm), bits_);
+        break;
+      case Transfer::Op::AddReg:
+        s.regs[t.dst] = reg(t.src).add(reg(t.src2), result_bits(t));
+        // A stack address plus an index the analysis cannot follow (`&buf[i]`).
+        if (s.regs[t.dst].kind() != Value::Kind::Stack) {
+          expose_frame_at(reg(t.src));
+          expose_frame_at(reg(t.src2));
+        }
+        break;
       case Transfer::Op::OrReg: s.regs[t.dst] = reg(t.src).bit_or(reg(t.src2), bits_); break;
       case Transfer::Op::XorImm: s.regs[t.dst] = reg(t.src).bit_xor(static_cast<uint64_t>(t.imm), bits_); break;
       case Transfer::Op::XorReg: s.regs[t.dst] = reg(t.src).bit_xor(reg(t.src2), bits_); break;
@@ -628,6 +712,8 @@ class FunctionAnalyzer::Run {
           note_escape(reg(t.src));
           note_escape(reg(t.src2));
         }
+        expose_frame_at(reg(t.src), true);
+        expose_frame_at(reg(t.src2), true);
         s.regs[t.dst] = reg(t.src).bit_and(reg(t.src2), bits_);
         break;
       case Transfer::Op::Load:
@@ -658,7 +744,7 @@ class FunctionAnalyzer::Run {
             // The function's own frame is private until its address escapes: what it
             // keeps there escapes then (record), or where a slot loses it.
             if (in_own_frame(s, address, t.width)) {
-              frame_stores_.push_back(stored);
+              frame_stores_.push_back({address.stack_offset(), t.width, stored});
             } else {
               note_escape(stored);
             }
@@ -790,10 +876,7 @@ class FunctionAnalyzer::Run {
             apply_fill(s, *insn.target);
             apply_result(s, *insn.target);
           }
-          clobber(s, insn.flow == Flow::Call && insn.target && is_local_code(*insn.target)
-                         ? o_.clobbered_by(o_.backend_.code_pointer(*insn.target).address,
-                                           insn.target_thumb.value_or(extent_.thumb))
-                         : c_.call_clobbered);
+          clobber(s, call_clobbers(insn));
           if (calls_no_return(insn, i)) {
             if (!recording_) {
               auto after = block_at_.find(insn.next);
@@ -859,7 +942,8 @@ class FunctionAnalyzer::Run {
   void record_tail_call(const State& s, uint64_t address, uint64_t target) {
     CallSite site = call_to(address, target, extent_.thumb);
     site.tail = true;
-    add_call(std::move(site), s, call_arguments(s, true, read_by(target, extent_.thumb)));
+    add_call(std::move(site), s,
+             call_arguments(s, true, read_by(target, extent_.thumb), stack_read_by(target, extent_.thumb)));
   }
 
   /// The argument registers a call of `target` passes: those the callee reads, where it
@@ -867,6 +951,13 @@ class FunctionAnalyzer::Run {
   std::vector<Reg> read_by(uint64_t target, bool thumb) const {
     if (!is_local_code(target)) return c_.call_args;
     return o_.arguments_read_by(o_.backend_.code_pointer(target).address, thumb);
+  }
+
+  /// How many stack parameters a call of `target` passes: those the local function
+  /// there may read, all of them to any other code.
+  size_t stack_read_by(uint64_t target, bool thumb) const {
+    if (!is_local_code(target)) return c_.stack_params.size();
+    return o_.stack_parameters_read_by(o_.backend_.code_pointer(target).address, thumb);
   }
 
   /// Joins `incoming` into `into`, whose block may read the registers of `live`;
@@ -913,15 +1004,28 @@ class FunctionAnalyzer::Run {
           into.slots[i].width == incoming.slots[j].width) {
         slots.push_back({slot.offset, slot.width, into.slots[i].value.join(incoming.slots[j].value)});
         if (slots.back().value.is_unknown()) {
-          note_lost(into.slots[i].value);
-          note_lost(incoming.slots[j].value);
+          lose_in_slot(slot, into.slots[i].value);
+          lose_in_slot(slot, incoming.slots[j].value);
         }
         ++i;
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
+        auto [first, last] = window(other, slot.offset, slot.width);
+        const bool unwritten = std::none_of(other.slots.begin() + static_cast<std::ptrdiff_t>(first),
+                                            other.slots.begin() + static_cast<std::ptrdiff_t>(last),
+                                            [&](const Slot& o) { return overlaps(o, slot.offset, slot.width); });
+        if (unwritten && slot.offset + slot.width <= private_below_) {
+          // A private slot the other path never wrote holds nothing a valid program reads
+          // there (a loop's first entry, before the body keeps a callee's address in it):
+          // only this path's value (README: assumptions).
+          highest_private_join_ = std::max(highest_private_join_, slot.offset + slot.width);
+          slots.push_back(slot);
+          (take_into ? i : j)++;
+          continue;
+        }
         slots.push_back({slot.offset, slot.width, slot.value.join(read_slot(other, slot.offset, slot.width))});
-        if (slots.back().value.is_unknown()) note_lost(slot.value);
+        if (slots.back().value.is_unknown()) lose_in_slot(slot, slot.value);
         (take_into ? i : j)++;
       }
     }
@@ -939,8 +1043,9 @@ class FunctionAnalyzer::Run {
 
   /// A load that reads the slots overlapping [offset, offset + width) as unknown (a part
   /// of one, or several at once: a struct copied with a vector register) may carry a
-  /// code address kept there anywhere.
+  /// code address kept there anywhere, or one a join gave up there.
   void note_lost_slots(const State& s, int64_t offset, uint8_t width) const {
+    note_read_of_lost(offset, width);
     if (s.frame_lost) return;
     auto [first, last] = window(s, offset, width);
     for (size_t i = first; i < last; ++i) {
@@ -948,11 +1053,32 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  /// A join gave up `v`, which `slot` held: it is lost only where code reads that part
+  /// of the frame (anywhere in the function). A slot the compiler reuses for another
+  /// variable on some path is written again before it is read: nothing is lost.
+  void lose_in_slot(const Slot& slot, const Value& v) const {
+    const bool matters = v.kind() == Value::Kind::Stack || v.kind() == Value::Kind::Import || v.is_constants();
+    if (!matters) return;
+    const bool known = std::any_of(lost_in_slots_.begin(), lost_in_slots_.end(), [&](const Slot& l) {
+      return l.offset == slot.offset && l.width == slot.width && l.value == v;
+    });
+    if (!known) lost_in_slots_.push_back({slot.offset, slot.width, v});
+  }
+
+  /// Code reads [offset, offset + width) of the frame: what joins gave up there is lost.
+  void note_read_of_lost(int64_t offset, uint8_t width) const {
+    std::erase_if(lost_in_slots_, [&](const Slot& l) {
+      if (!overlaps(l, offset, width)) return false;
+      note_lost(l.value);
+      return true;
+    });
+  }
+
   /// A join or widening gave up `v`: the import or function starts it holds may still be
   /// what an indirect call calls, and the data addresses what a store writes through
   /// (record). A stack address given up may be what other code reads the frame through.
   void note_lost(const Value& v) const {
-    if (v.kind() == Value::Kind::Stack) frame_exposed_ = true;
+    expose_frame_at(v);
     if (v.kind() == Value::Kind::Import) {
       lost_imports_.insert(v.import_symbol());
     } else if (v.is_constants()) {
@@ -971,7 +1097,20 @@ class FunctionAnalyzer::Run {
     std::vector<LivenessBlock> spans;
     spans.reserve(blocks_.size());
     for (const Block& b : blocks_) spans.push_back({b.first, b.last, &b.successors, leaves_function(b)});
-    live_ = live_at_entry(insns_, spans, c_);
+    live_ = live_at_entry(insns_, spans, c_, [this](const LiftedInsn& call) -> const std::vector<Reg>& {
+      return call_clobbers(call);
+    });
+  }
+
+  /// The registers a call leaves unknown: those a local callee changes, else all the
+  /// ABI lets it change.
+  const std::vector<Reg>& call_clobbers(const LiftedInsn& call) {
+    if (call.flow != Flow::Call || !call.target || !is_local_code(*call.target)) return c_.call_clobbered;
+    const uint64_t target = o_.backend_.code_pointer(*call.target).address;
+    const bool thumb = call.target_thumb.value_or(extent_.thumb);
+    auto [it, fresh] = local_clobbers_.try_emplace(facts_key(target, thumb));
+    if (fresh) it->second = o_.clobbered_by(target, thumb);
+    return it->second;
   }
 
   /// Whether control may leave the function at the end of `b` for code that reads its
@@ -1082,9 +1221,15 @@ class FunctionAnalyzer::Run {
     // calls: it counts as taken.
     for (uint64_t c : lost_code_) note_escape(Value::constant(c));
     for (uint32_t symbol : lost_imports_) note_escape(Value::import(symbol));
-    // Code that knows the frame's address may read what the function kept there.
-    if (frame_exposed_) {
-      for (const Value& v : frame_stores_) note_escape(v);
+    // Code that knows an address in the frame may read what the function kept there at
+    // or above it (README: assumptions); a stack address kept there exposes more.
+    for (bool more = true; more;) {
+      more = false;
+      for (FrameStore& store : frame_stores_) {
+        if (store.escaped || store.offset + store.width <= exposed_from_) continue;
+        store.escaped = more = true;
+        note_escape(store.value);
+      }
     }
     // A global's address a join gave up may be what a store writes through: the stores
     // to it are no longer all in sight (ProgramAnalysis: global value sets).
@@ -1117,7 +1262,7 @@ class FunctionAnalyzer::Run {
   }
 
   void note_escape(const Value& v) {
-    if (v.kind() == Value::Kind::Stack) frame_exposed_ = true;
+    expose_frame_at(v);
     if (v.kind() == Value::Kind::Import) facts_.taken_imports.push_back(v.import_symbol());
     note_data_escape(v);
     if (!v.is_constants()) return;
@@ -1127,6 +1272,13 @@ class FunctionAnalyzer::Run {
         facts_.taken_code.push_back(c);
       }
     }
+  }
+
+  /// A stack address `v` escapes or is given up: other code may reach the frame from
+  /// there up. One an alignment mask made may lie anywhere below: all of the frame.
+  void expose_frame_at(const Value& v, bool masked = false) const {
+    if (v.kind() != Value::Kind::Stack) return;
+    exposed_from_ = std::min(exposed_from_, masked ? std::numeric_limits<int64_t>::min() : v.stack_offset());
   }
 
   /// A load of a code address from the GOT names no data: the value loaded is followed
@@ -1185,8 +1337,11 @@ class FunctionAnalyzer::Run {
   }
 
   /// The arguments a call passes; what is in an argument register the callee does not
-  /// read (`read`: those it does) does not escape into it.
-  std::vector<IndexedValue> call_arguments(const State& s, bool tail, const std::vector<Reg>& read) {
+  /// read (`read`: those it does), or in the place of a stack parameter past the first
+  /// `stack_read` ones, does not escape into it (MIPS code keeps a callee's address in a
+  /// frame slot among those places across a loop of calls: glibc's getrandom).
+  std::vector<IndexedValue> call_arguments(const State& s, bool tail, const std::vector<Reg>& read,
+                                           size_t stack_read) {
     std::vector<IndexedValue> args;
     for (size_t i = 0; i < c_.call_args.size(); ++i) {
       const Value& v = s.regs[c_.call_args[i]];
@@ -1204,8 +1359,10 @@ class FunctionAnalyzer::Run {
     const Value& sp = s.regs[c_.stack_pointer];
     if (sp.kind() != Value::Kind::Stack) return args;
     const int64_t adjust = tail ? 0 : c_.call_stack_adjust;
-    for (size_t k = 0; k < c_.stack_params.size(); ++k) {
-      Value v = read_slot(s, sp.stack_offset() + adjust + c_.stack_params[k], static_cast<uint8_t>(c_.pointer_size));
+    for (size_t k = 0; k < std::min(stack_read, c_.stack_params.size()); ++k) {
+      const int64_t at = sp.stack_offset() + adjust + c_.stack_params[k];
+      Value v = read_slot(s, at, static_cast<uint8_t>(c_.pointer_size));
+      if (v.is_unknown()) note_read_of_lost(at, static_cast<uint8_t>(c_.pointer_size));
       note_escape(v);
       if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(c_.call_args.size() + k), v});
     }
@@ -1258,15 +1415,25 @@ class FunctionAnalyzer::Run {
 
   void record_call(const State& s, const LiftedInsn& insn, bool tail) {
     const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump;
-    const auto args = call_arguments(
-        s, tail, direct && insn.target ? read_by(*insn.target, insn.target_thumb.value_or(extent_.thumb)) : c_.call_args);
     if (direct && insn.target) {
+      const bool thumb = insn.target_thumb.value_or(extent_.thumb);
+      const auto args = call_arguments(s, tail, read_by(*insn.target, thumb), stack_read_by(*insn.target, thumb));
       CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
       site.tail = tail;
       add_call(std::move(site), s, args);
       return;
     }
     const Value target = indirect_target(s, insn);
+    size_t stack_read = 0;  // the most any of the functions it may call reads
+    if (target.is_constants()) {
+      for (uint64_t pointer : target) {
+        const arch::CodePointer p = o_.backend_.code_pointer(pointer);
+        stack_read = std::max(stack_read, stack_read_by(p.address, p.thumb));
+      }
+    } else {
+      stack_read = c_.stack_params.size();
+    }
+    const auto args = call_arguments(s, tail, c_.call_args, stack_read);
     if (target.kind() == Value::Kind::Import) {
       CallSite site;
       site.address = insn.address;
@@ -1313,7 +1480,9 @@ class FunctionAnalyzer::Run {
     const Value& sp = s.regs[c_.stack_pointer];
     for (size_t k = 0; k < c_.syscall_stack_args.size(); ++k) {
       if (sp.kind() != Value::Kind::Stack) break;
-      Value v = read_slot(s, sp.stack_offset() + c_.syscall_stack_args[k], static_cast<uint8_t>(c_.pointer_size));
+      const int64_t at = sp.stack_offset() + c_.syscall_stack_args[k];
+      Value v = read_slot(s, at, static_cast<uint8_t>(c_.pointer_size));
+      if (v.is_unknown()) note_read_of_lost(at, static_cast<uint8_t>(c_.pointer_size));
       note_escape(v);  // passed, like the register arguments, though kept in the frame
       if (!v.is_unknown()) site.args.push_back({static_cast<uint8_t>(c_.syscall_args.size() + k), v});
     }
@@ -1335,15 +1504,29 @@ class FunctionAnalyzer::Run {
   /// The states after calls that never return (calls_no_return), by the address after
   /// the call: the fixpoint enters that code with them only if nothing else reaches it.
   std::map<uint64_t, State> cut_falls_;
-  /// What the recording pass stored in the function's own frame, and whether the frame's
-  /// address escapes (passed, stored, returned, or given up by a join): then all of it
-  /// does (record).
-  std::vector<Value> frame_stores_;
-  mutable bool frame_exposed_ = false;
+  /// What the recording pass stored in the function's own frame, and from where up the
+  /// frame's addresses escape (passed, stored, returned, or given up by a join): what it
+  /// keeps there escapes too (record).
+  struct FrameStore {
+    int64_t offset = 0;
+    uint8_t width = 0;
+    Value value;
+    bool escaped = false;
+  };
+  std::vector<FrameStore> frame_stores_;
+  /// The lowest offset of the frame code other than this function's may reach: that of
+  /// the lowest stack address that escapes or a join gives up (none: the maximum).
+  mutable int64_t exposed_from_ = std::numeric_limits<int64_t>::max();
+  /// Slots below this offset are taken to be out of reach of other code, and the highest
+  /// end of one a join took as private (join_into).
+  const int64_t private_below_;
+  mutable int64_t highest_private_join_ = std::numeric_limits<int64_t>::min();
   std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
+  mutable std::vector<Slot> lost_in_slots_;            ///< lose_in_slot
+  std::unordered_map<uint64_t, std::vector<Reg>> local_clobbers_;  ///< call_clobbers, by facts_key
   FunctionFacts facts_;
 };
 
@@ -1382,11 +1565,29 @@ std::vector<Reg> FunctionAnalyzer::arguments_read_by(uint64_t target, bool thumb
                                 [&] { return Run(*this, functions_.extent(target, thumb)).arguments_read(); });
 }
 
+size_t FunctionAnalyzer::stack_parameters_read_by(uint64_t target, bool thumb) const {
+  return callees_.stack_arguments.get(
+      facts_key(target, thumb), [&] { return Run(*this, functions_.extent(target, thumb)).stack_parameters_read(); });
+}
+
 std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
   return callees_.clobbers.get(facts_key(target, thumb),
                                [&] { return Run(*this, functions_.extent(target, thumb)).leaf_clobbers(); });
 }
 
-FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) { return Run(*this, extent).run(); }
+FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) {
+  // Slots of the own frame start private; where the frame's address escapes lower than a
+  // slot a join took as private, the function is analysed again with a lower bound (at
+  // most a few times, then with nothing private).
+  constexpr int kMaxRuns = 3;
+  int64_t private_below = 0;
+  for (int runs = 1;; ++runs) {
+    Run run(*this, extent, private_below);
+    FunctionFacts facts = run.run();
+    const auto lower = run.private_bound_too_high();
+    if (!lower) return facts;
+    private_below = runs + 1 < kMaxRuns ? *lower : std::numeric_limits<int64_t>::min();
+  }
+}
 
 }  // namespace sysfence::analysis

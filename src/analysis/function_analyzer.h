@@ -66,6 +66,7 @@ struct CalleeMemo {
   CalleeProperty<bool> returns;  ///< whether a call of it may return to its caller
   CalleeProperty<std::vector<arch::Reg>> clobbers;  ///< the registers a call of it may change
   CalleeProperty<std::vector<arch::Reg>> arguments;  ///< the argument registers it reads
+  CalleeProperty<size_t> stack_arguments;  ///< how many stack parameters it reads
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
@@ -108,6 +109,10 @@ class FunctionAnalyzer {
   /// The argument registers the local function at `target` may read: those live at its
   /// entry (all of them where its code does not decode whole).
   std::vector<arch::Reg> arguments_read_by(uint64_t target, bool thumb) const;
+  /// How many of the stack parameters (Conventions::stack_params) the local function at
+  /// `target` may read: all of them where its use of the stack is not plain (varargs, a
+  /// frame pointer, a tail call, code that does not decode whole).
+  size_t stack_parameters_read_by(uint64_t target, bool thumb) const;
 
   const arch::Backend& backend_;
   arch::Lifter& lifter_;

@@ -42,7 +42,8 @@ void add_transfer(UseDef& block, const Transfer& t) {
   block.write(t.dst);
 }
 
-UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& b, const arch::Conventions& c) {
+UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& b, const arch::Conventions& c,
+               const CallClobbers& clobbers) {
   UseDef block;
   for (size_t i = b.first; i <= b.last; ++i) {
     const arch::LiftedInsn& insn = insns[i];
@@ -55,6 +56,9 @@ UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& 
       case Flow::Call:
       case Flow::IndirectCall:
         block.read_each(c.call_args);
+        if (clobbers) {
+          for (Reg r : clobbers(insn)) block.write(r);
+        }
         break;
       case Flow::IndirectJump:
       case Flow::Syscall: block.read_all(); break;
@@ -69,10 +73,11 @@ UseDef use_def(const std::vector<arch::LiftedInsn>& insns, const LivenessBlock& 
 }  // namespace
 
 std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
-                                       const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions) {
+                                       const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions,
+                                       const CallClobbers& clobbers) {
   std::vector<UseDef> summary;
   summary.reserve(blocks.size());
-  for (const LivenessBlock& b : blocks) summary.push_back(use_def(insns, b, conventions));
+  for (const LivenessBlock& b : blocks) summary.push_back(use_def(insns, b, conventions, clobbers));
   std::vector<RegisterSet> live(blocks.size());
   for (size_t b = 0; b < blocks.size(); ++b) live[b] = summary[b].used;
   for (bool changed = true; changed;) {

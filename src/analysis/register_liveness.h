@@ -7,6 +7,7 @@
 
 #include <bitset>
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "arch/arch.h"
@@ -38,7 +39,14 @@ struct LivenessBlock {
 /// callee's own address, which the call itself reads). So a code address another
 /// register holds across a call is live only if code after the call reads it (glibc's
 /// MIPS if_nametoindex keeps ioctl's address in s5 for two calls and then reuses s5).
+///
+/// `clobbers`, where given, says which registers a call instruction leaves changed (what
+/// the value analysis makes unknown there): what they held before the call is dead after
+/// it (glibc's MIPS getifaddrs keeps ioctl's address in v0 on one path to a call, and
+/// reads only the call's result from v0 after it).
+using CallClobbers = std::function<const std::vector<arch::Reg>&(const arch::LiftedInsn&)>;
 std::vector<RegisterSet> live_at_entry(const std::vector<arch::LiftedInsn>& insns,
-                                       const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions);
+                                       const std::vector<LivenessBlock>& blocks, const arch::Conventions& conventions,
+                                       const CallClobbers& clobbers = {});
 
 }  // namespace sysfence::analysis
