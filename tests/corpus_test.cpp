@@ -332,6 +332,21 @@ TEST(CorpusMipsel, AFrameSlotNoCalleeReadsKeepsTheCalleeItHolds) {
   for (const auto& site : result->unresolved) ADD_FAILURE() << site.origin.module_path << ": " << site.reason;
 }
 
+// MIPS o32 saves $gp right above the outgoing stack arguments (`.cprestore`): glibc's
+// resolver keeps __ioctl_time64's address in a slot above it across calls of imported
+// functions, which take no stack argument there, so ioctl stays a direct call with its
+// requests known and gets argument rules in the daemons.
+TEST(CorpusMipsel, NoStackArgumentLiesAboveTheSavedGlobalPointer) {
+  for (const char* program : {"/usr/sbin/dropbear", "/usr/sbin/lighttpd"}) {
+    auto result = analyse_corpus_program("mipsel", program);
+    ASSERT_TRUE(result);
+    const analysis::SyscallNames names(result->arch);
+    const auto ioctl = result->arguments.find(*names.number("ioctl"));
+    ASSERT_NE(ioctl, result->arguments.end()) << program;
+    EXPECT_TRUE(ioctl->second.constrained()) << program << ": ioctl allowed with any request";
+  }
+}
+
 // glibc 2.36's futex operations (data/library_values.json site model) on every ISA,
 // through its own syscall helpers (MIPS's __mips_syscall6, ARM's __libc_do_syscall):
 // futex and futex_time64 get argument rules without the requeue-PI operations, and

@@ -751,6 +751,9 @@ class FunctionAnalyzer::Run {
           }
         }
         if (address.kind() == Value::Kind::Stack) {
+          if (t.op == Transfer::Op::Store && t.src2 == c_.global_pointer && c_.stack_arguments_below_global_pointer_save) {
+            global_pointer_saved_at_ = std::min(global_pointer_saved_at_, address.stack_offset());
+          }
           write_slot(s, address.stack_offset(), t.width, stored);
         } else if (address.kind() == Value::Kind::Parameter) {
           note_parameter_store(s, address, t.width);
@@ -1361,6 +1364,7 @@ class FunctionAnalyzer::Run {
     const int64_t adjust = tail ? 0 : c_.call_stack_adjust;
     for (size_t k = 0; k < std::min(stack_read, c_.stack_params.size()); ++k) {
       const int64_t at = sp.stack_offset() + adjust + c_.stack_params[k];
+      if (at >= global_pointer_saved_at_) break;  // the function's own slots from there up
       Value v = read_slot(s, at, static_cast<uint8_t>(c_.pointer_size));
       if (v.is_unknown()) note_read_of_lost(at, static_cast<uint8_t>(c_.pointer_size));
       note_escape(v);
@@ -1526,6 +1530,9 @@ class FunctionAnalyzer::Run {
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
   mutable std::vector<Slot> lost_in_slots_;            ///< lose_in_slot
+  /// The lowest frame slot the global pointer is saved in, where the ABI puts it above
+  /// the outgoing stack arguments (Conventions::stack_arguments_below_global_pointer_save).
+  int64_t global_pointer_saved_at_ = std::numeric_limits<int64_t>::max();
   std::unordered_map<uint64_t, std::vector<Reg>> local_clobbers_;  ///< call_clobbers, by facts_key
   FunctionFacts facts_;
 };

@@ -56,6 +56,10 @@ struct Conventions {
   /// callee's first instruction (x86-64: 8, 16, … past the return address; ARM: 0, 4, …;
   /// MIPS o32: 16, 20, … past the home area of a0–a3).
   std::vector<int64_t> stack_params;
+  /// The ABI saves the global pointer right above the outgoing stack arguments (MIPS
+  /// o32's `.cprestore N`: `sw gp, N(sp)`, N = 16 + the most stack argument bytes any call
+  /// of the function passes): a call passes no stack parameter at or above that slot.
+  bool stack_arguments_below_global_pointer_save = false;
   /// The callee's entry stack pointer minus the caller's at a call instruction (x86-64:
   /// -8, the pushed return address; 0 where the return address goes in a register).
   int64_t call_stack_adjust = 0;

@@ -565,6 +565,7 @@ const Conventions& MipsBackend::conventions() const {
     c.call_args = {kA0, kA1, kA2, kA3};
     for (int64_t offset = 16; offset < 16 + 8 * 4; offset += 4) c.stack_params.push_back(offset);
     c.call_stack_adjust = 0;  // the return address goes in ra
+    c.stack_arguments_below_global_pointer_save = true;
     c.return_value = kV0;
     c.global_pointer = kGp;
     // at, v0-v1, a0-a3, t0-t7, t8-t9, ra, hi, lo. Not gp: a callee in another module
