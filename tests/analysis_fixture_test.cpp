@@ -160,6 +160,23 @@ TEST_P(AnalysisFixtureTest, FindsEveryExpectedSyscall) {
     }
   }
 
+  // Arguments the expectation says the analysis pins (`pinned`) in dynamic builds: every
+  // rule of the syscall lists them.
+  const bool dynamic = c.binary.find("-static") == std::string::npos;
+  const nlohmann::json pinned = dynamic ? expected.value("pinned", nlohmann::json::object()) : nlohmann::json::object();
+  for (const auto& [name, indices] : pinned.items()) {
+    const auto nr = names.number(name);
+    ASSERT_TRUE(nr && found.count(name)) << name;
+    const analysis::SyscallArguments& rules = result->arguments.at(*nr);
+    EXPECT_TRUE(rules.constrained()) << c.target << "/" << c.binary << ": " << name << " allowed with any arguments";
+    for (const auto& index : indices) {
+      const auto i = static_cast<uint8_t>(std::stoi(index.get<std::string>()));
+      for (const auto& rule : rules.tuples) {
+        EXPECT_TRUE(rule.count(i)) << c.target << "/" << c.binary << ": " << name << " arg " << int{i} << " not pinned";
+      }
+    }
+  }
+
   // The same through the compiled filter (libseccomp, then the BPF simulator): the values
   // the source passes are allowed; where every rule pins an argument, another value is
   // denied.

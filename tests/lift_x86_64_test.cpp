@@ -104,6 +104,13 @@ TEST_F(LiftX86_64, VectorZeroingAndOrOfFields) {
   EXPECT_EQ(or_memory.transfers[1].op, Transfer::Op::OrReg);
   EXPECT_EQ(or_memory.transfers[1].src2, kTmp);
   expect(or_memory.transfers[2], Transfer::Op::Clobber, kTmp, kNoReg, 0);
+  auto add_memory = lift({0x48, 0x03, 0x3c, 0x24});  // add rdi, [rsp]: a constant plus a field
+  ASSERT_EQ(add_memory.transfers.size(), 3u);
+  expect(add_memory.transfers[0], Transfer::Op::Load, kTmp, kRsp, 0);
+  EXPECT_EQ(add_memory.transfers[1].op, Transfer::Op::AddReg);
+  EXPECT_EQ(add_memory.transfers[1].dst, kRdi);
+  EXPECT_EQ(add_memory.transfers[1].src2, kTmp);
+  expect(add_memory.transfers[2], Transfer::Op::Clobber, kTmp, kNoReg, 0);
   // A store the form cannot place writes somewhere past its base register.
   auto indexed = lift({0x89, 0x0c, 0x87});  // mov [rdi+rax*4], ecx
   ASSERT_EQ(indexed.transfers.size(), 1u);

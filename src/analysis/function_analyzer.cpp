@@ -795,12 +795,30 @@ class FunctionAnalyzer::Run {
     return insn.flow == Flow::Next && std::all_of(insn.transfers.begin(), insn.transfers.end(), no_op);
   }
 
+  /// What a call of a fill function or of one a result model describes does to the
+  /// frame: the callee found by its address (a direct call, or through a register that
+  /// holds one) or by the symbol its GOT entry binds (MIPS calls imports through $t9).
+  void apply_models(State& s, const LiftedInsn& insn) const {
+    auto find = [](const auto& map, auto key) { auto it = map.find(key); return it == map.end() ? nullptr : it->second; };
+    std::optional<uint64_t> target = insn.flow == Flow::Call ? insn.target : std::nullopt;
+    if (insn.flow == Flow::IndirectCall) {
+      const Value called = indirect_target(s, insn);
+      if (called.kind() == Value::Kind::Import) {
+        if (const FillFunction* fill = find(o_.fills_by_symbol_, called.import_symbol())) apply_fill(s, *fill);
+        if (const ResultModel* result = find(o_.results_by_symbol_, called.import_symbol())) apply_result(s, *result);
+        return;
+      }
+      target = called.single();
+    }
+    if (!target) return;
+    const uint64_t address = o_.backend_.code_pointer(*target).address;
+    if (const FillFunction* fill = find(o_.fills_, address)) apply_fill(s, *fill);
+    if (const ResultModel* result = find(o_.results_, address)) apply_result(s, *result);
+  }
+
   /// A call of a fill function (FillFunction) that zeroes a stack object of constant
   /// size: its bytes read as zero afterwards.
-  void apply_fill(State& s, uint64_t target) const {
-    auto fill = o_.fills_.find(o_.backend_.code_pointer(target).address);
-    if (fill == o_.fills_.end()) return;
-    const FillFunction& f = *fill->second;
+  void apply_fill(State& s, const FillFunction& f) const {
     auto argument = [&](uint8_t i) { return i < c_.call_args.size() ? s.regs[c_.call_args[i]] : Value::unknown(); };
     const Value object = argument(f.address_arg);
     const auto size = argument(f.size_arg).single();
@@ -815,13 +833,11 @@ class FunctionAnalyzer::Run {
   /// A call of a function a result model describes (getaddrinfo) given the address of a
   /// stack slot: the slot holds a pointer to the object the model describes afterwards.
   /// Any other stack object's slots are left as they were (README: assumptions).
-  void apply_result(State& s, uint64_t target) const {
-    auto result = o_.results_.find(o_.backend_.code_pointer(target).address);
-    if (result == o_.results_.end() || result->second->argument >= c_.call_args.size()) return;
-    const Value out = s.regs[c_.call_args[result->second->argument]];
+  void apply_result(State& s, const ResultModel& result) const {
+    if (result.argument >= c_.call_args.size()) return;
+    const Value out = s.regs[c_.call_args[result.argument]];
     if (out.kind() != Value::Kind::Stack) return;
-    write_slot(s, out.stack_offset(), static_cast<uint8_t>(c_.pointer_size),
-               Value::library_object(result->second->object));
+    write_slot(s, out.stack_offset(), static_cast<uint8_t>(c_.pointer_size), Value::library_object(result.object));
   }
 
   void clobber(State& s, const std::vector<Reg>& regs) {
@@ -875,10 +891,7 @@ class FunctionAnalyzer::Run {
         case Flow::Call:
         case Flow::IndirectCall:
           if (recording_) record_call(s, insn, false);
-          if (insn.flow == Flow::Call && insn.target) {
-            apply_fill(s, *insn.target);
-            apply_result(s, *insn.target);
-          }
+          apply_models(s, insn);
           clobber(s, call_clobbers(insn));
           if (calls_no_return(insn, i)) {
             if (!recording_) {
@@ -1553,6 +1566,8 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       stubs_(module.stubs),
       fills_(module.fills),
       results_(module.results),
+      fills_by_symbol_(module.fills_by_symbol),
+      results_by_symbol_(module.results_by_symbol),
       callees_(module.callees),
       global_pointer_(module.global_pointer),
       got_base_(module.got_base) {

@@ -79,6 +79,9 @@ struct ModuleCode {
   /// The code addresses (functions and PLT stubs) of functions a result model describes
   /// (LibraryValues: getaddrinfo).
   const std::unordered_map<uint64_t, const ResultModel*>& results;
+  /// The same by dynamic symbol, for calls through a GOT entry bound to it (MIPS).
+  const std::unordered_map<uint32_t, const FillFunction*>& fills_by_symbol;
+  const std::unordered_map<uint32_t, const ResultModel*>& results_by_symbol;
   CalleeMemo& callees;
   /// What Conventions::global_pointer holds in the module's code, if the ABI fixes it
   /// (Backend::global_pointer).
@@ -121,6 +124,8 @@ class FunctionAnalyzer {
   const std::unordered_map<uint64_t, arch::PltStub>& stubs_;
   const std::unordered_map<uint64_t, const FillFunction*>& fills_;
   const std::unordered_map<uint64_t, const ResultModel*>& results_;
+  const std::unordered_map<uint32_t, const FillFunction*>& fills_by_symbol_;
+  const std::unordered_map<uint32_t, const ResultModel*>& results_by_symbol_;
   CalleeMemo& callees_;
   std::optional<uint64_t> global_pointer_;  ///< ModuleCode::global_pointer
   std::optional<uint64_t> got_base_;  ///< ModuleCode::got_base

@@ -102,6 +102,10 @@ struct ModuleContext {
       }
     }
     const auto& dynamic = m.elf().dynamic_symbols();
+    for (uint32_t i = 0; i < dynamic.size(); ++i) {  // what the GOT entries bound to them call
+      if (const FillFunction* fill = FillFunction::named(dynamic[i].name)) fills_by_symbol.emplace(i, fill);
+      if (const ResultModel* r = LibraryValues::table().result_of(dynamic[i].name)) results_by_symbol.emplace(i, r);
+    }
     for (const arch::PltStub& stub : m.plt_stubs) {
       if (stub.resolver || stub.symbol >= dynamic.size()) continue;
       if (const FillFunction* fill = FillFunction::named(dynamic[stub.symbol].name)) fills.emplace(stub.address, fill);
@@ -132,6 +136,9 @@ struct ModuleContext {
   std::unordered_map<uint64_t, const FillFunction*> fills;
   /// Code addresses (functions, PLT stubs) of the functions a result model describes.
   std::unordered_map<uint64_t, const ResultModel*> results;
+  /// The same by dynamic symbol, for calls through GOT entries (MIPS: `jalr $t9`).
+  std::unordered_map<uint32_t, const FillFunction*> fills_by_symbol;
+  std::unordered_map<uint32_t, const ResultModel*> results_by_symbol;
   /// What calls of the module's functions do (FunctionAnalyzer::may_return, clobbered_by).
   mutable CalleeMemo callees;
   /// The module's file name (for reports), and its soname, or the file name when it has
@@ -546,7 +553,8 @@ class Analysis {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
         FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker],
-                                  {c.memory, c.index, c.stubs, c.fills, c.results, c.callees, c.global_pointer, c.got_base});
+                                  {c.memory, c.index, c.stubs, c.fills, c.results, c.fills_by_symbol, c.results_by_symbol,
+                                   c.callees, c.global_pointer, c.got_base});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;

@@ -313,11 +313,13 @@ class X86_64Lifter : public Lifter {
       narrow(out, dst);
       return true;
     }
-    if (insn.id == X86_INS_OR && op[1].type == X86_OP_MEM) {  // glibc: `or edx, [r14]`, flags | exit_signal
+    // glibc: `or edx, [r14]`, flags | exit_signal; `add rdi, [rsp]`, a constant plus a field.
+    if ((insn.id == X86_INS_OR || insn.id == X86_INS_ADD) && op[1].type == X86_OP_MEM) {
       const Address a = address_of(insn, op[1]);
       if (!a.simple) return false;
       t.push_back(Transfer::load(kTmp, a.base, a.disp, static_cast<uint8_t>(dst.width)));
-      t.push_back(Transfer::or_reg(dst.reg, dst.reg, kTmp));
+      t.push_back(insn.id == X86_INS_ADD ? Transfer::add_reg(dst.reg, dst.reg, kTmp, arithmetic_width(dst))
+                                         : Transfer::or_reg(dst.reg, dst.reg, kTmp));
       t.push_back(Transfer::clobber(kTmp));
       narrow(out, dst);
       return true;
