@@ -176,7 +176,7 @@ class FunctionAnalyzer::Run {
     build_blocks();
     auto entry = block_at_.find(extent_.start);
     if (facts_.undecodable != 0 || entry == block_at_.end()) return c_.call_args;
-    find_live_registers();
+    find_live_registers(false);  // calls kill nothing: what a callee reads, without asking its own callees
     std::vector<Reg> read;
     for (Reg r : c_.call_args) {
       if (live_[entry->second][r]) read.push_back(r);
@@ -959,7 +959,7 @@ class FunctionAnalyzer::Run {
     CallSite site = call_to(address, target, extent_.thumb);
     site.tail = true;
     add_call(std::move(site), s,
-             call_arguments(s, true, read_by(target, extent_.thumb), stack_read_by(target, extent_.thumb)));
+             call_arguments(s, true, read_by(target, extent_.thumb), [&] { return stack_read_by(target, extent_.thumb); }));
   }
 
   /// The argument registers a call of `target` passes: those the callee reads, where it
@@ -1031,10 +1031,12 @@ class FunctionAnalyzer::Run {
         const bool unwritten = std::none_of(other.slots.begin() + static_cast<std::ptrdiff_t>(first),
                                             other.slots.begin() + static_cast<std::ptrdiff_t>(last),
                                             [&](const Slot& o) { return overlaps(o, slot.offset, slot.width); });
-        if (unwritten && slot.offset + slot.width <= private_below_) {
+        if (unwritten && slot.offset + slot.width <= private_below_ && holds_code(slot.value)) {
           // A private slot the other path never wrote holds nothing a valid program reads
           // there (a loop's first entry, before the body keeps a callee's address in it):
-          // only this path's value (README: assumptions).
+          // only this path's value (README: assumptions). Only for code addresses, which
+          // a loss would make taken: other values gain little, and each such join may cost
+          // a second analysis of the function.
           highest_private_join_ = std::max(highest_private_join_, slot.offset + slot.width);
           slots.push_back(slot);
           (take_into ? i : j)++;
@@ -1069,6 +1071,14 @@ class FunctionAnalyzer::Run {
     }
   }
 
+  /// Whether `v` may be a function's address: an import, or a known function start.
+  bool holds_code(const Value& v) const {
+    if (v.kind() == Value::Kind::Import) return true;
+    return v.is_constants() && std::any_of(v.begin(), v.end(), [&](uint64_t c) {
+             return o_.functions_.is_start(o_.backend_.code_pointer(c).address);
+           });
+  }
+
   /// A join gave up `v`, which `slot` held: it is lost only where code reads that part
   /// of the frame (anywhere in the function). A slot the compiler reuses for another
   /// variable on some path is written again before it is read: nothing is lost.
@@ -1079,6 +1089,12 @@ class FunctionAnalyzer::Run {
       return l.offset == slot.offset && l.width == slot.width && l.value == v;
     });
     if (!known) lost_in_slots_.push_back({slot.offset, slot.width, v});
+  }
+
+  /// Whether a join gave up something in [offset, offset + width) of the frame.
+  bool lost_in(int64_t offset, uint8_t width) const {
+    return std::any_of(lost_in_slots_.begin(), lost_in_slots_.end(),
+                       [&](const Slot& l) { return overlaps(l, offset, width); });
   }
 
   /// Code reads [offset, offset + width) of the frame: what joins gave up there is lost.
@@ -1109,10 +1125,16 @@ class FunctionAnalyzer::Run {
     }
   }
 
-  void find_live_registers() {
+  /// `with_clobbers`: a call ends the life of what it clobbers (call_clobbers), else of
+  /// nothing (conservative: more is live).
+  void find_live_registers(bool with_clobbers = true) {
     std::vector<LivenessBlock> spans;
     spans.reserve(blocks_.size());
     for (const Block& b : blocks_) spans.push_back({b.first, b.last, &b.successors, leaves_function(b)});
+    if (!with_clobbers) {
+      live_ = live_at_entry(insns_, spans, c_);
+      return;
+    }
     live_ = live_at_entry(insns_, spans, c_, [this](const LiftedInsn& call) -> const std::vector<Reg>& {
       return call_clobbers(call);
     });
@@ -1354,10 +1376,12 @@ class FunctionAnalyzer::Run {
 
   /// The arguments a call passes; what is in an argument register the callee does not
   /// read (`read`: those it does), or in the place of a stack parameter past the first
-  /// `stack_read` ones, does not escape into it (MIPS code keeps a callee's address in a
+  /// `stack_read()` ones (asked only when such a place holds something), does not escape
+  /// into it (MIPS code keeps a callee's address in a
   /// frame slot among those places across a loop of calls: glibc's getrandom).
+  template <class StackRead>
   std::vector<IndexedValue> call_arguments(const State& s, bool tail, const std::vector<Reg>& read,
-                                           size_t stack_read) {
+                                           const StackRead& stack_read) {
     std::vector<IndexedValue> args;
     for (size_t i = 0; i < c_.call_args.size(); ++i) {
       const Value& v = s.regs[c_.call_args[i]];
@@ -1375,11 +1399,16 @@ class FunctionAnalyzer::Run {
     const Value& sp = s.regs[c_.stack_pointer];
     if (sp.kind() != Value::Kind::Stack) return args;
     const int64_t adjust = tail ? 0 : c_.call_stack_adjust;
-    for (size_t k = 0; k < std::min(stack_read, c_.stack_params.size()); ++k) {
+    const auto width = static_cast<uint8_t>(c_.pointer_size);
+    std::optional<size_t> passed;  // asked only where a place holds something
+    for (size_t k = 0; k < c_.stack_params.size(); ++k) {
       const int64_t at = sp.stack_offset() + adjust + c_.stack_params[k];
       if (at >= global_pointer_saved_at_) break;  // the function's own slots from there up
-      Value v = read_slot(s, at, static_cast<uint8_t>(c_.pointer_size));
-      if (v.is_unknown()) note_read_of_lost(at, static_cast<uint8_t>(c_.pointer_size));
+      Value v = read_slot(s, at, width);
+      if (v.is_unknown() && !lost_in(at, width)) continue;
+      if (!passed) passed = stack_read();
+      if (k >= *passed) break;
+      if (v.is_unknown()) note_read_of_lost(at, width);
       note_escape(v);
       if (!v.is_unknown()) args.push_back({static_cast<uint8_t>(c_.call_args.size() + k), v});
     }
@@ -1434,22 +1463,23 @@ class FunctionAnalyzer::Run {
     const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump;
     if (direct && insn.target) {
       const bool thumb = insn.target_thumb.value_or(extent_.thumb);
-      const auto args = call_arguments(s, tail, read_by(*insn.target, thumb), stack_read_by(*insn.target, thumb));
+      const auto args =
+          call_arguments(s, tail, read_by(*insn.target, thumb), [&] { return stack_read_by(*insn.target, thumb); });
       CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
       site.tail = tail;
       add_call(std::move(site), s, args);
       return;
     }
     const Value target = indirect_target(s, insn);
-    size_t stack_read = 0;  // the most any of the functions it may call reads
-    if (target.is_constants()) {
+    const auto stack_read = [&] {  // the most any of the functions it may call reads
+      if (!target.is_constants()) return c_.stack_params.size();
+      size_t most = 0;
       for (uint64_t pointer : target) {
         const arch::CodePointer p = o_.backend_.code_pointer(pointer);
-        stack_read = std::max(stack_read, stack_read_by(p.address, p.thumb));
+        most = std::max(most, stack_read_by(p.address, p.thumb));
       }
-    } else {
-      stack_read = c_.stack_params.size();
-    }
+      return most;
+    };
     const auto args = call_arguments(s, tail, c_.call_args, stack_read);
     if (target.kind() == Value::Kind::Import) {
       CallSite site;
