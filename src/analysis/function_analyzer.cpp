@@ -172,14 +172,12 @@ class FunctionAnalyzer::Run {
   /// The argument registers live at this function's entry (FunctionAnalyzer::
   /// arguments_read_by).
   std::vector<Reg> arguments_read() {
-    decode();
-    build_blocks();
-    auto entry = block_at_.find(extent_.start);
-    if (facts_.undecodable != 0 || entry == block_at_.end()) return c_.call_args;
+    const auto entry = decode_whole();
+    if (!entry) return c_.call_args;
     find_live_registers(false);  // calls kill nothing: what a callee reads, without asking its own callees
     std::vector<Reg> read;
     for (Reg r : c_.call_args) {
-      if (live_[entry->second][r]) read.push_back(r);
+      if (live_[*entry][r]) read.push_back(r);
     }
     return read;
   }
@@ -192,10 +190,8 @@ class FunctionAnalyzer::Run {
   /// or passes them on (a jump out of it: a tail call).
   size_t stack_parameters_read() {
     const size_t all = c_.stack_params.size();
-    decode();
-    build_blocks();
-    auto entry = block_at_.find(extent_.start);
-    if (facts_.undecodable != 0 || insns_.size() >= kMaxInstructions || entry == block_at_.end()) return all;
+    const auto entry = decode_whole();
+    if (!entry || insns_.size() >= kMaxInstructions) return all;
     const Reg sp_reg = c_.stack_pointer;
     size_t read = 0;
     auto note = [&](int64_t offset, int64_t width) {
@@ -205,8 +201,8 @@ class FunctionAnalyzer::Run {
     };
     // The stack pointer's offset from its value at entry, at each block's entry.
     std::vector<std::optional<int64_t>> sp_at(blocks_.size());
-    sp_at[entry->second] = 0;
-    std::vector<size_t> work = {entry->second};
+    sp_at[*entry] = 0;
+    std::vector<size_t> work = {*entry};
     while (!work.empty()) {
       const Block& b = blocks_[work.back()];
       int64_t sp = *sp_at[work.back()];
@@ -244,6 +240,16 @@ class FunctionAnalyzer::Run {
       }
     }
     return read;
+  }
+
+  /// Decodes the function into blocks: its entry block, or nullopt where some of it does
+  /// not decode or no block starts at its entry.
+  std::optional<size_t> decode_whole() {
+    decode();
+    build_blocks();
+    auto entry = block_at_.find(extent_.start);
+    if (facts_.undecodable != 0 || entry == block_at_.end()) return std::nullopt;
+    return entry->second;
   }
 
   FunctionFacts run() {
@@ -1027,11 +1033,7 @@ class FunctionAnalyzer::Run {
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
-        auto [first, last] = window(other, slot.offset, slot.width);
-        const bool unwritten = std::none_of(other.slots.begin() + static_cast<std::ptrdiff_t>(first),
-                                            other.slots.begin() + static_cast<std::ptrdiff_t>(last),
-                                            [&](const Slot& o) { return overlaps(o, slot.offset, slot.width); });
-        if (unwritten && slot.offset + slot.width <= private_below_ && holds_code(slot.value)) {
+        if (slot.offset + slot.width <= private_below_ && holds_code(slot.value) && !written(other, slot)) {
           // A private slot the other path never wrote holds nothing a valid program reads
           // there (a loop's first entry, before the body keeps a callee's address in it):
           // only this path's value (README: assumptions). Only for code addresses, which
@@ -1069,6 +1071,14 @@ class FunctionAnalyzer::Run {
     for (size_t i = first; i < last; ++i) {
       if (overlaps(s.slots[i], offset, width)) note_lost(s.slots[i].value);
     }
+  }
+
+  /// Whether some slot of `s` overlaps `slot`'s bytes.
+  bool written(const State& s, const Slot& slot) const {
+    auto [first, last] = window(s, slot.offset, slot.width);
+    return std::any_of(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
+                       s.slots.begin() + static_cast<std::ptrdiff_t>(last),
+                       [&](const Slot& o) { return overlaps(o, slot.offset, slot.width); });
   }
 
   /// Whether `v` may be a function's address: an import, or a known function start.
@@ -1377,8 +1387,8 @@ class FunctionAnalyzer::Run {
   /// The arguments a call passes; what is in an argument register the callee does not
   /// read (`read`: those it does), or in the place of a stack parameter past the first
   /// `stack_read()` ones (asked only when such a place holds something), does not escape
-  /// into it (MIPS code keeps a callee's address in a
-  /// frame slot among those places across a loop of calls: glibc's getrandom).
+  /// into it (MIPS code keeps a callee's address in a frame slot among those places across
+  /// a loop of calls: glibc's getrandom).
   template <class StackRead>
   std::vector<IndexedValue> call_arguments(const State& s, bool tail, const std::vector<Reg>& read,
                                            const StackRead& stack_read) {
@@ -1465,7 +1475,7 @@ class FunctionAnalyzer::Run {
       const bool thumb = insn.target_thumb.value_or(extent_.thumb);
       const auto args =
           call_arguments(s, tail, read_by(*insn.target, thumb), [&] { return stack_read_by(*insn.target, thumb); });
-      CallSite site = call_to(insn.address, *insn.target, insn.target_thumb.value_or(extent_.thumb));
+      CallSite site = call_to(insn.address, *insn.target, thumb);
       site.tail = tail;
       add_call(std::move(site), s, args);
       return;
