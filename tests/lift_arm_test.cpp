@@ -576,6 +576,24 @@ TEST_F(ArmLift, ThumbBranchTablesBoundedByACompareAreSwitches) {
   EXPECT_EQ(last_flow(tbh, {0, 2, 4}), "switch 0x1000c 0x10210");
   // The bytes end inside the table: its cases are unknown.
   EXPECT_EQ(last_flow(Bytes(tbh.begin(), tbh.begin() + 10), {0, 2, 4}), "ijump ?");
+
+  // A bound too wide for cmp's immediate comes in a register set just before.
+  const Bytes through_register = {
+      0x02, 0x21,              // movs r1, #2
+      0x8b, 0x42,              // cmp r3, r1
+      0x04, 0xd8,              // bhi.n default: r3 <= 2 after it
+      0xdf, 0xe8, 0x03, 0xf0,  // tbb [pc, r3]
+      0x02, 0x03, 0x02,        // three cases: table + 4, + 6, + 4
+      0x00,                    // padding
+      0x70, 0x47,              // bx lr
+      0x70, 0x47,              // bx lr
+  };
+  EXPECT_EQ(last_flow(through_register, {0, 2, 4, 6}), "switch 0x1000e 0x10010");
+  // Not set right before the compare, or another register set: the bound is unknown.
+  EXPECT_EQ(last_flow(through_register, {2, 4, 6}), "ijump ?");
+  Bytes other_register = through_register;
+  other_register[1] = 0x22;  // movs r2, #2
+  EXPECT_EQ(last_flow(other_register, {0, 2, 4, 6}), "ijump ?");
 }
 
 TEST_F(ArmLift, ThumbControlFlow) {
@@ -888,9 +906,9 @@ TEST_F(ArmLift, ThumbPushPopAndMultiples) {
                                       "store4 [sp + -4] = lr", "sp = sp + -12"}));
   EXPECT_EQ(transfers(x[3]), (Strings{"r4 = load4 [sp + 0]", "r8 = load4 [sp + 4]", "sp = sp + 12"}));
   EXPECT_EQ(flow(x[3]), "return");
-  EXPECT_EQ(transfers(x[4]), (Strings{"r1 = ?", "r2 = ?", "r0 = r0 + 8"}));
+  EXPECT_EQ(transfers(x[4]), (Strings{"r1 = load4 [r0 + 0]", "r2 = load4 [r0 + 4]", "r0 = r0 + 8"}));
   EXPECT_EQ(transfers(x[5]), (Strings{"store4 [r0 + 0] = r1", "store4 [r0 + 4] = r2", "r0 = r0 + 8"}));
-  EXPECT_EQ(transfers(x[6]), (Strings{"r1 = ?", "r2 = ?"}));
+  EXPECT_EQ(transfers(x[6]), (Strings{"r1 = load4 [r0 + -8]", "r2 = load4 [r0 + -4]"}));
   EXPECT_EQ(transfers(x[7]), (Strings{"sp = sp + 4"}));
   EXPECT_EQ(flow(x[7]), "return");
   EXPECT_EQ(transfers(x[8]), (Strings{"store4 [sp + -4] = r4", "sp = sp + -4"}));
@@ -919,16 +937,16 @@ TEST_F(ArmLift, ArmPushPopAndMultiples) {
   EXPECT_EQ(transfers(x[2]), (Strings{"store4 [sp + -8] = r4", "store4 [sp + -4] = r5", "sp = sp + -8"}));
   EXPECT_EQ(transfers(x[3]), (Strings{"r4 = load4 [sp + 0]", "r5 = load4 [sp + 4]", "sp = sp + 8"}));
   EXPECT_EQ(flow(x[3]), "next");
-  EXPECT_EQ(transfers(x[4]), (Strings{"r1 = ?", "r2 = ?", "r0 = r0 + 8"}));
+  EXPECT_EQ(transfers(x[4]), (Strings{"r1 = load4 [r0 + 0]", "r2 = load4 [r0 + 4]", "r0 = r0 + 8"}));
   EXPECT_EQ(transfers(x[5]), (Strings{"store4 [r0 + 0] = r1", "store4 [r0 + 4] = r2"}));
   EXPECT_EQ(transfers(x[6]), (Strings{"store4 [r0 + -8] = r1", "store4 [r0 + -4] = r2", "r0 = r0 + -8"}));
-  EXPECT_EQ(transfers(x[7]), (Strings{"r1 = ?", "r2 = ?"}));
+  EXPECT_EQ(transfers(x[7]), (Strings{"r1 = load4 [r0 + 4]", "r2 = load4 [r0 + 8]"}));
   EXPECT_EQ(transfers(x[8]), (Strings{"sp = sp + 4"}));
   EXPECT_EQ(flow(x[8]), "return");
   EXPECT_EQ(transfers(x[9]), (Strings{"r0 = load4 [sp + 0]"}));
   EXPECT_EQ(flow(x[9]), "ijump [sp + 4]");
   // DA: pc comes from the old base, which is 8 above the written-back one.
-  EXPECT_EQ(transfers(x[10]), (Strings{"r1 = ?", "r3 = r3 + -8"}));
+  EXPECT_EQ(transfers(x[10]), (Strings{"r1 = load4 [r3 + -4]", "r3 = r3 + -8"}));
   EXPECT_EQ(flow(x[10]), "ijump [r3 + 8]");
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "analysis/facts_cache.h"
@@ -62,6 +63,17 @@ struct State {
   }
   std::vector<Value> regs;
   std::vector<Slot> slots;  ///< stack slots written on the way here
+  /// Code addresses and imports a join gave up in a register, whose value is unknown
+  /// since: they count as taken only where code uses the register (Run::give_up).
+  std::vector<std::pair<Reg, Value>> given_up;
+
+  /// Adds `v` to what register `r` may hold unseen; true when that changes the state.
+  bool note_given_up(Reg r, const Value& v) {
+    const std::pair<Reg, Value> entry{r, v};
+    if (std::find(given_up.begin(), given_up.end(), entry) != given_up.end()) return false;
+    given_up.push_back(entry);
+    return true;
+  }
 };
 
 bool overlaps(const Slot& s, int64_t offset, uint8_t width) {
@@ -600,10 +612,15 @@ class FunctionAnalyzer::Run {
     s.slots.erase(s.slots.begin() + static_cast<std::ptrdiff_t>(keep), s.slots.begin() + static_cast<std::ptrdiff_t>(last));
     kept_zero.push_back({offset, width, value});
     for (Slot& slot : kept_zero) {
-      auto at = std::lower_bound(s.slots.begin(), s.slots.end(), slot.offset,
-                                 [](const Slot& known, int64_t o) { return known.offset < o; });
+      auto at = std::lower_bound(s.slots.begin(), s.slots.end(), slot, slot_order);
       s.slots.insert(at, std::move(slot));
     }
+  }
+
+  /// The order of a state's slots: by offset, then width. A join leaves overlapping slots
+  /// of two paths side by side; one order keeps the next join pairing them up again.
+  static bool slot_order(const Slot& a, const Slot& b) {
+    return a.offset < b.offset || (a.offset == b.offset && a.width < b.width);
   }
 
   /// Whether a store of `width` bytes at `address` writes a slot of the function's own
@@ -677,13 +694,88 @@ class FunctionAnalyzer::Run {
   int result_bits(const Transfer& t) const { return t.width != 0 ? 8 * t.width : bits_; }
 
   void apply(State& s, const Transfer& t) {
+    std::vector<Value> moved;  // what a join gave up in a register moved to another
+    if (!s.given_up.empty()) {
+      use_operands(s, t);
+      if (is_move(t)) {
+        for (const auto& [r, v] : s.given_up) {
+          if (r == t.src) moved.push_back(v);
+        }
+      }
+    }
     if (!t.keeps_old) {
       apply_write(s, t);
-      return;
+      if (t.dst != arch::kNoReg && !s.given_up.empty()) forget_given_up(s, t.dst);
+    } else {
+      // A write that may not happen: the register holds its old value or the new one.
+      const Value old = s.regs[t.dst];
+      apply_write(s, t);
+      const Value written = s.regs[t.dst];
+      s.regs[t.dst] = old.join(written);
+      if (s.regs[t.dst].is_unknown()) {
+        give_up(s, t.dst, old);
+        give_up(s, t.dst, written);
+      }
     }
-    const Value old = s.regs[t.dst];
-    apply_write(s, t);
-    s.regs[t.dst] = old.join(s.regs[t.dst]);
+    for (const Value& v : moved) s.note_given_up(t.dst, v);
+  }
+
+  static bool is_move(const Transfer& t) {
+    return t.op == Transfer::Op::AddImm && t.imm == 0 && t.width == 0 && t.src != arch::kNoReg;
+  }
+
+  /// `t` reads its registers: code a join gave up in one of them is lost there, unless
+  /// the register is only the address of a memory access (a load through a code address
+  /// reads code; it passes the address nowhere) or moved (apply follows it).
+  void use_operands(State& s, const Transfer& t) const {
+    switch (t.op) {
+      case Transfer::Op::Load:
+      case Transfer::Op::Forget:
+      case Transfer::Op::Scribble: return;
+      case Transfer::Op::Store: lose_given_up(s, t.src2); return;
+      default:
+        if (is_move(t)) return;
+        lose_given_up(s, t.src);
+        lose_given_up(s, t.src2);
+    }
+  }
+
+  /// A join gave up `v` in register `r`: code addresses and imports wait in the state
+  /// until code uses the register (MIPS keeps a callee's address in a saved register
+  /// across a loop, which on paths the compiler knows are not taken holds something
+  /// else: glibc's getaddrinfo calls __socket and __connect through $s5); anything else
+  /// is lost now. True when the state changes.
+  bool give_up(State& s, Reg r, const Value& v) const {
+    if (v.kind() == Value::Kind::Import) return s.note_given_up(r, v);
+    if (!v.is_constants()) {
+      note_lost(v);
+      return false;
+    }
+    bool changed = false;
+    for (uint64_t c : v) {
+      if (o_.memory_.is_data(c)) lost_data_.insert(c);  // stores go through addresses unseen
+      if (o_.functions_.is_start(o_.backend_.code_pointer(c).address)) changed |= s.note_given_up(r, Value::constant(c));
+    }
+    return changed;
+  }
+
+  /// Code uses register `r`'s value: what a join gave up in it is lost.
+  void lose_given_up(State& s, Reg r) const {
+    if (r == arch::kNoReg) return;
+    std::erase_if(s.given_up, [&](const auto& g) {
+      if (g.first != r) return false;
+      note_lost(g.second);
+      return true;
+    });
+  }
+
+  void lose_given_up(State& s, const std::vector<Reg>& regs) const {
+    for (Reg r : regs) lose_given_up(s, r);
+  }
+
+  /// Register `r` is written: nothing a join gave up is in it any more.
+  static void forget_given_up(State& s, Reg r) {
+    std::erase_if(s.given_up, [&](const auto& g) { return g.first == r; });
   }
 
   /// `t` as if it certainly happens.
@@ -780,15 +872,26 @@ class FunctionAnalyzer::Run {
   /// a table (glibc's posix_spawn child after `_exit`), which the analysis enters only
   /// that way; so is code whose branches the analysis does not reach (fixpoint).
   /// Deciding decodes the callee.
-  bool calls_no_return(const LiftedInsn& call, size_t i) const {
-    if (call.flow != Flow::Call || !call.target || i + 1 >= insns_.size() || insns_[i + 1].address != call.next) {
-      return false;
-    }
+  bool calls_no_return(const LiftedInsn& call, const std::optional<arch::CodePointer>& callee, size_t i) const {
+    if (!callee || i + 1 >= insns_.size() || insns_[i + 1].address != call.next) return false;
     size_t after = i + 1;
     while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
     if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
-    if (!is_local_code(*call.target)) return false;
-    return !o_.may_return(o_.backend_.code_pointer(*call.target).address, call.target_thumb.value_or(extent_.thumb));
+    return !o_.may_return(callee->address, callee->thumb);
+  }
+
+  /// The local function a call certainly calls: its target, or the one address the
+  /// register or memory it calls through holds (MIPS code calls through $t9 even within
+  /// its module: glibc's getaddrinfo runs on after its __assert_fail into shared code).
+  std::optional<arch::CodePointer> certain_callee(const State& s, const LiftedInsn& call) const {
+    if (call.flow == Flow::Call && call.target) {
+      if (!is_local_code(*call.target)) return std::nullopt;
+      return arch::CodePointer{o_.backend_.code_pointer(*call.target).address, call.target_thumb.value_or(extent_.thumb)};
+    }
+    const std::optional<uint64_t> target =
+        call.flow == Flow::IndirectCall ? indirect_target(s, call).single() : std::nullopt;
+    if (!target || !is_local_code(*target)) return std::nullopt;
+    return o_.backend_.code_pointer(*target);
   }
 
   /// An instruction that changes nothing the analysis models: a nop, or a register moved
@@ -847,7 +950,10 @@ class FunctionAnalyzer::Run {
   }
 
   void clobber(State& s, const std::vector<Reg>& regs) {
-    for (Reg r : regs) s.regs[r] = Value::unknown();
+    for (Reg r : regs) {
+      s.regs[r] = Value::unknown();
+      if (!s.given_up.empty()) forget_given_up(s, r);
+    }
   }
 
   /// The value an indirect call or jump goes through.
@@ -872,6 +978,7 @@ class FunctionAnalyzer::Run {
     State s = b.entry;
     for (size_t i = b.first; i <= b.last; ++i) {
       const LiftedInsn& insn = insns_[i];
+      if (!s.given_up.empty()) lose_given_up(s, insn.opaque_reads);
       if (recording_) {
         for (Reg r : insn.opaque_reads) note_escape(s.regs[r]);
         if (insn.memory) {
@@ -889,17 +996,19 @@ class FunctionAnalyzer::Run {
         apply(s, t);
         if (recording_ && t.dst != arch::kNoReg) note_data(s.regs[t.dst]);
       }
+      if (!s.given_up.empty()) use_at_flow(s, insn);
       if (recording_ && insn.indirect.memory && indirect_target(s, insn).is_unknown()) {
         // A pointer loaded from data the analysis cannot read: the code reaches that data.
         note_data(address_of(s, insn.indirect.base, insn.indirect.disp));
       }
       switch (insn.flow) {
         case Flow::Call:
-        case Flow::IndirectCall:
+        case Flow::IndirectCall: {
+          const std::optional<arch::CodePointer> callee = certain_callee(s, insn);
           if (recording_) record_call(s, insn, false);
           apply_models(s, insn);
           clobber(s, call_clobbers(insn));
-          if (calls_no_return(insn, i)) {
+          if (calls_no_return(insn, callee, i)) {
             if (!recording_) {
               auto after = block_at_.find(insn.next);
               join_into(cut_falls_[insn.next], s, after == block_at_.end() ? kAllRegisters : live_[after->second]);
@@ -908,6 +1017,7 @@ class FunctionAnalyzer::Run {
             return s;
           }
           break;
+        }
         case Flow::Syscall:
           if (recording_) record_syscall(s, insn);
           if (ends_the_process(s.regs[c_.syscall_number])) {
@@ -935,10 +1045,30 @@ class FunctionAnalyzer::Run {
         default: break;
       }
     }
-    if (recording_) {
-      if (auto next = falls_into_function(b)) record_tail_call(s, insns_[b.last].address, *next);
+    if (auto next = falls_into_function(b)) {
+      lose_given_up(s, c_.call_args);
+      if (recording_) record_tail_call(s, insns_[b.last].address, *next);
     }
     return s;
+  }
+
+  /// What an instruction's control flow passes on: the register it calls or jumps
+  /// through, a call's or system call's arguments, the value returned. The callee reads
+  /// its inputs from the argument registers (README: assumptions).
+  void use_at_flow(State& s, const LiftedInsn& insn) const {
+    lose_given_up(s, insn.indirect.reg);
+    const bool leaves = insn.flow == Flow::Call || insn.flow == Flow::IndirectCall || insn.flow == Flow::IndirectJump ||
+                        (insn.flow == Flow::Jump && (!insn.target || is_foreign(*insn.target))) ||
+                        std::any_of(insn.cases.begin(), insn.cases.end(), [&](uint64_t c) { return is_foreign(c); });
+    if (leaves) lose_given_up(s, c_.call_args);
+    switch (insn.flow) {
+      case Flow::Syscall:
+        lose_given_up(s, c_.syscall_number);
+        lose_given_up(s, c_.syscall_args);
+        break;
+      case Flow::Return: lose_given_up(s, c_.return_value); break;
+      default: break;
+    }
   }
 
   /// The start of the function this block's last instruction runs into, unless that is
@@ -993,13 +1123,14 @@ class FunctionAnalyzer::Run {
     for (size_t r = 0; r < into.regs.size(); ++r) {
       Value joined = into.regs[r].join(incoming.regs[r]);
       if (joined.is_unknown() && live[r]) {
-        note_lost(into.regs[r]);
-        note_lost(incoming.regs[r]);
+        changed |= give_up(into, r, into.regs[r]);
+        changed |= give_up(into, r, incoming.regs[r]);
       }
       if (joined == into.regs[r]) continue;
       into.regs[r] = std::move(joined);
       changed = true;
     }
+    for (const auto& [r, v] : incoming.given_up) changed |= into.note_given_up(r, v);
     if (incoming.memory_written && !into.memory_written) {
       into.memory_written = true;
       changed = true;
@@ -1020,7 +1151,7 @@ class FunctionAnalyzer::Run {
     size_t j = 0;
     while (i < into.slots.size() || j < incoming.slots.size()) {
       const bool take_into = j == incoming.slots.size() ||
-                             (i < into.slots.size() && into.slots[i].offset <= incoming.slots[j].offset);
+                             (i < into.slots.size() && !slot_order(incoming.slots[j], into.slots[i]));
       const Slot& slot = take_into ? into.slots[i] : incoming.slots[j];
       if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
           into.slots[i].width == incoming.slots[j].width) {
@@ -1178,19 +1309,26 @@ class FunctionAnalyzer::Run {
     auto entry = block_at_.find(extent_.start);
     const size_t first = entry == block_at_.end() ? 0 : entry->second;
     blocks_[first].entry = entry_state();
-    std::vector<size_t> work = {first};
+    // The next block to run is the first in reverse post-order: the blocks that reach
+    // it have run first, so the body of a loop settles before its head runs again
+    // (kMaxVisits then rarely gives up a state: glibc's getaddrinfo nests a dozen loops).
+    const std::vector<size_t> rank = reverse_post_order(first);
+    std::vector<size_t> block_of(blocks_.size());
+    for (size_t b = 0; b < blocks_.size(); ++b) block_of[rank[b]] = b;
+    std::set<size_t> queued = {rank[first]};
+    auto enqueue = [&](size_t b) { queued.insert(rank[b]); };
     State jump_states;  // joined states at unresolved indirect jumps (jump tables)
     auto drain = [&] {
-      while (!work.empty()) {
-        size_t b = work.back();
-        work.pop_back();
+      while (!queued.empty()) {
+        const size_t b = block_of[*queued.begin()];
+        queued.erase(queued.begin());
         Block& block = blocks_[b];
         if (++block.visits > kMaxVisits) widen(block.entry, live_[b]);
         State out = execute(block);
         if (!out.reached) continue;
         if (block.unresolved_jump) join_into(jump_states, out, kAllRegisters);
         for (size_t succ : block.successors) {
-          if (join_into(blocks_[succ].entry, out, live_[succ])) work.push_back(succ);
+          if (join_into(blocks_[succ].entry, out, live_[succ])) enqueue(succ);
         }
       }
     };
@@ -1210,7 +1348,7 @@ class FunctionAnalyzer::Run {
         const State at_jumps = jump_states;
         for (size_t b : orphans) {
           if (join_into(blocks_[b].entry, at_jumps, live_[b])) {
-            work.push_back(b);
+            enqueue(b);
             changed = true;
           }
         }
@@ -1228,10 +1366,40 @@ class FunctionAnalyzer::Run {
         auto block = block_at_.find(after);
         if (block == block_at_.end() || blocks_[block->second].entry.reached) continue;
         join_into(blocks_[block->second].entry, state, live_[block->second]);
-        work.push_back(block->second);
+        enqueue(block->second);
         entered = true;
       }
     }
+  }
+
+  /// Each block's place in reverse post-order from block `first`; the blocks it does not
+  /// reach come after, in address order.
+  std::vector<size_t> reverse_post_order(size_t first) const {
+    constexpr size_t kUnranked = std::numeric_limits<size_t>::max();
+    std::vector<size_t> rank(blocks_.size(), kUnranked);
+    std::vector<bool> seen(blocks_.size(), false);
+    std::vector<size_t> post_order;
+    std::vector<std::pair<size_t, size_t>> path = {{first, 0}};  // block, next successor
+    seen[first] = true;
+    while (!path.empty()) {
+      auto& [b, next] = path.back();
+      if (next < blocks_[b].successors.size()) {
+        const size_t succ = blocks_[b].successors[next++];
+        if (!seen[succ]) {
+          seen[succ] = true;
+          path.push_back({succ, 0});
+        }
+        continue;
+      }
+      post_order.push_back(b);
+      path.pop_back();
+    }
+    size_t n = 0;
+    for (auto it = post_order.rbegin(); it != post_order.rend(); ++it) rank[*it] = n++;
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      if (rank[b] == kUnranked) rank[b] = n++;
+    }
+    return rank;
   }
 
   bool is_padding(const Block& b) const {
@@ -1245,6 +1413,7 @@ class FunctionAnalyzer::Run {
   /// pointer holds its one value all the same. Only the `live` registers' values can
   /// be lost.
   void widen(State& s, const RegisterSet& live) const {
+    for (const auto& [r, v] : s.given_up) note_lost(v);  // kept: entry states only grow
     for (Reg r = 0; r < registers_; ++r) {
       if (live[r]) note_lost(s.regs[r]);
       s.regs[r] = Value::unknown();

@@ -783,11 +783,9 @@ class Lowering {
       if (r == kPc) {
         pc_slot = slot;
       } else if (r == base) {
-        base_loaded = true;
-      } else if (base == kSp) {
-        load(r, {kSp, slot}, 4);
+        base_loaded = true;  // written last: every load goes through the old base
       } else {
-        write(Transfer::clobber(r));  // loads through other bases are not modelled
+        load(r, {base, slot}, 4);  // `ldmib r4, {r0, r1, r2}`: three fields of a struct
       }
     }
     if (base_loaded) write(Transfer::clobber(base));
@@ -1010,6 +1008,7 @@ class ArmLifter final : public Lifter {
     // What the instruction lifted just before says holds only for the one after it.
     const Bound compared = std::exchange(compared_, {});
     const Bound bounded = std::exchange(bounded_, {});
+    const Bound moved = std::exchange(moved_, {});
     LiftedInsn out;
     out.address = address;
     if (thumb && code.size() >= 2) {
@@ -1030,7 +1029,7 @@ class ArmLifter final : public Lifter {
     const size_t n = Lowering(*insn, capstone.handle(), thumb, conditional, buffer_, out).run();
     out.transfers.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
     if (out.flow == Flow::IndirectJump && !out.conditional) read_switch(*insn, code, bounded, out);
-    track_index_bound(*insn, conditional, compared);
+    track_index_bound(*insn, conditional, compared, moved);
     return out;
   }
 
@@ -1044,15 +1043,29 @@ class ArmLifter final : public Lifter {
     uint64_t value = 0;  ///< cmp: the constant; after the branch: the largest value left
   };
 
-  /// Follows `cmp rN, #imm` then `bhi`/`bhs` lifted in sequence (as the decoding of a
-  /// function's straight-line code lifts them), to bound a table jump's index;
-  /// `compared` is what the instruction lifted before left.
-  void track_index_bound(const cs_insn& insn, bool conditional, const Bound& compared) {
+  /// Follows `cmp rN, #imm` (or `movw rM, #imm; cmp rN, rM`, for a bound too wide for
+  /// cmp's immediate: dnsmasq's option switch of 338 cases) then `bhi`/`bhs` lifted in
+  /// sequence (as the decoding of a function's straight-line code lifts them), to bound
+  /// a table jump's index; `compared` and `moved` are what the instruction lifted before
+  /// left.
+  void track_index_bound(const cs_insn& insn, bool conditional, const Bound& compared, const Bound& moved) {
     const cs_arm& arm = insn.detail->arm;
     const uint64_t next = insn.address + insn.size;
-    if (insn.id == ARM_INS_CMP && !conditional && arm.op_count == 2 && arm.operands[0].type == ARM_OP_REG &&
-        arm.operands[0].shift.type == ARM_SFT_INVALID && arm.operands[1].type == ARM_OP_IMM) {
-      compared_ = {next, static_cast<unsigned>(arm.operands[0].reg), static_cast<uint32_t>(arm.operands[1].imm)};
+    const bool plain_register = arm.op_count == 2 && arm.operands[0].type == ARM_OP_REG &&
+                                arm.operands[0].shift.type == ARM_SFT_INVALID;
+    if ((insn.id == ARM_INS_MOVW || insn.id == ARM_INS_MOV) && !conditional && plain_register &&
+        arm.operands[1].type == ARM_OP_IMM) {
+      moved_ = {next, static_cast<unsigned>(arm.operands[0].reg), static_cast<uint32_t>(arm.operands[1].imm)};
+      return;
+    }
+    if (insn.id == ARM_INS_CMP && !conditional && plain_register) {
+      const cs_arm_op& right = arm.operands[1];
+      if (right.type == ARM_OP_IMM) {
+        compared_ = {next, static_cast<unsigned>(arm.operands[0].reg), static_cast<uint32_t>(right.imm)};
+      } else if (right.type == ARM_OP_REG && right.shift.type == ARM_SFT_INVALID && moved.at == insn.address &&
+                 moved.reg == static_cast<unsigned>(right.reg) && moved.reg != static_cast<unsigned>(arm.operands[0].reg)) {
+        compared_ = {next, static_cast<unsigned>(arm.operands[0].reg), moved.value};
+      }
       return;
     }
     // bhi: taken when reg > value, so reg <= value after it; bhs (bcs): reg <= value - 1.
@@ -1083,6 +1096,7 @@ class ArmLifter final : public Lifter {
   ItBlocks it_blocks_;
   Bound compared_;
   Bound bounded_;
+  Bound moved_;  ///< a register just set to a constant (`value`)
   std::array<Transfer, kMaxTransfers> buffer_{};
 };
 
