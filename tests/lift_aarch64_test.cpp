@@ -459,7 +459,11 @@ TEST_F(LiftAArch64, DirectBranchesAndCalls) {
     EXPECT_EQ(insns[i].target, expected[i].second);
     EXPECT_FALSE(insns[i].conditional);
     EXPECT_TRUE(insns[i].transfers.empty());  // bl: x30 is in call_clobbered
+    // Only cbz x0 says a whole register is 0 on an edge (cbnz w0 leaves x0's upper half).
+    EXPECT_EQ(insns[i].zero_test.has_value(), i == 4);
   }
+  EXPECT_EQ(insns[4].zero_test->reg, 0);
+  EXPECT_TRUE(insns[4].zero_test->zero_when_taken);
 }
 
 TEST_F(LiftAArch64, IndirectFlowsAndReturns) {

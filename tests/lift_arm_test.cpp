@@ -627,6 +627,11 @@ TEST_F(ArmLift, ThumbControlFlow) {
   EXPECT_EQ(flow(x[4]), "branch 0x10020 T");
   EXPECT_EQ(flow(x[5]), "branch 0x10016 T");
   EXPECT_EQ(flow(x[6]), "branch 0x10018 T");
+  ASSERT_TRUE(x[5].zero_test && x[6].zero_test);  // r0 is 0 where cbz branches, where cbnz does not
+  EXPECT_EQ(x[5].zero_test->reg, x[6].zero_test->reg);
+  EXPECT_TRUE(x[5].zero_test->zero_when_taken);
+  EXPECT_FALSE(x[6].zero_test->zero_when_taken);
+  EXPECT_FALSE(x[4].zero_test);  // beq tests flags
   EXPECT_EQ(flow(x[7]), "ijump ?");
   EXPECT_EQ(flow(x[8]), "ijump ?");
   EXPECT_EQ(flow(x[9]), "return");

@@ -368,12 +368,27 @@ TEST_P(MipsLiftTest, MipsBranchesAndSyscallNumberInDelaySlot) {
   EXPECT_EQ(beq.target, kBase + 0x48);
   EXPECT_EQ(beq.next, kBase + 0x20);
   EXPECT_FALSE(beq.conditional);
+  EXPECT_FALSE(beq.zero_test);  // two registers compared
 
   LiftedInsn beqz = at(w, 8);
   EXPECT_EQ(beqz.flow, Flow::Branch);
   EXPECT_EQ(beqz.target, kBase + 0x48);
   EXPECT_EQ(beqz.next, kBase + 0x28);
   EXPECT_EQ(show(beqz.transfers), (Lines{"v0 = 4004"}));
+  ASSERT_TRUE(beqz.zero_test);  // a0 is 0 where it branches
+  EXPECT_EQ(beqz.zero_test->reg, kA0);
+  EXPECT_TRUE(beqz.zero_test->zero_when_taken);
+  const std::vector<uint32_t> tests = {
+      0x14a00002,  // 0: bnez	a1,0x0c: a1 is 0 where it falls through
+      0x00000000,  // 4: nop
+      0x10a00002,  // 8: beqz	a1,0x14
+      0x24050001,  // c: li	a1,1 (the delay slot writes it first: nothing known)
+  };
+  LiftedInsn bnez = at(tests, 0);
+  ASSERT_TRUE(bnez.zero_test);
+  EXPECT_EQ(bnez.zero_test->reg, kA1);
+  EXPECT_FALSE(bnez.zero_test->zero_when_taken);
+  EXPECT_FALSE(at(tests, 2).zero_test);
 
   LiftedInsn bne = at(w, 10);
   EXPECT_EQ(bne.flow, Flow::Next);

@@ -213,6 +213,32 @@ TEST(SeccompFilterArm, MaskChecksCompareTheLowWordOnThirtyTwoBitArchitectures) {
   }
 }
 
+// On MIPS o32 libseccomp lets a socket rule's calls through socketcall too, checking
+// only the call number (the arguments lie in memory): the filter would allow every
+// family that way. Unless the profile allows socketcall itself, it fails with ENOSYS.
+TEST(SeccompFilterMips, TheSocketcallMultiplexerDoesNotBypassSocketRules) {
+  constexpr int kSocket = 4183, kSocketcall = 4102, kSysSocket = 1;
+  auto verdict_of = [](const policy::Profile& profile, int nr, uint64_t first) {
+    auto filter = policy::compile_filter(profile, policy::DenyAction::Kill);
+    EXPECT_TRUE(filter) << filter.error().message;
+    enforce::SeccompData data;
+    data.nr = nr;
+    data.arch = AUDIT_ARCH_MIPSEL;
+    data.args[0] = first;
+    auto verdict = enforce::run_filter(filter->program, data, false);
+    EXPECT_TRUE(verdict);
+    return verdict ? verdict->action : 0;
+  };
+  policy::Profile p;
+  p.arch = "mipsel";
+  p.syscalls = {{kSocket, "socket", {{{0, {kAfInet}}}}}};
+  EXPECT_EQ(verdict_of(p, kSocket, kAfInet), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(enforce::action_of(verdict_of(p, kSocket, kAfPacket)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(verdict_of(p, kSocketcall, kSysSocket), SECCOMP_RET_ERRNO | ENOSYS);
+  p.syscalls.push_back({kSocketcall, "socketcall", {}});  // a program that uses it keeps it
+  EXPECT_EQ(verdict_of(p, kSocketcall, kSysSocket), SECCOMP_RET_ALLOW);
+}
+
 TEST(BpfSimulator, RefusesWhatTheKernelRefuses) {
   const sock_filter unaligned[] = {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), BPF_STMT(BPF_RET | BPF_K, 0)};
   EXPECT_FALSE(enforce::run_filter(unaligned, {}, false));

@@ -1328,7 +1328,13 @@ class FunctionAnalyzer::Run {
         if (!out.reached) continue;
         if (block.unresolved_jump) join_into(jump_states, out, kAllRegisters);
         for (size_t succ : block.successors) {
+          // A branch on a register being zero: on the edge where it is, it holds 0 (glibc's
+          // MIPS rtime passes its null `timeout` as socket's protocol 0).
+          const std::optional<Reg> zero = zero_on_edge(block, succ);
+          Value kept;
+          if (zero) kept = std::exchange(out.regs[*zero], Value::constant(0));
           if (join_into(blocks_[succ].entry, out, live_[succ])) enqueue(succ);
+          if (zero) out.regs[*zero] = std::move(kept);
         }
       }
     };
@@ -1370,6 +1376,19 @@ class FunctionAnalyzer::Run {
         entered = true;
       }
     }
+  }
+
+  /// The register that holds 0 on the edge from `from` to block `to`: the one the branch
+  /// ending `from` tests against zero, where the edge is the one taken when it is zero.
+  std::optional<Reg> zero_on_edge(const Block& from, size_t to) const {
+    const LiftedInsn& branch = insns_[from.last];
+    if (branch.flow != Flow::Branch || !branch.zero_test || !branch.target || *branch.target == branch.next) {
+      return std::nullopt;
+    }
+    const uint64_t at = insns_[blocks_[to].first].address;
+    const uint64_t zero_at = branch.zero_test->zero_when_taken ? *branch.target : branch.next;
+    if (at != zero_at) return std::nullopt;
+    return branch.zero_test->reg;
   }
 
   /// Each block's place in reverse post-order from block `first`; the blocks it does not

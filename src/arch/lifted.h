@@ -127,6 +127,14 @@ struct IndirectTarget {
   int64_t disp = 0;
 };
 
+/// A conditional branch that tests one whole register against zero (MIPS `beqz`,
+/// `bnez`; ARM and AArch64 `cbz`, `cbnz` on a full-width register): on one of its edges
+/// the register holds 0.
+struct ZeroTest {
+  Reg reg = kNoReg;
+  bool zero_when_taken = true;  ///< else zero where the branch falls through
+};
+
 /// A memory operand as base register + displacement (base kNoReg: an absolute address,
 /// e.g. rip-relative); an index register, if any, is left out.
 struct MemoryOperand {
@@ -151,6 +159,9 @@ struct LiftedInsn {
   /// The flow happens only when a condition holds (ARM condition codes and IT blocks,
   /// e.g. `bxeq lr`, `svcne 0`); otherwise execution continues at `next`.
   bool conditional = false;
+  /// Flow::Branch: the register it tests against zero, if that is all it tests (and no
+  /// transfer of the instruction, a MIPS delay slot, writes that register).
+  std::optional<ZeroTest> zero_test;
   /// Effects in execution order. On MIPS a branch's delay-slot instruction is folded in
   /// here (it runs before control transfers); `next` then skips it.
   std::vector<Transfer> transfers;

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -70,6 +72,33 @@ std::vector<FilterRule> rules_at(const Profile& profile, const std::vector<Const
     for (FilterRule& rule : filter_rules(profile.syscalls[i], levels[i])) rules.push_back(std::move(rule));
   }
   return rules;
+}
+
+/// ENOSYS rules for the multiplexers (socketcall, ipc on MIPS o32, i386, s390) that
+/// `rules` would reach through without allowing them: for a rule of a syscall the
+/// architecture also multiplexes, libseccomp adds one that lets the multiplexed call
+/// through, checking only the call's number, as its arguments lie in memory no filter
+/// reads (a `socket` rule pinning the family would allow every family through
+/// socketcall). A rule for the multiplexer itself replaces that. A profile that allows
+/// the multiplexer keeps it; a log filter denies nothing.
+std::vector<FilterRule> multiplexer_denials(const std::string& arch_name, const std::vector<FilterRule>& rules,
+                                            DenyAction action) {
+  if (action == DenyAction::Log) return {};
+  const uint32_t arch = seccomp_arch_resolve_name(arch_name.c_str());
+  std::set<std::string> named;
+  for (const FilterRule& rule : rules) named.insert(rule.syscall);
+  std::set<std::string> multiplexers;
+  for (const std::string& name : named) {
+    const int direct = seccomp_syscall_resolve_name_arch(arch, name.c_str());
+    const int rewritten = seccomp_syscall_resolve_name_rewrite(arch, name.c_str());
+    if (rewritten < 0 || rewritten == direct) continue;
+    std::unique_ptr<char, decltype(&std::free)> multiplexer(seccomp_syscall_resolve_num_arch(arch, rewritten),
+                                                            &std::free);
+    if (multiplexer && !named.count(multiplexer.get())) multiplexers.insert(multiplexer.get());
+  }
+  std::vector<FilterRule> out;
+  for (const std::string& name : multiplexers) out.push_back({name, kActionEnosys, {}});
+  return out;
 }
 
 }  // namespace
@@ -171,6 +200,7 @@ Result<CompiledFilter> compile_filter(const Profile& profile, DenyAction action,
   }
   for (;;) {
     std::vector<FilterRule> rules = rules_at(profile, levels, named);
+    for (FilterRule& denial : multiplexer_denials(profile.arch, rules, action)) rules.push_back(std::move(denial));
     auto program = compile_rules(profile.arch, action_value(action), rules, order);
     if (!program) return program.error();
     if (program->size() <= kMaxFilterInstructions) {

@@ -279,6 +279,14 @@ class AArch64Lifter final : public Lifter {
         return true;
       case ARM64_INS_CBZ:
       case ARM64_INS_CBNZ:
+        insn.flow = Flow::Branch;
+        insn.target = static_cast<uint64_t>(last_imm(d));
+        // Only a test of a whole x register says the register is 0 (`cbz w1` leaves the
+        // upper half of x1 unknown).
+        if (const Operand tested = reg_of(d.operands[0].reg); d.op_count > 0 && tested.gpr() && tested.bytes == 8) {
+          insn.zero_test = ZeroTest{tested.reg, ci.id == ARM64_INS_CBZ};
+        }
+        return true;
       case ARM64_INS_TBZ:
       case ARM64_INS_TBNZ:
         insn.flow = Flow::Branch;

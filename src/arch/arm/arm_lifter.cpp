@@ -357,6 +357,7 @@ class Lowering {
       case ARM_INS_CBNZ:
         if (!is_imm(1)) return false;
         direct(Flow::Branch, op(1).imm, thumb_);
+        if (is_reg(0)) out_.zero_test = ZeroTest{reg(0), insn_.id == ARM_INS_CBZ};
         return true;
       case ARM_INS_BL:
         if (!is_imm(0)) return false;

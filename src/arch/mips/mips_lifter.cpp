@@ -159,6 +159,25 @@ Taken taken(unsigned id, Reg rs, Reg rt) {
   }
 }
 
+/// `beqz rs` / `bnez rs` (`beq rs, $zero`, either way round): rs is 0 on one edge,
+/// unless the delay slot, which runs before control moves, writes it.
+std::optional<ZeroTest> zero_test(unsigned id, std::optional<Reg> rs, std::optional<Reg> rt,
+                                  const std::vector<Transfer>& transfers) {
+  const bool equal = id == MIPS_INS_BEQ || id == MIPS_INS_BEQZ;
+  if (!equal && id != MIPS_INS_BNE && id != MIPS_INS_BNEZ) return std::nullopt;
+  if (!rs) return std::nullopt;
+  Reg tested = *rs;
+  if (rt && *rt != kZero) {
+    if (*rs != kZero) return std::nullopt;  // two registers compared
+    tested = *rt;
+  }
+  if (tested == kZero) return std::nullopt;
+  for (const Transfer& t : transfers) {
+    if (t.dst == tested) return std::nullopt;
+  }
+  return ZeroTest{tested, equal};
+}
+
 /// What an instruction does besides its register and memory effects.
 enum class Kind : uint8_t { Plain, Syscall, Stop, Control };
 
@@ -538,6 +557,7 @@ class MipsLifter final : public Lifter {
         out.flow = kind.link ? Flow::Call : Flow::Branch;
         out.conditional = kind.link;  // bgezal/bltzal: a call only when the condition holds
         out.target = target;
+        if (!kind.link && !kind.likely) out.zero_test = zero_test(id, regs[0], regs[1], out.transfers);
         break;
     }
     return out;
