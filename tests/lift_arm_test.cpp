@@ -596,6 +596,34 @@ TEST_F(ArmLift, ThumbBranchTablesBoundedByACompareAreSwitches) {
   EXPECT_EQ(last_flow(other_register, {0, 2, 4, 6}), "ijump ?");
 }
 
+// `cmp rN, #0` then `beq`/`bne`, lifted in sequence: rN is 0 on one edge (the flags are
+// the compare's only where control comes from it: the analysis checks the block).
+TEST_F(ArmLift, ACompareWithZeroBeforeAnEqualityBranchIsAZeroTest) {
+  auto lifted_after = [&](const Bytes& code, std::vector<size_t> offsets) {
+    std::optional<LiftedInsn> insn;
+    for (size_t offset : offsets) insn = lifter_->lift(std::span(code).subspan(offset), 0x10000 + offset, true);
+    return *insn;
+  };
+  const Bytes code = {
+      0x00, 0x2a,  // cmp r2, #0
+      0x5a, 0xd0,  // beq.n
+      0x00, 0x2a,  // cmp r2, #0
+      0x5a, 0xd1,  // bne.n
+      0x01, 0x2a,  // cmp r2, #1
+      0x5a, 0xd0,  // beq.n
+  };
+  const LiftedInsn beq = lifted_after(code, {0, 2});
+  ASSERT_TRUE(beq.zero_test);
+  EXPECT_EQ(beq.zero_test->reg, 2);
+  EXPECT_TRUE(beq.zero_test->zero_when_taken);
+  EXPECT_TRUE(beq.zero_test->after_compare);
+  const LiftedInsn bne = lifted_after(code, {4, 6});
+  ASSERT_TRUE(bne.zero_test);
+  EXPECT_FALSE(bne.zero_test->zero_when_taken);
+  EXPECT_FALSE(lifted_after(code, {2}).zero_test);      // no compare just before
+  EXPECT_FALSE(lifted_after(code, {8, 10}).zero_test);  // compared with 1
+}
+
 TEST_F(ArmLift, ThumbControlFlow) {
   const Bytes code = {
       0x00, 0xf0, 0x30, 0xf8,  // bl .+100

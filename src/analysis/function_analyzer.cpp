@@ -1385,6 +1385,7 @@ class FunctionAnalyzer::Run {
     if (branch.flow != Flow::Branch || !branch.zero_test || !branch.target || *branch.target == branch.next) {
       return std::nullopt;
     }
+    if (branch.zero_test->after_compare && from.first == from.last) return std::nullopt;  // entered at the branch
     const uint64_t at = insns_[blocks_[to].first].address;
     const uint64_t zero_at = branch.zero_test->zero_when_taken ? *branch.target : branch.next;
     if (at != zero_at) return std::nullopt;

@@ -133,6 +133,10 @@ struct IndirectTarget {
 struct ZeroTest {
   Reg reg = kNoReg;
   bool zero_when_taken = true;  ///< else zero where the branch falls through
+  /// The test is the flags of the compare right before the branch (ARM `cmp rN, #0;
+  /// beq`): it holds only where control comes from that compare, not from a jump to
+  /// the branch itself.
+  bool after_compare = false;
 };
 
 /// A memory operand as base register + displacement (base kNoReg: an absolute address,

@@ -1030,6 +1030,10 @@ class ArmLifter final : public Lifter {
     const size_t n = Lowering(*insn, capstone.handle(), thumb, conditional, buffer_, out).run();
     out.transfers.assign(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
     if (out.flow == Flow::IndirectJump && !out.conditional) read_switch(*insn, code, bounded, out);
+    if (out.flow == Flow::Branch && insn->id == ARM_INS_B && (cc == ARM_CC_EQ || cc == ARM_CC_NE) &&
+        compared.at == address && compared.value == 0 && gpr(static_cast<int>(compared.reg)) != kNoReg) {
+      out.zero_test = ZeroTest{gpr(static_cast<int>(compared.reg)), cc == ARM_CC_EQ, true};  // `cmp r2, #0; beq`
+    }
     track_index_bound(*insn, conditional, compared, moved);
     return out;
   }
