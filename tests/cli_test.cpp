@@ -1,6 +1,7 @@
 // The command-line contract: exit 2 and one message naming the file for bad input.
 #include <elf.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -80,6 +81,16 @@ TEST(Cli, ExplainShowsArgumentsAndWhyTheyAreUnconstrained) {
   auto open = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "mprotect"});
   ASSERT_EQ(open.status, 0) << open.err;
   EXPECT_NE(open.out.find("arguments: any, because the site at"), std::string::npos) << open.out;
+  // Every such site and path is listed once (each must change before the profile can pin
+  // the arguments).
+  std::vector<std::string> paths;
+  for (size_t at = open.out.find("arguments: any, because"); at != std::string::npos;) {
+    const size_t next = open.out.find("arguments: any, because", at + 1);
+    std::string path = open.out.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    EXPECT_EQ(std::count(paths.begin(), paths.end(), path), 0) << "listed twice:\n" << path;
+    paths.push_back(std::move(path));
+    at = next;
+  }
   auto none = run_command({SYSFENCE_BINARY, "explain", "/bin/true", "getpid"});
   EXPECT_NE(none.out.find("it has no argument a filter checks"), std::string::npos) << none.out;
 }

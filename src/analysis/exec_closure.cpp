@@ -38,12 +38,14 @@ std::optional<std::pair<std::string, std::string>> script_interpreter(const std:
 }
 
 void merge_arguments(SyscallArguments& into, const SyscallArguments& from) {
-  if (into.any) return;
-  if (from.any) {
-    into = from;
+  if (from.any && !into.any) into = {true, {}, {}};
+  if (!into.any) {
+    into.tuples.insert(from.tuples.begin(), from.tuples.end());
     return;
   }
-  into.tuples.insert(from.tuples.begin(), from.tuples.end());
+  for (const SyscallOrigin& o : from.any_from) {
+    if (into.any_from.size() < kMaxOriginsPerSyscall) into.any_from.push_back(o);
+  }
 }
 
 /// Adds `member`'s analysis to the union `into`; origins name the member's program.
@@ -62,7 +64,7 @@ void merge(AnalysisResult& into, AnalysisResult member, const std::string& progr
     if (!into.syscalls.count(nr)) into.implied.emplace(nr, std::move(reason));
   }
   for (auto& [nr, arguments] : member.arguments) {
-    if (arguments.any_from) label(*arguments.any_from);
+    for (SyscallOrigin& o : arguments.any_from) label(o);
     merge_arguments(into.arguments[nr], arguments);
   }
   for (auto& u : member.unresolved) {

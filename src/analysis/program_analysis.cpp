@@ -828,9 +828,9 @@ class Analysis {
   /// One site's constraint on syscall `nr`: its scalar arguments with constant values.
   void record_arguments(uint64_t nr, const OpenEffect& e) {
     SyscallArguments& known = result_.arguments[nr];
-    if (known.any) return;
-    ArgumentTuple tuple;
     const auto& scalars = scalar_indices(nr);
+    if (known.any && (scalars.empty() || known.any_from.size() >= kMaxOriginsPerSyscall)) return;
+    ArgumentTuple tuple;
     for (const IndexedValue& a : e.args) {
       if (!a.value.is_constants() || !std::binary_search(scalars.begin(), scalars.end(), a.index)) continue;
       tuple[a.index].assign(a.value.begin(), a.value.end());
@@ -843,8 +843,12 @@ class Analysis {
     if (tuple.empty()) {
       known.any = true;  // this site may pass anything
       known.tuples.clear();
-      if (!scalars.empty()) known.any_from = origin_of(e);
-    } else {
+      SyscallOrigin origin = origin_of(e);
+      const bool listed = std::any_of(known.any_from.begin(), known.any_from.end(), [&](const SyscallOrigin& o) {
+        return o.address == origin.address && o.module_path == origin.module_path && o.via == origin.via;
+      });
+      if (!scalars.empty() && !listed) known.any_from.push_back(std::move(origin));
+    } else if (!known.any) {
       known.tuples.insert(std::move(tuple));
     }
   }
@@ -1268,7 +1272,7 @@ class Analysis {
   void imply(std::string_view name, const std::string& reason) {
     auto nr = names_.number(name);
     if (!nr) return;
-    result_.arguments[*nr] = {true, {}, std::nullopt};
+    result_.arguments[*nr] = {true, {}, {}};
     if (!result_.syscalls.count(*nr)) result_.implied.emplace(*nr, reason);
   }
 

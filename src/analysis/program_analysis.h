@@ -69,9 +69,10 @@ struct SyscallArguments {
   bool any = false;
   /// Otherwise, one tuple per distinct site constraint: a call must match one of them.
   std::set<ArgumentTuple> tuples;
-  /// When `any`: the first site that passes values the analysis cannot know (none for a
-  /// syscall without scalar arguments or without an instruction for it).
-  std::optional<SyscallOrigin> any_from;
+  /// When `any`: the sites that pass values the analysis cannot know, as found (at most
+  /// kMaxOriginsPerSyscall; none for a syscall without scalar arguments or without an
+  /// instruction for it).
+  std::vector<SyscallOrigin> any_from;
 
   /// Whether a filter allows the syscall only with certain argument values.
   bool constrained() const { return !any && !tuples.empty(); }

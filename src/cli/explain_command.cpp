@@ -56,14 +56,19 @@ void print_arguments(const analysis::AnalysisResult& result, uint64_t nr) {
     }
     return;
   }
-  if (!arguments.any_from) {
+  if (arguments.any_from.empty()) {
     std::cout << "arguments: any (it has no argument a filter checks)\n";
     return;
   }
-  const auto& origin = *arguments.any_from;
-  std::cout << fmt::format("arguments: any, because the site at {} passes values the analysis cannot know:\n",
-                           emit::site_place(origin));
-  print_call_path(origin);
+  // Every site listed must be fixed before the profile can pin the arguments.
+  for (const auto& origin : arguments.any_from) {
+    std::cout << fmt::format("arguments: any, because the site at {} passes values the analysis cannot know:\n",
+                             emit::site_place(origin));
+    print_call_path(origin);
+  }
+  if (arguments.any_from.size() >= analysis::kMaxOriginsPerSyscall) {
+    std::cout << fmt::format("(the first {} such paths; there may be more)\n", analysis::kMaxOriginsPerSyscall);
+  }
 }
 
 /// Where the program runs programs, what, and which programs the profile covers.
