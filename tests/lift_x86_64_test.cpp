@@ -244,6 +244,27 @@ Reg general_register(unsigned reg) {
 // host libc, the first 64 instructions; each general register Capstone says an
 // instruction writes must be the destination of a transfer (calls excepted: the
 // analysis applies call_clobbered).
+// A whole register tested against zero right before je/jne: 0 on one edge. A 32-bit test
+// says nothing about the upper half, and a branch not right after the test nothing at all.
+TEST_F(LiftX86_64, TestingARegisterBeforeAnEqualityBranchIsAZeroTest) {
+  auto branch_after = [&](const std::vector<uint8_t>& test, const std::vector<uint8_t>& jump) {
+    EXPECT_TRUE(lifter_->lift(test, kAt, false));
+    return *lifter_->lift(jump, kAt + test.size(), false);
+  };
+  const std::vector<uint8_t> je = {0x74, 0x10}, jne = {0x75, 0x10};
+  const LiftedInsn after_test = branch_after({0x48, 0x85, 0xd2}, je);  // test rdx, rdx
+  ASSERT_TRUE(after_test.zero_test);
+  EXPECT_EQ(after_test.zero_test->reg, kRdx);
+  EXPECT_TRUE(after_test.zero_test->zero_when_taken);
+  EXPECT_TRUE(after_test.zero_test->after_compare);
+  const LiftedInsn after_cmp = branch_after({0x48, 0x83, 0xfa, 0x00}, jne);  // cmp rdx, 0
+  ASSERT_TRUE(after_cmp.zero_test);
+  EXPECT_FALSE(after_cmp.zero_test->zero_when_taken);
+  EXPECT_FALSE(branch_after({0x85, 0xd2}, je).zero_test);              // test edx, edx
+  EXPECT_FALSE(branch_after({0x48, 0x85, 0xd1}, je).zero_test);        // test rcx, rdx
+  EXPECT_FALSE(lifter_->lift(je, kAt + 64, false)->zero_test);         // nothing before it
+}
+
 TEST_F(LiftX86_64, EveryWrittenRegisterIsATransferDestination) {
   const std::string path = "/lib/x86_64-linux-gnu/libc.so.6";
   auto loaded = testing::load_text_section(path, "libc6 is part of every Debian system");

@@ -128,8 +128,9 @@ struct IndirectTarget {
 };
 
 /// A conditional branch that tests one whole register against zero (MIPS `beqz`,
-/// `bnez`; ARM and AArch64 `cbz`, `cbnz` on a full-width register): on one of its edges
-/// the register holds 0.
+/// `bnez`; ARM and AArch64 `cbz`, `cbnz` on a full-width register; ARM and x86-64
+/// `beq`/`bne`, `je`/`jne` right after a compare with 0): on one of its edges the
+/// register holds 0.
 struct ZeroTest {
   Reg reg = kNoReg;
   bool zero_when_taken = true;  ///< else zero where the branch falls through

@@ -76,6 +76,8 @@ class X86_64Lifter : public Lifter {
   explicit X86_64Lifter(disasm::Capstone capstone) : cs_(std::move(capstone)) {}
 
   std::optional<LiftedInsn> lift(std::span<const uint8_t> code, uint64_t address, bool /*thumb*/) override {
+    // What the instruction lifted just before says holds only for the one after it.
+    const ZeroCompare compared = std::exchange(compared_, {});
     const cs_insn* insn = cs_.decode(code, address);
     if (insn == nullptr) return std::nullopt;
     LiftedInsn out;
@@ -83,10 +85,33 @@ class X86_64Lifter : public Lifter {
     out.next = address + insn->size;
     if (!lift_known(*insn, out)) clobber_written(*insn, out);
     out.memory = memory_operand(*insn, out);
+    const bool equal = insn->id == X86_INS_JE;
+    if (out.flow == Flow::Branch && (equal || insn->id == X86_INS_JNE) && compared.at == address) {
+      out.zero_test = ZeroTest{compared.reg, equal, true};  // `test rdx, rdx; je`
+    }
+    compared_ = compared_with_zero(*insn);
     return out;
   }
 
  private:
+  /// A whole 64-bit register compared with zero (`test rdx, rdx`, `cmp rdx, 0`), as the
+  /// flags for the instruction at `at` say.
+  struct ZeroCompare {
+    uint64_t at = 0;  ///< 0: none
+    Reg reg = kNoReg;
+  };
+
+  static ZeroCompare compared_with_zero(const cs_insn& insn) {
+    const cs_x86& x = insn.detail->x86;
+    if (x.op_count != 2 || x.operands[0].type != X86_OP_REG) return {};
+    const GprView tested = gpr(x.operands[0].reg);
+    if (tested.reg == kNoReg || tested.width != 8) return {};  // `test eax, eax` leaves rax's upper half
+    const cs_x86_op& other = x.operands[1];
+    const bool zero_test = (insn.id == X86_INS_TEST && other.type == X86_OP_REG && other.reg == x.operands[0].reg) ||
+                           (insn.id == X86_INS_CMP && other.type == X86_OP_IMM && other.imm == 0);
+    return zero_test ? ZeroCompare{insn.address + insn.size, tested.reg} : ZeroCompare{};
+  }
+
   /// A memory operand as base register + displacement, when it has no index or
   /// segment; rip-relative operands become absolute (base kNoReg).
   struct Address {
@@ -471,6 +496,7 @@ class X86_64Lifter : public Lifter {
   }
 
   disasm::Capstone cs_;
+  ZeroCompare compared_;
 };
 
 }  // namespace
