@@ -182,6 +182,14 @@ class ArmLift : public ::testing::Test {
     lifter_ = std::move(*lifter);
   }
 
+  /// Lifts the Thumb instructions at the given offsets of `code` (at 0x10000) in
+  /// sequence, as the decoding of straight-line code does; the last one.
+  std::optional<LiftedInsn> lift_in_sequence(const Bytes& code, const std::vector<size_t>& offsets) {
+    std::optional<LiftedInsn> insn;
+    for (size_t offset : offsets) insn = lifter_->lift(std::span(code).subspan(offset), 0x10000 + offset, true);
+    return insn;
+  }
+
   /// Lifts `code`, located at `address`, one instruction after the other.
   std::vector<LiftedInsn> lift_all(const Bytes& code, uint64_t address, bool thumb) {
     std::vector<LiftedInsn> out;
@@ -531,11 +539,8 @@ TEST_F(ArmLift, ThumbPltPrefixSwitchesToArm) {
 }
 
 TEST_F(ArmLift, ThumbBranchTablesBoundedByACompareAreSwitches) {
-  // Lifts the instructions at the given offsets of `code` (at 0x10000) in sequence, as
-  // the decoding of straight-line code does; the flow of the last one.
-  auto last_flow = [&](const Bytes& code, std::vector<size_t> offsets) {
-    std::optional<LiftedInsn> insn;
-    for (size_t offset : offsets) insn = lifter_->lift(std::span(code).subspan(offset), 0x10000 + offset, true);
+  auto last_flow = [&](const Bytes& code, const std::vector<size_t>& offsets) {
+    const std::optional<LiftedInsn> insn = lift_in_sequence(code, offsets);
     return insn ? flow(*insn) : std::string("none");
   };
   const Bytes tbb = {
@@ -599,10 +604,8 @@ TEST_F(ArmLift, ThumbBranchTablesBoundedByACompareAreSwitches) {
 // `cmp rN, #0` then `beq`/`bne`, lifted in sequence: rN is 0 on one edge (the flags are
 // the compare's only where control comes from it: the analysis checks the block).
 TEST_F(ArmLift, ACompareWithZeroBeforeAnEqualityBranchIsAZeroTest) {
-  auto lifted_after = [&](const Bytes& code, std::vector<size_t> offsets) {
-    std::optional<LiftedInsn> insn;
-    for (size_t offset : offsets) insn = lifter_->lift(std::span(code).subspan(offset), 0x10000 + offset, true);
-    return *insn;
+  auto lifted_after = [&](const Bytes& code, const std::vector<size_t>& offsets) {
+    return *lift_in_sequence(code, offsets);
   };
   const Bytes code = {
       0x00, 0x2a,  // cmp r2, #0
