@@ -130,10 +130,7 @@ class FunctionAnalyzer::Run {
     if (!seen_whole()) return true;
     for (const Block& b : blocks_) {
       const LiftedInsn& end = insns_[b.last];
-      if (end.flow == Flow::Return || end.flow == Flow::IndirectJump) return true;
-      if (end.flow == Flow::Jump && (!end.target || is_foreign(*end.target))) return true;
-      if (std::any_of(end.cases.begin(), end.cases.end(), [&](uint64_t c) { return is_foreign(c); })) return true;
-      if (falls_into_function(b)) return true;
+      if (end.flow == Flow::Return || tail_calls(end) || falls_into_function(b)) return true;
     }
     return false;
   }
@@ -364,6 +361,14 @@ class FunctionAnalyzer::Run {
   bool is_local_code(uint64_t target) const {
     const arch::CodePointer p = o_.backend_.code_pointer(target);
     return !o_.stubs_.count(p.address) && o_.memory_.is_code(p.address);
+  }
+
+  /// Whether control goes from `insn` into other code for good: a jump out of the
+  /// function or through a pointer, a switch case in another function.
+  bool tail_calls(const LiftedInsn& insn) const {
+    if (insn.flow == Flow::IndirectJump) return true;
+    if (insn.flow == Flow::Jump && (!insn.target || is_foreign(*insn.target))) return true;
+    return std::any_of(insn.cases.begin(), insn.cases.end(), [&](uint64_t c) { return is_foreign(c); });
   }
 
   /// A jump target that belongs to another function (or a PLT stub): a tail call.
@@ -1057,10 +1062,9 @@ class FunctionAnalyzer::Run {
   /// its inputs from the argument registers (README: assumptions).
   void use_at_flow(State& s, const LiftedInsn& insn) const {
     lose_given_up(s, insn.indirect.reg);
-    const bool leaves = insn.flow == Flow::Call || insn.flow == Flow::IndirectCall || insn.flow == Flow::IndirectJump ||
-                        (insn.flow == Flow::Jump && (!insn.target || is_foreign(*insn.target))) ||
-                        std::any_of(insn.cases.begin(), insn.cases.end(), [&](uint64_t c) { return is_foreign(c); });
-    if (leaves) lose_given_up(s, c_.call_args);
+    if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall || tail_calls(insn)) {
+      lose_given_up(s, c_.call_args);
+    }
     switch (insn.flow) {
       case Flow::Syscall:
         lose_given_up(s, c_.syscall_number);
