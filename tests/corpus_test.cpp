@@ -146,6 +146,17 @@ TEST(CorpusAmd64, DataNoReachedCodeSeesAddsNoFunctionPointers) {
   EXPECT_LT(result->syscalls.size(), 141u);  // callander's static count for the same binary
 }
 
+// GCC moves cold blocks out of a function into .text.unlikely, each with its own FDE, and
+// enters them with conditional branches: lighttpd's li_rand_reseed runs `jne` into the cold
+// part that calls arc4random, whose fallback for a kernel without getrandom polls
+// /dev/random. A conditional branch to another function's start is a (tail) call.
+TEST(CorpusAmd64, AConditionalBranchIntoAColdPartIsACall) {
+  auto result = analyse_corpus_program("amd64", "/usr/sbin/lighttpd");
+  ASSERT_TRUE(result);
+  const analysis::SyscallNames names(result->arch);
+  EXPECT_TRUE(result->syscalls.count(*names.number("ppoll"))) << "arc4random's fallback in a cold part is not reached";
+}
+
 // Every position-independent module of a MIPS program runs with $gp at its GOT + 0x7ff0,
 // the value each of its PIC prologues computes; a program at a fixed address (Debian's
 // busybox-static) may use gp otherwise and gets none.

@@ -363,11 +363,13 @@ class FunctionAnalyzer::Run {
     return !o_.stubs_.count(p.address) && o_.memory_.is_code(p.address);
   }
 
-  /// Whether control goes from `insn` into other code for good: a jump out of the
-  /// function or through a pointer, a switch case in another function.
+  /// Whether control may go from `insn` into other code for good: a jump out of the
+  /// function or through a pointer, a conditional branch to another function's start
+  /// (x86 `jb __chk_fail`), a switch case in another function.
   bool tail_calls(const LiftedInsn& insn) const {
     if (insn.flow == Flow::IndirectJump) return true;
     if (insn.flow == Flow::Jump && (!insn.target || is_foreign(*insn.target))) return true;
+    if (insn.flow == Flow::Branch && insn.target && is_foreign(*insn.target)) return true;
     return std::any_of(insn.cases.begin(), insn.cases.end(), [&](uint64_t c) { return is_foreign(c); });
   }
 
@@ -1034,6 +1036,7 @@ class FunctionAnalyzer::Run {
           s.regs[c_.return_value] = Value::unknown();
           break;
         case Flow::Jump:
+        case Flow::Branch:
           if (recording_ && insn.target && is_foreign(*insn.target)) record_call(s, insn, true);
           break;
         case Flow::IndirectJump:
@@ -1663,7 +1666,7 @@ class FunctionAnalyzer::Run {
   }
 
   void record_call(const State& s, const LiftedInsn& insn, bool tail) {
-    const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump;
+    const bool direct = insn.flow == Flow::Call || insn.flow == Flow::Jump || insn.flow == Flow::Branch;
     if (direct && insn.target) {
       const bool thumb = insn.target_thumb.value_or(extent_.thumb);
       const auto args =
