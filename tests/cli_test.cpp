@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -204,6 +205,49 @@ TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
     if (!a[i]["rules"].empty()) ++constrained;
   }
   EXPECT_GT(constrained, 0u);  // glibc's own mmap/ioctl/fcntl calls pin some values
+}
+
+// The oci format allows what runc and crun do after they load the filter (runc's fstatfs
+// of /proc/self/fd); --runtime none leaves them out; other formats add them when asked,
+// as implied with the runtime as the reason.
+TEST(Cli, OciProfilesAllowWhatTheRuntimesDoAfterLoadingTheFilter) {
+  auto names_in = [](const std::string& oci) {
+    std::set<std::string> names;
+    const auto profile = nlohmann::json::parse(oci);
+    for (const auto& entry : profile["syscalls"]) {
+      for (const auto& name : entry["names"]) names.insert(name.get<std::string>());
+    }
+    return names;
+  };
+  const std::vector<std::string> analyze = {SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved",
+                                            "--no-exec-closure"};
+  auto with = analyze;
+  with.insert(with.end(), {"--format", "oci"});
+  auto without = with;
+  without.insert(without.end(), {"--runtime", "none"});
+  const auto a = run_command(with), b = run_command(without);
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_TRUE(names_in(a.out).count("fstatfs"));    // runc
+  EXPECT_TRUE(names_in(a.out).count("setresuid"));  // crun
+  EXPECT_FALSE(names_in(b.out).count("fstatfs"));
+
+  auto native = analyze;
+  native.insert(native.end(), {"--runtime", "crun"});
+  const auto n = run_command(native);
+  ASSERT_EQ(n.status, 0) << n.err;
+  bool implied = false;
+  const auto profile = nlohmann::json::parse(n.out);
+  for (const auto& s : profile["syscalls"]) {
+    if (s["name"] == "setresuid") implied = s.value("implied", "").find("crun 1.8.1") != std::string::npos;
+  }
+  EXPECT_TRUE(implied) << "setresuid is not implied by crun in the native profile";
+
+  auto bad = analyze;
+  bad.insert(bad.end(), {"--runtime", "runc,docker"});
+  const auto r = run_command(bad);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("docker"), std::string::npos) << r.err;
 }
 
 // check: 0 when every traced call is allowed, 1 listing the denied ones, 2 for bad input.

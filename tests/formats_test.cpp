@@ -25,8 +25,9 @@ namespace {
 
 using testing::run_command;
 
-std::string analyze(const std::string& format) {
-  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", format});
+std::string analyze(const std::string& format, const std::string& action = "kill") {
+  auto r = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", format,
+                        "--action", action});
   EXPECT_EQ(r.status, 0) << r.err;
   return r.out;
 }
@@ -132,6 +133,24 @@ TEST(Formats, SystemdFilterNamesTheSyscallsAndSaysWhatIsLost) {
   EXPECT_NE(unit.find("SystemCallFilter="), std::string::npos);
   EXPECT_NE(unit.find(" exit_group"), std::string::npos);
   EXPECT_NE(unit.find("argument constraints"), std::string::npos);
+  EXPECT_NE(unit.find("SystemCallArchitectures=native\n"), std::string::npos);
+  EXPECT_EQ(unit.find("SystemCallErrorNumber="), std::string::npos);  // kill: systemd's default
+}
+
+// The systemd unit carries --action: errno answers EPERM, log denies nothing and logs
+// what lies outside the profile; trap, which systemd cannot do, is refused.
+TEST(Formats, SystemdFilterFollowsTheAction) {
+  const std::string errno_unit = analyze("systemd", "errno");
+  EXPECT_NE(errno_unit.find("SystemCallFilter="), std::string::npos);
+  EXPECT_NE(errno_unit.find("SystemCallErrorNumber=EPERM\n"), std::string::npos);
+  const std::string log_unit = analyze("systemd", "log");
+  EXPECT_EQ(log_unit.find("SystemCallFilter="), std::string::npos);
+  EXPECT_NE(log_unit.find("SystemCallLog=~"), std::string::npos);
+  auto trap = run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format",
+                           "systemd", "--action", "trap"});
+  EXPECT_EQ(trap.status, 2);
+  EXPECT_NE(trap.err.find("cannot trap"), std::string::npos) << trap.err;
+  EXPECT_TRUE(trap.out.empty());
 }
 
 }  // namespace

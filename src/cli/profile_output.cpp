@@ -12,6 +12,7 @@
 #include "emit/report.h"
 #include "emit/seccomp_formats.h"
 #include "enforce/bpf_simulator.h"
+#include "policy/container_runtimes.h"
 #include "policy/profile.h"
 #include "policy/seccomp_filter.h"
 
@@ -86,7 +87,8 @@ void add_format_options(CLI::App& command, FormatOptions& options) {
                      "execs), systemd (SystemCallFilter=, names only)")
       ->check(CLI::IsMember({"native", "report", "bpf", "oci", "c", "systemd"}))
       ->capture_default_str();
-  command.add_option("--action", options.action, "What the bpf, oci and c formats do with a denied call")
+  command.add_option("--action", options.action,
+                     "What the bpf, oci, c and systemd formats do with a denied call (systemd: kill, errno, log)")
       ->check(CLI::IsMember({"kill", "errno", "log", "trap"}))
       ->capture_default_str();
   command.add_option("--rule-order", options.rule_order,
@@ -97,10 +99,25 @@ void add_format_options(CLI::App& command, FormatOptions& options) {
   command.add_flag("--no-args", options.no_args,
                    "Allow each syscall with any arguments (the syscall-only profile, to measure what argument "
                    "constraints add)");
+  command
+      .add_option("--runtime", options.runtime,
+                  "Also allow what these OCI runtimes do after they load the filter and before they run the program "
+                  "(runc, crun, a comma-separated list, or none for consumers that load the filter last); listed as "
+                  "implied. Default: runc,crun for --format oci, none otherwise")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            auto named = policy::runtimes_named(value);
+            return named ? std::string() : named.error().message;
+          },
+          "RUNTIMES"));
 }
 
 Result<std::string> render_profile(const FormatOptions& options, const program::Program& program,
                                    analysis::AnalysisResult result, double seconds) {
+  const std::string runtimes = !options.runtime.empty() ? options.runtime : options.format == "oci" ? "runc,crun" : "none";
+  auto named = policy::runtimes_named(runtimes);
+  if (!named) return named.error();
+  policy::add_runtime_syscalls(result, *named);
   if (options.no_args) {
     for (auto& [nr, arguments] : result.arguments) arguments = {true, {}};
   }
@@ -109,7 +126,7 @@ Result<std::string> render_profile(const FormatOptions& options, const program::
   const policy::Profile profile = policy::profile_of(result, true);
   const policy::DenyAction action = *policy::deny_action_named(options.action);
   const std::string& binary = program.modules()[0].path;
-  if (options.format == "systemd") return emit::systemd_filter(profile, binary);
+  if (options.format == "systemd") return emit::systemd_filter(profile, binary, action);
   const auto order = options.rule_order == "tree" ? policy::RuleOrder::BinaryTree : policy::RuleOrder::Libseccomp;
   auto filter = policy::compile_filter(profile, action, order);
   if (!filter) return filter.error();

@@ -17,9 +17,12 @@ struct FormatOptions {
   std::string action = "kill";
   std::string rule_order = "tree";
   bool no_args = false;
+  /// The container runtimes whose calls after loading the filter the profile allows
+  /// ("runc,crun", "none"); empty: runc and crun for the oci format, none otherwise.
+  std::string runtime;
 };
 
-/// Adds --format, --action, --rule-order and --no-args to `command`.
+/// Adds --format, --action, --rule-order, --no-args and --runtime to `command`.
 void add_format_options(CLI::App& command, FormatOptions& options);
 
 /// The profile of `result` in the format asked for (the BPF program as its raw bytes);

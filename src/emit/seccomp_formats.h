@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/profile.h"
+#include "util/result.h"
 #include "policy/seccomp_filter.h"
 
 namespace sysfence::emit {
@@ -23,7 +24,11 @@ std::string libseccomp_c(const policy::CompiledFilter& filter, const std::string
                          policy::RuleOrder order, const std::string& binary);
 
 /// A systemd unit drop-in with SystemCallFilter= (syscall names only: systemd cannot
-/// express the argument constraints, which the comment says).
-std::string systemd_filter(const policy::Profile& profile, const std::string& binary);
+/// express the argument constraints, which the comment says) and the denial `action`:
+/// kill (systemd's default), errno (SystemCallErrorNumber=EPERM) or log (no filter;
+/// SystemCallLog= of every call outside the profile). systemd has no trap action: an
+/// error says so.
+Result<std::string> systemd_filter(const policy::Profile& profile, const std::string& binary,
+                                   policy::DenyAction action);
 
 }  // namespace sysfence::emit
