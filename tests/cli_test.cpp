@@ -50,6 +50,48 @@ TEST(Cli, MalformedInputsExitTwoNamingTheFile) {
   expect_input_error(info({"/bin/true", "--sysroot", root + "/empty"}), "empty", "sysroot is not a directory");
 }
 
+// Names in an ELF file need not be UTF-8; JSON text must be. They come out escaped as
+// \xNN in every JSON output, never as an abort (nlohmann's type_error 316).
+TEST(Cli, NamesThatAreNotUtf8AreEscaped) {
+  testing::TempDir dir;
+  const std::string root = dir.str();
+  const std::string odd = "lib\x89\xff.so.1";
+  testing::write_file(root, "odd", testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).needed(odd).soname(odd).build());
+  const auto r = info({root + "/odd"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);  // valid JSON text
+  EXPECT_NE(json.dump().find(R"(lib\\x89\\xff.so.1)"), std::string::npos) << r.out;
+  for (const char* format : {"native", "report", "bpf", "oci", "c", "systemd"}) {
+    const auto a = run_command({SYSFENCE_BINARY, "analyze", root + "/odd", "--sysroot", root, "--no-cache",
+                                "--accept-unresolved", "--allow-missing", "--format", format});
+    EXPECT_EQ(a.status, 0) << format << ": " << a.err;
+    if (std::string(format) == "native" || std::string(format) == "oci") {
+      EXPECT_NO_THROW((void)nlohmann::json::parse(a.out)) << format;
+    }
+  }
+}
+
+// A program whose libraries are not all in the sysroot gets no profile (it would deny
+// what they make) unless --allow-missing: exit 1 naming them, nothing written.
+TEST(Cli, MissingLibrariesFailUnlessAllowed) {
+  testing::TempDir dir;
+  const std::string root = dir.str();
+  testing::write_file(root, "needy", testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).needed("libgone.so.7").build());
+  const std::string out = root + "/needy.json";
+  const std::vector<std::string> analyze = {SYSFENCE_BINARY, "analyze", root + "/needy", "--sysroot", root,
+                                            "--no-cache", "--accept-unresolved", "-o", out};
+  const auto refused = run_command(analyze);
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("libgone.so.7 (needed by /needy)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--allow-missing"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  auto allowed = analyze;
+  allowed.push_back("--allow-missing");
+  const auto written = run_command(allowed);
+  EXPECT_EQ(written.status, 0) << written.err;
+  EXPECT_TRUE(std::filesystem::exists(out));
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_command({SYSFENCE_BINARY}).status, 2);
   EXPECT_EQ(info({}).status, 2);

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <seccomp.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +78,18 @@ TEST_F(RunAndTrace, RunFailsClosed) {
   const std::string bpf = path("true.bpf");
   ASSERT_EQ(run_command({SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved", "--format", "bpf", "-o", bpf}).status, 0);
   refuse({"--policy", bpf, "--action", "log"}, "actions are fixed");
+  // A raw filter made for another architecture would kill the command's first call.
+  const std::string foreign = path("aarch64.bpf");
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  ASSERT_NE(ctx, nullptr);
+  ASSERT_EQ(seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE), 0);
+  ASSERT_EQ(seccomp_arch_add(ctx, SCMP_ARCH_AARCH64), 0);
+  const int fd = open(foreign.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(seccomp_export_bpf(ctx, fd), 0);
+  close(fd);
+  seccomp_release(ctx);
+  refuse({"--policy", foreign}, "a filter for aarch64 (its architecture check), not for x86_64");
   const auto missing = run({"--policy", policy_, "--", "no-such-command-here"});
   EXPECT_EQ(missing.status, 127);
   EXPECT_NE(missing.err.find("command not found"), std::string::npos);

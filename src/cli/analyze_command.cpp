@@ -21,6 +21,7 @@ struct AnalyzeOptions {
   analysis::AnalysisOptions analysis;
   analysis::ExecClosureOptions closure;
   bool accept_unresolved = false;
+  bool allow_missing = false;
 };
 
 /// How many ranked unresolved sites the warning lists (the profile lists them all).
@@ -30,6 +31,15 @@ int run_analyze(const AnalyzeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   auto loaded = load_program(options.program);
   if (!loaded) return 2;
+  if (const std::string missing = missing_libraries(loaded->program); !missing.empty()) {
+    if (!options.allow_missing) {
+      std::cerr << fmt::format("sysfence: error: {}; no profile written (exit status 1): it would deny what they "
+                               "make. Put them in the sysroot, or pass --allow-missing\n",
+                               missing);
+      return 1;
+    }
+    std::cerr << fmt::format("sysfence: warning: {}; the profile denies what they would make\n", missing);
+  }
   std::cerr << fmt::format("sysfence: analysing {} ({} modules)\n", loaded->program.modules()[0].path,
                            loaded->program.modules().size());
   Diagnostics diagnostics;
@@ -81,6 +91,7 @@ void add_analyze_command(CLI::App& app, int& status) {
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
+  add_allow_missing_option(*sub, options->allow_missing);
   sub->add_flag("--accept-unresolved", options->accept_unresolved,
                 "Exit 0 although some syscall site's number is unknown (the profile may then kill the program "
                 "when one of them runs)");

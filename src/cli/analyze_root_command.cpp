@@ -33,6 +33,7 @@ struct AnalyzeRootOptions {
   CacheOptions cache;
   analysis::AnalysisOptions analysis;
   analysis::ExecClosureOptions closure;
+  bool allow_missing = false;
 };
 
 /// One program's outcome.
@@ -123,6 +124,8 @@ class RootAnalysis {
     auto program = program::Program::load(root_, s.path, diagnostics);
     if (!program) {
       s.error = program.error().message;
+    } else if (const std::string missing = missing_libraries(*program); !missing.empty() && !options_.allow_missing) {
+      s.error = missing;
     } else if (auto result = analysis::analyse_exec_closure(root_, *program, options_.closure, diagnostics,
                                                             cache_ ? &*cache_ : nullptr, options_.analysis);
                !result) {
@@ -241,7 +244,8 @@ void add_analyze_root_command(CLI::App& app, int& status) {
       "Programs are executables and position-independent executables (an interpreter or DF_1_PIE, no soname) "
       "anywhere under ROOTFS, except proc, sys, dev and run. With -o DIR, each program's profile goes to "
       "DIR/PATH.EXT (the program's path inside ROOTFS; .json, .txt, .bpf, .c or .conf by format). A Markdown "
-      "summary goes to stdout, progress to stderr. Exit 1 when some program could not be analysed.");
+      "summary goes to stdout, progress to stderr. Exit 1 when some program could not be analysed (a program "
+      "whose libraries are not all in ROOTFS is not, unless --allow-missing).");
   sub->add_option("ROOTFS", options->root, "The firmware root filesystem")->required();
   sub->add_option("-o,--output", options->output, "Write each program's profile under this directory");
   sub->add_option("-j,--jobs", options->jobs, "Programs analysed at a time")
@@ -251,6 +255,7 @@ void add_analyze_root_command(CLI::App& app, int& status) {
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
+  add_allow_missing_option(*sub, options->allow_missing);
   sub->callback([options, &status] { status = run_analyze_root(*options); });
 }
 

@@ -14,6 +14,7 @@
 #include "cve/cve_check.h"
 #include "policy/oci_policy.h"
 #include "policy/policy_file.h"
+#include "util/json_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -98,7 +99,7 @@ int run_cve(const CveOptions& options) {
                             {"docker_default", optional_count(comparison.docker)},
                             {"no_profile", comparison.no_profile}}}};
     if (!options.trace.empty()) out["made_by_run"] = report.made_by_run();
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out, 2) << "\n";
     return 0;
   }
   for (const auto& v : report.verdicts) {

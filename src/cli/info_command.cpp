@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/program_loading.h"
+#include "util/json_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -66,7 +67,7 @@ int run_info(const ProgramOptions& options) {
       {"modules", modules},
       {"missing", missing},
   };
-  std::cout << out.dump(2) << "\n";
+  std::cout << json_text(out, 2) << "\n";
   return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "policy/container_runtimes.h"
 #include "policy/profile.h"
 #include "policy/seccomp_filter.h"
+#include "util/json_text.h"
 
 namespace sysfence::cli {
 namespace {
@@ -122,7 +123,7 @@ Result<std::string> render_profile(const FormatOptions& options, const program::
     for (auto& [nr, arguments] : result.arguments) arguments = {true, {}};
   }
   if (options.format == "report") return emit::text_report(program, result, seconds);
-  if (options.format == "native") return emit::native_policy(program, result).dump(2) + "\n";
+  if (options.format == "native") return json_text(emit::native_policy(program, result), 2) + "\n";
   const policy::Profile profile = policy::profile_of(result, true);
   const policy::DenyAction action = *policy::deny_action_named(options.action);
   const std::string& binary = program.modules()[0].path;
@@ -131,7 +132,7 @@ Result<std::string> render_profile(const FormatOptions& options, const program::
   auto filter = policy::compile_filter(profile, action, order);
   if (!filter) return filter.error();
   warn_about_losses(*filter);
-  if (options.format == "oci") return emit::oci_profile(*filter, profile.arch, action).dump(2) + "\n";
+  if (options.format == "oci") return json_text(emit::oci_profile(*filter, profile.arch, action), 2) + "\n";
   if (options.format == "c") return emit::libseccomp_c(*filter, profile.arch, action, order, binary);
   return policy::program_bytes(filter->program, enforce::big_endian_arch(profile.arch));
 }

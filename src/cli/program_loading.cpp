@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "enforce/trace_constants.h"
 #include "util/file_text.h"
@@ -73,6 +74,20 @@ std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
     return std::nullopt;
   }
   return LoadedProgram{std::move(root), std::move(*program)};
+}
+
+std::string missing_libraries(const program::Program& program) {
+  std::vector<std::string> gaps;
+  for (const auto& gap : program.missing()) gaps.push_back(fmt::format("{} (needed by {})", gap.name, gap.needed_by));
+  if (gaps.empty()) return "";
+  return fmt::format("{}: {} librar{} not in the sysroot: {}", program.modules()[0].path, gaps.size(),
+                     gaps.size() == 1 ? "y" : "ies", fmt::join(gaps, ", "));
+}
+
+void add_allow_missing_option(CLI::App& command, bool& allow_missing) {
+  command.add_flag("--allow-missing", allow_missing,
+                   "Write a profile although libraries the program needs are not in the sysroot (it then denies "
+                   "what they would make)");
 }
 
 std::optional<std::vector<enforce::TracedCall>> load_trace(const std::string& path, const std::string& arch) {

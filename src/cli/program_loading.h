@@ -32,6 +32,13 @@ struct LoadedProgram {
 /// Loads the program; prints warnings, and on failure the error, on stderr.
 std::optional<LoadedProgram> load_program(const ProgramOptions& options);
 
+/// "" when every library `program` needs is in the sysroot; otherwise what is missing and
+/// who needs it, for an error: its profile would deny what those libraries make.
+std::string missing_libraries(const program::Program& program);
+
+/// Adds --allow-missing to `command`: write a profile although libraries are missing.
+void add_allow_missing_option(CLI::App& command, bool& allow_missing);
+
 struct CacheOptions {
   std::string directory = analysis::FactsCache::default_directory().string();
   bool disabled = false;

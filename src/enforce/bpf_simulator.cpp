@@ -1,5 +1,7 @@
 #include "enforce/bpf_simulator.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace sysfence::enforce {
@@ -142,6 +144,22 @@ Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompDa
     }
   }
   return Error{"the filter runs off its end without returning"};
+}
+
+std::vector<uint32_t> checked_architectures(std::span<const sock_filter> program) {
+  constexpr uint32_t kArchOffset = 4;  // offsetof(struct seccomp_data, arch)
+  std::vector<uint32_t> checked;
+  bool holds_arch = false;  // the accumulator holds the arch word
+  for (const sock_filter& insn : program) {
+    if (BPF_CLASS(insn.code) == BPF_LD || BPF_CLASS(insn.code) == BPF_LDX || BPF_CLASS(insn.code) == BPF_ALU ||
+        BPF_CLASS(insn.code) == BPF_MISC) {
+      holds_arch = insn.code == (BPF_LD | BPF_W | BPF_ABS) && insn.k == kArchOffset;
+    } else if (holds_arch && insn.code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+               std::find(checked.begin(), checked.end(), insn.k) == checked.end()) {
+      checked.push_back(insn.k);
+    }
+  }
+  return checked;
 }
 
 }  // namespace sysfence::enforce

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "util/result.h"
 
@@ -37,6 +38,10 @@ struct Verdict {
 /// Runs `program` on `data`; `big_endian` is the filtered architecture's byte order. An
 /// error for a program the kernel would refuse or that runs off its end.
 Result<Verdict> run_filter(std::span<const sock_filter> program, const SeccompData& data, bool big_endian);
+
+/// The AUDIT_ARCH_* values `program` compares seccomp_data.arch with (`jeq #k` after a
+/// load of the arch word), in order; empty for a filter that never looks at it.
+std::vector<uint32_t> checked_architectures(std::span<const sock_filter> program);
 
 /// Whether libseccomp's architecture `arch` ("mips", "ppc64", …) is big endian.
 bool big_endian_arch(std::string_view arch);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+#include <seccomp.h>
 
 #include "enforce/bpf_simulator.h"
 #include "policy/oci_policy.h"
@@ -71,6 +72,33 @@ Result<LoadedPolicy> load_oci(const nlohmann::json& json, const std::string& pat
   return loaded;
 }
 
+/// libseccomp's names of the architectures whose AUDIT_ARCH_* value is `audit` (x86_64
+/// and x32 share one), or the value in hex.
+std::string architectures_named(uint32_t audit) {
+  static constexpr const char* kKnown[] = {"x86_64", "x86", "aarch64", "arm", "mips", "mipsel", "mips64", "mipsel64",
+                                           "mips64n32", "mipsel64n32", "ppc", "ppc64", "ppc64le", "s390", "s390x",
+                                           "riscv64"};
+  std::vector<std::string> names;
+  for (const char* name : kKnown) {
+    if (seccomp_arch_resolve_name(name) == audit) names.push_back(name);
+  }
+  return names.empty() ? fmt::format("AUDIT_ARCH {:#x}", audit) : fmt::format("{}", fmt::join(names, "/"));
+}
+
+/// An error when the raw `program` checks the architecture and `arch` is not among those
+/// it lets through: loaded, it would kill (or deny) every call as another ABI's.
+Result<void> check_raw_architecture(std::span<const sock_filter> program, const std::string& path,
+                                    const std::string& arch) {
+  const std::vector<uint32_t> checked = enforce::checked_architectures(program);
+  if (checked.empty() || std::find(checked.begin(), checked.end(), seccomp_arch_resolve_name(arch.c_str())) != checked.end()) {
+    return {};
+  }
+  std::vector<std::string> names;
+  for (uint32_t audit : checked) names.push_back(architectures_named(audit));
+  return Error{fmt::format("{}: the BPF program is a filter for {} (its architecture check), not for {}", path,
+                           fmt::join(names, ", "), arch)};
+}
+
 }  // namespace
 
 Result<LoadedPolicy> load_policy_file(const std::string& path, const std::string& arch,
@@ -92,8 +120,9 @@ Result<LoadedPolicy> load_policy_file(const std::string& path, const std::string
   }
   if (arch.empty()) return Error{fmt::format("{}: a raw BPF program needs --arch", path)};
   if (action) return Error{fmt::format("{}: a raw BPF program's actions are fixed; --action needs a JSON policy", path)};
-  return LoadedPolicy{arch, "BPF program", program_from_bytes(*content, enforce::big_endian_arch(arch)), {},
-                      std::nullopt};
+  std::vector<sock_filter> program = program_from_bytes(*content, enforce::big_endian_arch(arch));
+  if (auto matches = check_raw_architecture(program, path, arch); !matches) return matches.error();
+  return LoadedPolicy{arch, "BPF program", std::move(program), {}, std::nullopt};
 }
 
 }  // namespace sysfence::policy
