@@ -92,6 +92,22 @@ TEST(Cli, MissingLibrariesFailUnlessAllowed) {
   EXPECT_TRUE(std::filesystem::exists(out));
 }
 
+// analyze within a budget: over it, exit 1 with the reason and no profile written.
+TEST(Cli, AnalyzeOverItsBudgetWritesNoProfile) {
+  testing::TempDir dir;
+  const std::string out = dir.str() + "/true.json";
+  for (const std::vector<std::string>& budget : {std::vector<std::string>{"--timeout", "0.02"},
+                                                 std::vector<std::string>{"--max-memory", "1"}}) {
+    std::vector<std::string> argv = {SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache", "--accept-unresolved",
+                                     "-o", out};
+    argv.insert(argv.end(), budget.begin(), budget.end());
+    const auto r = run_command(argv);
+    EXPECT_EQ(r.status, 1) << budget[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("over its"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << budget[0];
+  }
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_command({SYSFENCE_BINARY}).status, 2);
   EXPECT_EQ(info({}).status, 2);
@@ -372,6 +388,15 @@ TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
   r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--format", "bpf", "-o", out, "--no-cache"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_GT(fs::file_size(out + "/bin/true.bpf"), 0u);
+
+  // A program over its budget is reported as not analysed; the root still gets its table.
+  r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--no-cache", "--timeout", "0.02"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("| /bin/true | not analysed: over its time budget (0.02 s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 programs analysed, 1 not"), std::string::npos) << r.out;
+  r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--no-cache", "--max-memory", "1"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("| /bin/true | not analysed: over its memory budget"), std::string::npos) << r.out;
 
   expect_input_error(run_command({SYSFENCE_BINARY, "analyze-root", (dir.path() / "none").string()}), "none",
                      "not a directory");

@@ -1,4 +1,8 @@
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -11,12 +15,18 @@
 #include <thread>
 
 #include <elf.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <fmt/format.h>
 
 #include "analysis/program_analysis.h"
+#include "cli/budget.h"
 #include "cli/commands.h"
 #include "cli/profile_output.h"
 #include "cli/program_loading.h"
+#include "cli/program_summary.h"
 #include "program/module.h"
 #include "program/program.h"
 
@@ -34,20 +44,13 @@ struct AnalyzeRootOptions {
   analysis::AnalysisOptions analysis;
   analysis::ExecClosureOptions closure;
   bool allow_missing = false;
+  /// Per program; a program over budget is reported as not analysed and the root goes on.
+  BudgetOptions budget{300, 2048};
 };
 
-/// One program's outcome.
-struct ProgramSummary {
-  std::string path;  ///< inside the root
-  bool ok = false;
-  std::string error;
-  size_t syscalls = 0;
-  size_t own_syscalls = 0;  ///< without the programs it runs (its exec closure)
-  size_t runs = 0;          ///< programs of its exec closure besides itself
-  size_t constrained = 0;  ///< syscalls allowed only with certain argument values
-  size_t unresolved = 0;
-  double seconds = 0;
-};
+/// How long past its time budget a program's process may take to end itself before it
+/// is killed (its own watch ends it; this is for one that cannot).
+constexpr double kGraceSeconds = 30;
 
 /// Whether `file` is a program a root runs (not a library): an executable, or a
 /// position-independent one (an interpreter, or static-pie's DF_1_PIE, and no soname).
@@ -94,14 +97,70 @@ fs::path output_file(const std::string& directory, const std::string& program, c
   return fs::path(directory) / (program.substr(1) + kExtension.at(format));
 }
 
+/// How one program's analysis process ended.
+struct ChildExit {
+  int status = 0;    ///< exit status, or 128 + signal
+  bool killed = false;  ///< by us, past its time budget and the grace period
+};
+
+/// Runs `argv` with stdout on /dev/null and stderr into `log`, and waits for it; kills it
+/// (by its PID) when it outlives `seconds` (0: never).
+ChildExit run_child(const std::vector<std::string>& argv, const std::string& log, double seconds) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return {127, false};
+  const auto started = std::chrono::steady_clock::now();
+  ChildExit exit;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (seconds > 0 && elapsed > seconds + kGraceSeconds && !exit.killed) {
+      kill(pid, SIGKILL);
+      exit.killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  exit.status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  return exit;
+}
+
+/// The warnings a program's analysis wrote (lines "sysfence: warning: …" of its stderr),
+/// and its last line otherwise, for when it ended without a summary.
+struct ChildLog {
+  std::vector<std::string> warnings;
+  std::string last_line;
+};
+
+ChildLog read_child_log(const std::string& log) {
+  static constexpr std::string_view kWarning = "sysfence: warning: ";
+  ChildLog out;
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(kWarning, 0) == 0) {
+      out.warnings.push_back(line.substr(kWarning.size()));
+    } else if (!line.empty()) {
+      out.last_line = line;
+    }
+  }
+  return out;
+}
+
+/// Analyses each program of a root in a process of its own (`sysfence analyze` with the
+/// same options and the per-program budget), so that one program over its budget, or one
+/// that crashes the analyser, is reported and the rest of the root goes on.
 class RootAnalysis {
  public:
-  RootAnalysis(const AnalyzeRootOptions& options, std::vector<std::string> programs)
-      : options_(options),
-        root_(options.root),
-        cache_(make_cache(options.cache)),
-        programs_(std::move(programs)),
-        summaries_(programs_.size()) {}
+  RootAnalysis(const AnalyzeRootOptions& options, std::vector<std::string> programs, fs::path scratch)
+      : options_(options), programs_(std::move(programs)), scratch_(std::move(scratch)), summaries_(programs_.size()) {}
 
   /// Analyses every program with `options_.jobs` at a time; the summaries in path order.
   const std::vector<ProgramSummary>& run() {
@@ -117,69 +176,75 @@ class RootAnalysis {
 
  private:
   void analyse(size_t index) {
-    const auto started = std::chrono::steady_clock::now();
-    ProgramSummary& s = summaries_[index];
-    s.path = programs_[index];
-    Diagnostics diagnostics;
-    auto program = program::Program::load(root_, s.path, diagnostics);
-    if (!program) {
-      s.error = program.error().message;
-    } else if (const std::string missing = missing_libraries(*program); !missing.empty() && !options_.allow_missing) {
-      s.error = missing;
-    } else if (auto result = analysis::analyse_exec_closure(root_, *program, options_.closure, diagnostics,
-                                                            cache_ ? &*cache_ : nullptr, options_.analysis);
-               !result) {
-      s.error = result.error().message;
-    } else {
-      s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      s.syscalls = result->syscalls.size() + result->implied.size();
-      s.own_syscalls = result->executed.front().syscalls;
-      s.runs = result->executed.size() - 1;
-      s.unresolved = result->unresolved.size();
-      for (const auto& [nr, arguments] : result->arguments) {
-        s.constrained += arguments.constrained();
-      }
-      s.ok = write(*program, std::move(*result), s);
+    const std::string path = programs_[index];
+    const std::string summary_file = (scratch_ / fmt::format("{}.json", index)).string();
+    const std::string log_file = (scratch_ / fmt::format("{}.log", index)).string();
+    std::string output = "/dev/null";
+    if (!options_.output.empty()) {
+      const fs::path file = output_file(options_.output, path, options_.format.format);
+      std::error_code ec;
+      fs::create_directories(file.parent_path(), ec);
+      output = file.string();
     }
-    report(s, diagnostics);
+    const ChildExit exit = run_child(arguments(path, output, summary_file), log_file, options_.budget.seconds);
+    const ChildLog log = read_child_log(log_file);
+    ProgramSummary& s = summaries_[index];
+    if (auto summary = read_summary(summary_file); summary && !exit.killed) {
+      s = std::move(*summary);
+    } else if (exit.killed) {
+      s.error = fmt::format("over its time budget ({:g} s), killed", options_.budget.seconds);
+    } else {
+      s.error = fmt::format("the analysis ended with status {}{}", exit.status,
+                            log.last_line.empty() ? "" : ": " + log.last_line);
+    }
+    s.path = path;
+    report(s, log.warnings);
+    std::remove(summary_file.c_str());
+    std::remove(log_file.c_str());
   }
 
-  bool write(const program::Program& program, analysis::AnalysisResult result, ProgramSummary& s) {
-    if (options_.output.empty()) return true;
-    auto text = render_profile(options_.format, program, std::move(result), s.seconds);
-    if (!text) {
-      s.error = text.error().message;
-      return false;
+  /// `sysfence analyze` for one program, with the options the root was given.
+  std::vector<std::string> arguments(const std::string& path, const std::string& output,
+                                     const std::string& summary) const {
+    const FormatOptions& f = options_.format;
+    std::vector<std::string> a = {self_, "analyze", path, "--sysroot", options_.root, "-o", output,
+                                  "--summary", summary, "--accept-unresolved", "--format", f.format,
+                                  "--action", f.action, "--rule-order", f.rule_order,
+                                  "--timeout", fmt::format("{:g}", options_.budget.seconds),
+                                  "--max-memory", std::to_string(options_.budget.mib)};
+    if (f.no_args) a.push_back("--no-args");
+    if (!f.runtime.empty()) a.insert(a.end(), {"--runtime", f.runtime});
+    if (options_.cache.disabled) {
+      a.push_back("--no-cache");
+    } else {
+      a.insert(a.end(), {"--cache", options_.cache.directory});
     }
-    const fs::path file = output_file(options_.output, s.path, options_.format.format);
-    std::error_code ec;
-    fs::create_directories(file.parent_path(), ec);
-    if (!write_output(file.string(), *text)) {
-      s.error = fmt::format("{}: cannot write", file.string());
-      return false;
-    }
-    return true;
+    if (!options_.analysis.library_models) a.push_back("--no-library-models");
+    for (const std::string& also : options_.closure.also) a.insert(a.end(), {"--also", also});
+    if (!options_.closure.follow_exec_sites) a.push_back("--no-exec-closure");
+    if (options_.allow_missing) a.push_back("--allow-missing");
+    return a;
   }
 
   /// Progress and the warnings not yet shown (each distinct warning once), on stderr.
-  void report(const ProgramSummary& s, const Diagnostics& diagnostics) {
+  void report(const ProgramSummary& s, const std::vector<std::string>& warnings) {
     std::lock_guard lock(report_mutex_);
-    for (const auto& warning : diagnostics.warnings()) {
+    for (const auto& warning : warnings) {
       if (warned_.insert(warning).second) std::cerr << "sysfence: warning: " << s.path << ": " << warning << "\n";
     }
     ++done_;
     if (s.ok) {
-      std::cerr << fmt::format("sysfence: [{}/{}] {}: {} syscalls, {} unresolved sites, {:.2f} s\n", done_,
-                               programs_.size(), s.path, s.syscalls, s.unresolved, s.seconds);
+      std::cerr << fmt::format("sysfence: [{}/{}] {}: {} syscalls, {} unresolved sites, {:.2f} s, {} MiB\n", done_,
+                               programs_.size(), s.path, s.syscalls, s.unresolved, s.seconds, s.peak_mib);
     } else {
       std::cerr << fmt::format("sysfence: [{}/{}] {}: not analysed: {}\n", done_, programs_.size(), s.path, s.error);
     }
   }
 
   const AnalyzeRootOptions& options_;
-  program::Sysroot root_;
-  const std::optional<analysis::FactsCache> cache_;  ///< one for every program: each library is analysed once
+  const std::string self_ = fs::read_symlink("/proc/self/exe").string();
   std::vector<std::string> programs_;
+  const fs::path scratch_;  ///< the programs' summaries and logs
   std::vector<ProgramSummary> summaries_;
   std::atomic<size_t> next_ = 0;
   std::mutex report_mutex_;
@@ -190,15 +255,15 @@ class RootAnalysis {
 /// The summary table on stdout: one row per program, then the mean, median and range.
 void print_summary(const std::vector<ProgramSummary>& summaries) {
   std::cout << "| program | syscalls allowed | of its own | programs it runs | with argument rules | unresolved sites "
-               "| time (s) |\n|---|---:|---:|---:|---:|---:|---:|\n";
+               "| time (s) | peak memory (MiB) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
   std::vector<size_t> counts;
   for (const auto& s : summaries) {
     if (!s.ok) {
-      std::cout << fmt::format("| {} | not analysed: {} | | | | | |\n", s.path, s.error);
+      std::cout << fmt::format("| {} | not analysed: {} | | | | | | |\n", s.path, s.error);
       continue;
     }
-    std::cout << fmt::format("| {} | {} | {} | {} | {} | {} | {:.2f} |\n", s.path, s.syscalls, s.own_syscalls, s.runs,
-                             s.constrained, s.unresolved, s.seconds);
+    std::cout << fmt::format("| {} | {} | {} | {} | {} | {} | {:.2f} | {} |\n", s.path, s.syscalls, s.own_syscalls,
+                             s.runs, s.constrained, s.unresolved, s.seconds, s.peak_mib);
     counts.push_back(s.syscalls);
   }
   std::sort(counts.begin(), counts.end());
@@ -228,8 +293,15 @@ int run_analyze_root(const AnalyzeRootOptions& options) {
     return 2;
   }
   std::cerr << fmt::format("sysfence: {} programs to analyse, {} at a time\n", programs.size(), options.jobs);
-  RootAnalysis analysis(options, std::move(programs));
+  char scratch[] = "/tmp/sysfence-root-XXXXXX";
+  if (mkdtemp(scratch) == nullptr) {
+    std::cerr << fmt::format("sysfence: cannot make a scratch directory under /tmp: {}\n", std::strerror(errno));
+    return 2;
+  }
+  RootAnalysis analysis(options, std::move(programs), scratch);
   const auto& summaries = analysis.run();
+  std::error_code ignored;
+  fs::remove_all(scratch, ignored);
   print_summary(summaries);
   const bool all = std::all_of(summaries.begin(), summaries.end(), [](const auto& s) { return s.ok; });
   return all ? 0 : 1;
@@ -244,8 +316,10 @@ void add_analyze_root_command(CLI::App& app, int& status) {
       "Programs are executables and position-independent executables (an interpreter or DF_1_PIE, no soname) "
       "anywhere under ROOTFS, except proc, sys, dev and run. With -o DIR, each program's profile goes to "
       "DIR/PATH.EXT (the program's path inside ROOTFS; .json, .txt, .bpf, .c or .conf by format). A Markdown "
-      "summary goes to stdout, progress to stderr. Exit 1 when some program could not be analysed (a program "
-      "whose libraries are not all in ROOTFS is not, unless --allow-missing).");
+      "summary goes to stdout, progress to stderr. Each program is analysed by a process of its own within "
+      "--timeout and --max-memory; one over budget is reported as not analysed and the rest go on. Exit 1 when "
+      "some program could not be analysed (a program whose libraries are not all in ROOTFS is not, unless "
+      "--allow-missing).");
   sub->add_option("ROOTFS", options->root, "The firmware root filesystem")->required();
   sub->add_option("-o,--output", options->output, "Write each program's profile under this directory");
   sub->add_option("-j,--jobs", options->jobs, "Programs analysed at a time")
@@ -256,6 +330,7 @@ void add_analyze_root_command(CLI::App& app, int& status) {
   add_library_models_option(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
   add_allow_missing_option(*sub, options->allow_missing);
+  add_budget_options(*sub, options->budget);
   sub->callback([options, &status] { status = run_analyze_root(*options); });
 }
 

@@ -1,28 +1,3 @@
-#include <string>
+#include "cli/app.h"
 
-#include "cli/commands.h"
-
-int main(int argc, char** argv) {
-  CLI::App app{"sysfence: finds the system calls (and argument values) a Linux program can make, "
-               "from its ELF files inside a firmware root, and writes seccomp profiles."};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("sysfence ") + SYSFENCE_VERSION);
-  int status = 2;
-  sysfence::cli::add_info_command(app, status);
-  sysfence::cli::add_analyze_command(app, status);
-  sysfence::cli::add_analyze_root_command(app, status);
-  sysfence::cli::add_explain_command(app, status);
-  sysfence::cli::add_check_command(app, status);
-  sysfence::cli::add_run_command(app, status);
-  sysfence::cli::add_trace_command(app, status);
-  sysfence::cli::add_cve_command(app, status);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;  // DESIGN.md: usage errors exit 2, whatever CLI11's own code is
-  }
-  return status;
-}
+int main(int argc, char** argv) { return sysfence::cli::run_sysfence(argc, argv); }
