@@ -108,6 +108,19 @@ TEST(Cli, AnalyzeOverItsBudgetWritesNoProfile) {
   }
 }
 
+// An analysis longer than two seconds (cmake, a C++ program: ~9 s) shows its progress
+// when stderr is a terminal (`script` gives it one), and never in a pipe or a log file.
+TEST(Cli, LongAnalysesShowProgressOnATerminal) {
+  const std::string command = std::string(SYSFENCE_BINARY) +
+                              " analyze /usr/bin/cmake --no-cache --no-exec-closure --accept-unresolved -o /dev/null";
+  const auto terminal = run_command({"/usr/bin/script", "-qec", command, "/dev/null"});
+  EXPECT_EQ(terminal.status, 0) << terminal.out;
+  EXPECT_NE(terminal.out.find("functions analysed"), std::string::npos) << terminal.out;
+  const auto pipe = run_command({"/bin/sh", "-c", command});
+  EXPECT_EQ(pipe.status, 0) << pipe.err;
+  EXPECT_EQ(pipe.err.find("functions analysed"), std::string::npos) << pipe.err;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_command({SYSFENCE_BINARY}).status, 2);
   EXPECT_EQ(info({}).status, 2);

@@ -559,6 +559,8 @@ class Analysis {
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
       for (size_t i = 0; i < wave.size(); ++i) follow(wave[i], std::move(facts[i]));
+      analysed_ += wave.size();
+      if (options_.progress) options_.progress({contexts_.size(), analysed_, functions_.size()});
     }
     exploring_ = kNoFunction;
   }
@@ -1296,6 +1298,7 @@ class Analysis {
   std::vector<Function> functions_;
   std::unordered_map<uint64_t, uint32_t> ids_;
   std::vector<uint32_t> worklist_;
+  size_t analysed_ = 0;  ///< functions whose facts were followed
   std::set<std::pair<uint32_t, uint64_t>> taken_;
   std::vector<std::pair<uint32_t, uint64_t>> pending_taken_;
   struct DataReference {

@@ -8,6 +8,7 @@
 /// holds back (LibraryModels) are followed once reachable code uses their feature.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -104,9 +105,18 @@ struct AnalysisResult {
   std::vector<std::string> closed_gates;
 };
 
+/// How far an analysis has come (for progress reports).
+struct AnalysisProgress {
+  size_t modules = 0;
+  size_t functions_analysed = 0;
+  size_t functions_found = 0;  ///< analysed or queued
+};
+
 struct AnalysisOptions {
   /// Apply the library models of data/library_gates.json.
   bool library_models = true;
+  /// Called from the analysing thread after each wave of functions.
+  std::function<void(const AnalysisProgress&)> progress;
 };
 
 /// Analyses `program`; problems that leave the analysis conservative go to `diagnostics`.

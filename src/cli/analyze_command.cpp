@@ -12,6 +12,7 @@
 #include "cli/profile_output.h"
 #include "cli/program_loading.h"
 #include "cli/program_summary.h"
+#include "cli/progress_line.h"
 #include "emit/report.h"
 
 namespace sysfence::cli {
@@ -55,8 +56,12 @@ class Analyze {
                              loaded->program.modules().size());
     Diagnostics diagnostics;
     const auto cache = make_cache(options_.cache);
+    analysis::AnalysisOptions analysis = options_.analysis;
+    ProgressLine progress(loaded->program.modules()[0].path);
+    if (progress.enabled()) analysis.progress = [&progress](const auto& done) { progress.update(done); };
     auto result = analysis::analyse_exec_closure(loaded->root, loaded->program, options_.closure, diagnostics,
-                                                cache ? &*cache : nullptr, options_.analysis);
+                                                cache ? &*cache : nullptr, analysis);
+    progress.finish();  // cleared before anything else is said
     for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
     if (!result) {
       std::cerr << "sysfence: " << result.error().message << "\n";
