@@ -1,6 +1,5 @@
 #include <iostream>
 #include <memory>
-#include <ranges>
 #include <string>
 
 #include <fmt/format.h>
@@ -48,9 +47,7 @@ void print_arguments(const analysis::AnalysisResult& result, uint64_t nr) {
     for (const auto& tuple : arguments.tuples) {
       std::string line;
       for (const auto& [index, values] : tuple) {
-        line += fmt::format("{}{}: {}", line.empty() ? "" : "; ", index,
-                            fmt::join(values | std::views::transform([](uint64_t v) { return fmt::format("{:#x}", v); }),
-                                      " "));
+        line += fmt::format("{}{}: {:#x}", line.empty() ? "" : "; ", index, fmt::join(values, " "));
       }
       std::cout << "  " << line << "\n";
     }
