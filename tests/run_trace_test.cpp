@@ -8,11 +8,13 @@
 #include <seccomp.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -131,6 +133,34 @@ TEST_F(RunAndTrace, TraceOfAMissingCommandFails) {
   const auto r = run_command({SYSFENCE_BINARY, "trace", "-o", path("x.trace"), "--", "no-such-command-here"});
   EXPECT_EQ(r.status, 127);
   EXPECT_NE(r.err.find("no-such-command-here"), std::string::npos) << r.err;
+}
+
+// A program that stops itself (SIGSTOP, as a shell's job control or a daemon waiting for
+// a debugger does) stays stopped under `trace` until it is continued, then runs on and
+// is traced to its end: the tracer seizes it (PTRACE_SEIZE), so a group-stop is not
+// mistaken for a signal to deliver and resume.
+TEST_F(RunAndTrace, TraceKeepsAStoppedProgramStoppedUntilContinued) {
+  const std::string pid_file = path("pid"), done_file = path("done"), trace = path("stop.trace");
+  const std::string script = "echo $$ > " + pid_file + "; kill -STOP $$; echo resumed > " + done_file;
+  testing::CommandResult traced;
+  std::thread tracer([&] { traced = run_command({SYSFENCE_BINARY, "trace", "-o", trace, "--", "/bin/sh", "-c", script}); });
+  pid_t pid = 0;
+  for (int i = 0; i < 100 && pid == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream(pid_file) >> pid;
+  }
+  ASSERT_GT(pid, 0) << "the traced shell did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(std::filesystem::exists(done_file)) << "the stopped program ran on";
+  kill(pid, SIGCONT);  // the shell this test started
+  tracer.join();
+  EXPECT_EQ(traced.status, 0) << traced.err;
+  EXPECT_TRUE(std::filesystem::exists(done_file)) << "the program did not run on after SIGCONT";
+  std::ifstream lines(trace);
+  std::set<std::string> names;
+  for (std::string line; std::getline(lines, line);) names.insert(nlohmann::json::parse(line)["name"].get<std::string>());
+  EXPECT_TRUE(names.count("kill"));
+  EXPECT_TRUE(names.count("exit_group"));
 }
 
 }  // namespace

@@ -55,28 +55,39 @@ Result<int> trace_command(const std::vector<std::string>& command, std::ostream&
   std::vector<char*> argv;
   for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return Error{fmt::format("pipe: {}", strerror(errno))};
+  int ready[2], go[2];
+  if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) return Error{fmt::format("pipe: {}", strerror(errno))};
   const pid_t child = fork();
   if (child < 0) return Error{fmt::format("fork: {}", strerror(errno))};
   if (child == 0) {
     close(ready[0]);
-    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
-    raise(SIGSTOP);  // the tracer sets its options here
+    close(go[1]);
+    char released = 0;
+    (void)!read(go[0], &released, 1);  // until the tracer has seized this process
     execvp(argv[0], argv.data());
     const int error = errno;
     (void)!write(ready[1], &error, sizeof error);  // the pipe closes on a successful exec
     _exit(127);
   }
   close(ready[1]);
+  close(go[0]);
+  // PTRACE_SEIZE (not TRACEME/ATTACH): a group-stop, the program stopping itself with
+  // SIGSTOP or SIGTSTP, is then told apart from a signal to deliver (PTRACE_EVENT_STOP),
+  // so the program stays stopped until it is continued, as it would untraced.
   int status = 0;
-  if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status) ||
-      ptrace(PTRACE_SETOPTIONS, child, nullptr, kOptions) != 0) {
+  const bool seized = ptrace(PTRACE_SEIZE, child, nullptr, kOptions) == 0 &&
+                      ptrace(PTRACE_INTERRUPT, child, nullptr, nullptr) == 0 &&
+                      waitpid(child, &status, __WALL) == child && WIFSTOPPED(status) &&
+                      ptrace(PTRACE_SYSCALL, child, nullptr, nullptr) == 0;
+  if (!seized) {
+    const int error = errno;
     kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
     close(ready[0]);
-    return Error{fmt::format("cannot trace {}: {}", command[0], strerror(errno))};
+    close(go[1]);
+    return Error{fmt::format("cannot trace {}: {}", command[0], strerror(error))};
   }
-  ptrace(PTRACE_SYSCALL, child, nullptr, nullptr);
+  close(go[1]);  // the child execs the command now
   std::set<pid_t> tracees = {child};
   int exit_status = 0;
   while (!tracees.empty()) {
@@ -91,10 +102,17 @@ Result<int> trace_command(const std::vector<std::string>& command, std::ostream&
       continue;
     }
     if (!WIFSTOPPED(status)) continue;
+    tracees.insert(pid);  // a new process or thread may stop before its parent's event
     int deliver = 0;
     const int stop = WSTOPSIG(status);
-    if (tracees.insert(pid).second && stop == SIGSTOP) {
-      // A new process or thread's first stop (it may come before its parent's event).
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_STOP) {
+      if (stop == SIGSTOP || stop == SIGTSTP || stop == SIGTTIN || stop == SIGTTOU) {
+        // A group-stop: the tracee stays stopped until SIGCONT, then stops here again.
+        ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
+        continue;
+      }
+      // A new process or thread's first stop (SIGTRAP), or the end of a group-stop.
     } else if (stop == (SIGTRAP | 0x80)) {
       __ptrace_syscall_info info{};
       if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
@@ -108,7 +126,7 @@ Result<int> trace_command(const std::vector<std::string>& command, std::ostream&
                    .dump()
             << "\n";
       }
-    } else if (stop == SIGTRAP && (status >> 16) != 0) {
+    } else if (stop == SIGTRAP && event != 0) {
       // A fork, clone or exec event: nothing to deliver.
     } else {
       deliver = stop;  // a signal for the program: pass it on
