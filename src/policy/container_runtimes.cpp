@@ -1,5 +1,7 @@
 #include "policy/container_runtimes.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
