@@ -41,8 +41,9 @@ class Analyze {
   int run() {
     summary_.path = options_.program.binary;
     const BudgetWatch watch(options_.budget, [this](const std::string& reason) { over_budget(reason); });
-    auto loaded = load_program(options_.program);
-    if (!loaded) return failed(2, "cannot be loaded (the reason is on stderr)");
+    std::string load_error;
+    auto loaded = load_program(options_.program, &load_error);
+    if (!loaded) return failed(2, load_error);
     if (const std::string missing = missing_libraries(loaded->program); !missing.empty()) {
       if (!options_.allow_missing) {
         std::cerr << fmt::format("sysfence: error: {}; no profile written (exit status 1): it would deny what they "

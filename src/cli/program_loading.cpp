@@ -59,20 +59,21 @@ std::optional<analysis::FactsCache> make_cache(const CacheOptions& options) {
   return analysis::FactsCache(options.directory);
 }
 
-std::optional<LoadedProgram> load_program(const ProgramOptions& options) {
+std::optional<LoadedProgram> load_program(const ProgramOptions& options, std::string* error) {
+  const auto fail = [&](const std::string& message) {
+    std::cerr << "sysfence: " << message << "\n";
+    if (error != nullptr) *error = message;
+    return std::nullopt;
+  };
   std::error_code ec;
   if (!std::filesystem::is_directory(options.sysroot, ec)) {
-    std::cerr << fmt::format("sysfence: {}: sysroot is not a directory\n", options.sysroot);
-    return std::nullopt;
+    return fail(fmt::format("{}: sysroot is not a directory", options.sysroot));
   }
   program::Sysroot root(options.sysroot);
   Diagnostics diagnostics;
   auto program = program::Program::load(root, options.binary, diagnostics);
   for (const auto& warning : diagnostics.warnings()) std::cerr << "sysfence: warning: " << warning << "\n";
-  if (!program) {
-    std::cerr << "sysfence: " << program.error().message << "\n";
-    return std::nullopt;
-  }
+  if (!program) return fail(program.error().message);
   return LoadedProgram{std::move(root), std::move(*program)};
 }
 

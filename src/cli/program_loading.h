@@ -29,8 +29,9 @@ struct LoadedProgram {
   program::Program program;
 };
 
-/// Loads the program; prints warnings, and on failure the error, on stderr.
-std::optional<LoadedProgram> load_program(const ProgramOptions& options);
+/// Loads the program; prints warnings, and on failure the error, on stderr (and stores it
+/// in `error` when given).
+std::optional<LoadedProgram> load_program(const ProgramOptions& options, std::string* error = nullptr);
 
 /// "" when every library `program` needs is in the sysroot; otherwise what is missing and
 /// who needs it, for an error: its profile would deny what those libraries make.
