@@ -40,7 +40,7 @@ class Analyze {
 
   int run() {
     summary_.path = options_.program.binary;
-    const BudgetWatch watch(options_.budget, [this](const std::string& reason) { over_budget(reason); });
+    BudgetWatch watch(options_.budget, [this](const std::string& reason) { over_budget(reason); });
     std::string load_error;
     auto loaded = load_program(options_.program, &load_error);
     if (!loaded) return failed(2, load_error);
@@ -79,6 +79,7 @@ class Analyze {
     writing_ = true;
     if (!write_output(options_.output, *text)) return failed(2, "cannot write " + options_.output);
     writing_ = false;
+    watch.stop();  // the profile is written: what follows reports it
     std::cerr << fmt::format(
         "sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {} program(s), {:.2f} s\n",
         result->syscalls.size() + result->implied.size(), result->unresolved.size(), result->functions_analysed,

@@ -29,7 +29,7 @@ BudgetWatch::BudgetWatch(const BudgetOptions& options, std::function<void(const 
   if (options_.seconds > 0 || options_.mib > 0) watcher_ = std::thread([this] { watch(); });
 }
 
-BudgetWatch::~BudgetWatch() {
+void BudgetWatch::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;

@@ -28,7 +28,9 @@ void add_budget_options(CLI::App& command, BudgetOptions& options);
 class BudgetWatch {
  public:
   BudgetWatch(const BudgetOptions& options, std::function<void(const std::string&)> over_budget);
-  ~BudgetWatch();
+  ~BudgetWatch() { stop(); }
+  /// Ends the watch: the work is done (its outcome is being reported).
+  void stop();
   BudgetWatch(const BudgetWatch&) = delete;
   BudgetWatch& operator=(const BudgetWatch&) = delete;
 
