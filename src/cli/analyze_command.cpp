@@ -84,9 +84,8 @@ class Analyze {
         "sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {} program(s), {:.2f} s\n",
         result->syscalls.size() + result->implied.size(), result->unresolved.size(), result->functions_analysed,
         result->functions_from_cache, result->executed.size(), seconds);
-    const std::string path = summary_.path;
     summary_ = summarise(*result);
-    summary_.path = path;
+    summary_.path = options_.program.binary;
     finish(summary_);
     if (!result->unresolved.empty() && !options_.accept_unresolved) {
       std::cerr << "sysfence: the profile is incomplete (exit status 1): trace the program with a workload that "
