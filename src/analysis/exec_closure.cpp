@@ -93,7 +93,7 @@ class Closure {
     auto own = analyse_program(program_, diagnostics_, cache_, options_);
     if (!own) return own.error();
     result_ = std::move(*own);
-    result_.executed.push_back({self, "the analysed program", result_.syscalls.size() + result_.implied.size(), {}});
+    result_.executed.push_back({self, "the analysed program", result_.allowed_count(), {}});
     seen_.insert(root_.resolve(self).value_or(self));
     if (closure.follow_exec_sites) queue_exec_sites(result_.exec_sites, self);
     for (const std::string& also : closure.also) queue(also, "--also", false);
@@ -170,7 +170,7 @@ class Closure {
       problem(named, why, "cannot be analysed: " + analysed.error().message);
       return;
     }
-    result_.executed.push_back({named, why, analysed->syscalls.size() + analysed->implied.size(), {}});
+    result_.executed.push_back({named, why, analysed->allowed_count(), {}});
     if (follow) queue_exec_sites(analysed->exec_sites, named);
     merge(result_, std::move(*analysed), named);
   }

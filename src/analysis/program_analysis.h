@@ -103,6 +103,9 @@ struct AnalysisResult {
   /// Library features no reachable code uses (library models, LibraryModels): the calls
   /// their gates hold back were not followed. One line each, naming library, feature and wrappers.
   std::vector<std::string> closed_gates;
+
+  /// How many syscalls the profile allows: those made and those implied.
+  size_t allowed_count() const { return syscalls.size() + implied.size(); }
 };
 
 /// How far an analysis has come (for progress reports).

@@ -71,6 +71,10 @@ class Analyze {
     const double seconds = elapsed();
     warn_about_unresolved(*result);
     warn_about_exec_sites(*result);
+    if (auto added = add_runtime_syscalls(options_.format, *result); !added) {
+      std::cerr << "sysfence: " << added.error().message << "\n";
+      return failed(2, added.error().message);
+    }
     auto text = render_profile(options_.format, loaded->program, *result, seconds);
     if (!text) {
       std::cerr << "sysfence: " << text.error().message << "\n";
@@ -82,7 +86,7 @@ class Analyze {
     watch.stop();  // the profile is written: what follows reports it
     std::cerr << fmt::format(
         "sysfence: {} syscalls, {} unresolved sites, {} functions ({} from the cache), {} program(s), {:.2f} s\n",
-        result->syscalls.size() + result->implied.size(), result->unresolved.size(), result->functions_analysed,
+        result->allowed_count(), result->unresolved.size(), result->functions_analysed,
         result->functions_from_cache, result->executed.size(), seconds);
     summary_ = summarise(*result);
     summary_.path = options_.program.binary;

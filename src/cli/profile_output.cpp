@@ -113,12 +113,16 @@ void add_format_options(CLI::App& command, FormatOptions& options) {
           "RUNTIMES"));
 }
 
-Result<std::string> render_profile(const FormatOptions& options, const program::Program& program,
-                                   analysis::AnalysisResult result, double seconds) {
+Result<void> add_runtime_syscalls(const FormatOptions& options, analysis::AnalysisResult& result) {
   const std::string runtimes = !options.runtime.empty() ? options.runtime : options.format == "oci" ? "runc,crun" : "none";
   auto named = policy::runtimes_named(runtimes);
   if (!named) return named.error();
   policy::add_runtime_syscalls(result, *named);
+  return {};
+}
+
+Result<std::string> render_profile(const FormatOptions& options, const program::Program& program,
+                                   analysis::AnalysisResult result, double seconds) {
   if (options.no_args) {
     for (auto& [nr, arguments] : result.arguments) arguments = {true, {}};
   }

@@ -25,6 +25,11 @@ struct FormatOptions {
 /// Adds --format, --action, --rule-order, --no-args and --runtime to `command`.
 void add_format_options(CLI::App& command, FormatOptions& options);
 
+/// Adds, as implied syscalls, what the container runtimes `options` name (by default
+/// runc and crun for the oci format) make after they load the filter: before the
+/// profile is counted or rendered, so that counts and profile agree.
+Result<void> add_runtime_syscalls(const FormatOptions& options, analysis::AnalysisResult& result);
+
 /// The profile of `result` in the format asked for (the BPF program as its raw bytes);
 /// says on stderr which argument constraints the filter could not keep.
 Result<std::string> render_profile(const FormatOptions& options, const program::Program& program,

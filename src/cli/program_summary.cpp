@@ -11,7 +11,7 @@ namespace sysfence::cli {
 ProgramSummary summarise(const analysis::AnalysisResult& result) {
   ProgramSummary s;
   s.ok = true;
-  s.syscalls = result.syscalls.size() + result.implied.size();
+  s.syscalls = result.allowed_count();
   s.own_syscalls = result.executed.empty() ? s.syscalls : result.executed.front().syscalls;
   s.runs = result.executed.empty() ? 0 : result.executed.size() - 1;
   s.unresolved = result.unresolved.size();

@@ -98,7 +98,7 @@ std::string text_report(const program::Program& program, const analysis::Analysi
   out += fmt::format("sysfence report: {} ({}, {} modules)\n", program.modules()[0].path, result.arch,
                      program.modules().size());
   out += fmt::format("syscalls allowed: {} ({} found in code, {} implied*)\n",
-                     result.syscalls.size() + result.implied.size(), result.syscalls.size(), result.implied.size());
+                     result.allowed_count(), result.syscalls.size(), result.implied.size());
   for (const auto& [kind, list] : by_kind) {
     out += fmt::format("  {:<8} {:>3}: ", kind, list.size());
     for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + list[i];
