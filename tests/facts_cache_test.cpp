@@ -114,9 +114,9 @@ TEST(FactsCache, FieldsAndPassedObjectsRoundTrip) {
   ASSERT_EQ(back.calls.size(), 1u);
   ASSERT_EQ(back.calls[0].passed.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(back.calls[0].passed[i].offset, call.passed[i].offset);
-    EXPECT_EQ(back.calls[0].passed[i].width, call.passed[i].width);
-    EXPECT_EQ(back.calls[0].passed[i].value, call.passed[i].value);
+    EXPECT_EQ(back.calls[0].passed.at(i).offset, call.passed.at(i).offset);
+    EXPECT_EQ(back.calls[0].passed.at(i).width, call.passed.at(i).width);
+    EXPECT_EQ(back.calls[0].passed.at(i).value, call.passed.at(i).value);
   }
   EXPECT_TRUE(back.calls[0].memory_written);
 }

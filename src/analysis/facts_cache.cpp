@@ -255,11 +255,13 @@ ModuleFacts FactsCache::load(const std::string& key) const {
       c.symbol = static_cast<uint32_t>(r.u32());
       c.tail = r.u8() != 0;
       c.args = r.indexed();
-      c.passed.resize(r.count(11));
-      for (auto& p : c.passed) {
+      std::vector<PassedField> passed(r.count(11));
+      for (auto& p : passed) {
         const Value::FieldRef f = r.field();
+        if (f.offset != static_cast<int32_t>(f.offset)) return {};  // PassedFieldTraits::Key
         p = {f.index, f.offset, f.width, r.value()};
       }
+      c.passed = passed;
       c.memory_written = r.u8() != 0;
     }
     f.taken_code.resize(r.count(8));
@@ -312,7 +314,7 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
       w.u8(c.target_thumb);
       w.u32(c.symbol);
       w.u8(c.tail);
-      w.indexed(c.args);
+      w.indexed(c.args.items());
       w.u32(c.passed.size());
       for (const auto& p : c.passed) {
         w.field({p.index, p.offset, p.width});

@@ -120,19 +120,20 @@ class FunctionAnalyzer::Run {
         registers_(owner.backend_.register_count()),
         private_below_(private_below) {}
 
-  /// Whether some path of the function leaves it back to a caller (FunctionAnalyzer::
-  /// may_return); decodes it without the value analysis.
-  bool may_return() {
-    const auto seen_whole = [&] { return insns_.size() < kMaxInstructions && facts_.undecodable == 0; };
+  /// What callers need to know of this function (FunctionAnalyzer::shape_of), from one
+  /// decoding without the value analysis.
+  CalleeShape callee_shape() {
     decode();
-    if (!seen_whole()) return true;
+    const bool decoded_whole = seen_whole();
     build_blocks();  // which may decode again
-    if (!seen_whole()) return true;
-    for (const Block& b : blocks_) {
-      const LiftedInsn& end = insns_[b.last];
-      if (end.flow == Flow::Return || tail_calls(end) || falls_into_function(b)) return true;
-    }
-    return false;
+    auto entry = block_at_.find(extent_.start);
+    const std::optional<size_t> whole_entry =
+        facts_.undecodable != 0 || entry == block_at_.end() ? std::nullopt : std::optional<size_t>(entry->second);
+    CalleeShape shape;
+    shape.returns = !decoded_whole || may_return();
+    shape.stack_arguments = stack_parameters_read(whole_entry);
+    shape.arguments = arguments_read(whole_entry);
+    return shape;
   }
 
   /// The call-clobbered registers this function may change when called
@@ -178,10 +179,22 @@ class FunctionAnalyzer::Run {
     return clobbered;
   }
 
-  /// The argument registers live at this function's entry (FunctionAnalyzer::
-  /// arguments_read_by).
-  std::vector<Reg> arguments_read() {
-    const auto entry = decode_whole();
+  /// Whether some path of the decoded function leaves it back to a caller: true too
+  /// where it did not decode whole.
+  bool may_return() const {
+    if (!seen_whole()) return true;
+    for (const Block& b : blocks_) {
+      const LiftedInsn& end = insns_[b.last];
+      if (end.flow == Flow::Return || tail_calls(end) || falls_into_function(b)) return true;
+    }
+    return false;
+  }
+
+  bool seen_whole() const { return insns_.size() < kMaxInstructions && facts_.undecodable == 0; }
+
+  /// The argument registers live at the entry of the decoded function (its entry block
+  /// `entry`, none where it did not decode whole): all of them without one.
+  std::vector<Reg> arguments_read(std::optional<size_t> entry) {
     if (!entry) return c_.call_args;
     find_live_registers(false);  // calls kill nothing: what a callee reads, without asking its own callees
     std::vector<Reg> read;
@@ -192,14 +205,13 @@ class FunctionAnalyzer::Run {
   }
 
   /// How many of the stack parameters (Conventions::stack_params) this function may
-  /// read (FunctionAnalyzer::stack_parameters_read_by): up to the highest a constant
+  /// read (FunctionAnalyzer::shape_of): up to the highest a constant
   /// offset from the stack pointer reaches, or a syscall's stack arguments; all of them
   /// where it does not decode whole, computes an address at or above the one it was
   /// entered with (varargs), moves the stack pointer in a way other than by a constant,
   /// or passes them on (a jump out of it: a tail call).
-  size_t stack_parameters_read() {
+  size_t stack_parameters_read(std::optional<size_t> entry) const {
     const size_t all = c_.stack_params.size();
-    const auto entry = decode_whole();
     if (!entry || insns_.size() >= kMaxInstructions) return all;
     const Reg sp_reg = c_.stack_pointer;
     size_t read = 0;
@@ -251,16 +263,6 @@ class FunctionAnalyzer::Run {
     return read;
   }
 
-  /// Decodes the function into blocks: its entry block, or nullopt where some of it does
-  /// not decode or no block starts at its entry.
-  std::optional<size_t> decode_whole() {
-    decode();
-    build_blocks();
-    auto entry = block_at_.find(extent_.start);
-    if (facts_.undecodable != 0 || entry == block_at_.end()) return std::nullopt;
-    return entry->second;
-  }
-
   FunctionFacts run() {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
@@ -270,6 +272,9 @@ class FunctionAnalyzer::Run {
     find_live_registers();
     fixpoint();
     record();
+    // The facts of every function stay until the program is done: no spare capacity.
+    facts_.calls.shrink_to_fit();
+    facts_.syscalls.shrink_to_fit();
     return std::move(facts_);
   }
 
@@ -884,7 +889,7 @@ class FunctionAnalyzer::Run {
     size_t after = i + 1;
     while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
     if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
-    return !o_.may_return(callee->address, callee->thumb);
+    return !o_.shape_of(callee->address, callee->thumb).returns;
   }
 
   /// The local function a call certainly calls: its target, or the one address the
@@ -1109,14 +1114,14 @@ class FunctionAnalyzer::Run {
   /// is code of this module the analysis decodes; all of them otherwise.
   std::vector<Reg> read_by(uint64_t target, bool thumb) const {
     if (!is_local_code(target)) return c_.call_args;
-    return o_.arguments_read_by(o_.backend_.code_pointer(target).address, thumb);
+    return o_.shape_of(o_.backend_.code_pointer(target).address, thumb).arguments;
   }
 
   /// How many stack parameters a call of `target` passes: those the local function
   /// there may read, all of them to any other code.
   size_t stack_read_by(uint64_t target, bool thumb) const {
     if (!is_local_code(target)) return c_.stack_params.size();
-    return o_.stack_parameters_read_by(o_.backend_.code_pointer(target).address, thumb);
+    return o_.shape_of(o_.backend_.code_pointer(target).address, thumb).stack_arguments;
   }
 
   /// Joins `incoming` into `into`, whose block may read the registers of `live`;
@@ -1813,19 +1818,9 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
   }
 }
 
-bool FunctionAnalyzer::may_return(uint64_t target, bool thumb) const {
-  return callees_.returns.get(facts_key(target, thumb),
-                              [&] { return Run(*this, functions_.extent(target, thumb)).may_return(); });
-}
-
-std::vector<Reg> FunctionAnalyzer::arguments_read_by(uint64_t target, bool thumb) const {
-  return callees_.arguments.get(facts_key(target, thumb),
-                                [&] { return Run(*this, functions_.extent(target, thumb)).arguments_read(); });
-}
-
-size_t FunctionAnalyzer::stack_parameters_read_by(uint64_t target, bool thumb) const {
-  return callees_.stack_arguments.get(
-      facts_key(target, thumb), [&] { return Run(*this, functions_.extent(target, thumb)).stack_parameters_read(); });
+CalleeShape FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
+  return callees_.shapes.get(facts_key(target, thumb),
+                             [&] { return Run(*this, functions_.extent(target, thumb)).callee_shape(); });
 }
 
 std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {

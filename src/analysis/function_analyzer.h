@@ -61,12 +61,27 @@ class CalleeProperty {
   std::unordered_map<uint64_t, V> known_;
 };
 
+/// What a caller needs to know of a local function it calls, found from one decoding of
+/// it (FunctionAnalyzer::shape_of).
+struct CalleeShape {
+  /// Whether a call of it may return to its caller: false only when no path of it leaves
+  /// it (a return, a tail call, a computed jump, running into the next function other
+  /// than after a call that does not return). Such a call's successor is not reached
+  /// from it (ld.so's loop after `__libc_fatal`).
+  bool returns = true;
+  /// The argument registers it may read: those live at its entry (all of them where its
+  /// code does not decode whole).
+  std::vector<arch::Reg> arguments;
+  /// How many of the stack parameters (Conventions::stack_params) it may read: all of
+  /// them where its use of the stack is not plain (varargs, a frame pointer, a tail call,
+  /// code that does not decode whole).
+  size_t stack_arguments = 0;
+};
+
 /// What FunctionAnalyzer finds out about a module's functions as callees.
 struct CalleeMemo {
-  CalleeProperty<bool> returns;  ///< whether a call of it may return to its caller
+  CalleeProperty<CalleeShape> shapes;
   CalleeProperty<std::vector<arch::Reg>> clobbers;  ///< the registers a call of it may change
-  CalleeProperty<std::vector<arch::Reg>> arguments;  ///< the argument registers it reads
-  CalleeProperty<size_t> stack_arguments;  ///< how many stack parameters it reads
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
@@ -99,23 +114,13 @@ class FunctionAnalyzer {
 
  private:
   class Run;
-  /// Whether the local function at `target` may return to its caller: false only when no
-  /// path of it leaves it (a return, a tail call, a computed jump, running into the next
-  /// function other than after a call that does not return). Such a call's successor
-  /// is not reached from it (ld.so's loop after `__libc_fatal`).
-  bool may_return(uint64_t target, bool thumb) const;
+  /// What a caller needs to know of the local function at `target`.
+  CalleeShape shape_of(uint64_t target, bool thumb) const;
   /// The call-clobbered registers a call of the local function at `target` may change:
   /// those a small leaf function (no call, no jump out, decoded whole) writes; all of
   /// them for any other function (glibc's ARM __libc_do_syscall keeps ip, which its
   /// callers set once before a loop of calls).
   std::vector<arch::Reg> clobbered_by(uint64_t target, bool thumb) const;
-  /// The argument registers the local function at `target` may read: those live at its
-  /// entry (all of them where its code does not decode whole).
-  std::vector<arch::Reg> arguments_read_by(uint64_t target, bool thumb) const;
-  /// How many of the stack parameters (Conventions::stack_params) the local function at
-  /// `target` may read: all of them where its use of the stack is not plain (varargs, a
-  /// frame pointer, a tail call, code that does not decode whole).
-  size_t stack_parameters_read_by(uint64_t target, bool thumb) const;
 
   const arch::Backend& backend_;
   arch::Lifter& lifter_;

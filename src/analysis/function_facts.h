@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "analysis/compact_values.h"
 #include "analysis/value.h"
 
 namespace sysfence::analysis {
@@ -16,26 +17,11 @@ namespace sysfence::analysis {
 /// that take inputs outside the calling convention, like glibc's __libc_do_syscall).
 inline constexpr uint8_t kRegisterParameter = 64;
 
-/// A known (not Unknown) value of argument or parameter `index`.
-struct IndexedValue {
-  uint8_t index = 0;
-  Value value;
-};
-
 /// A system call instruction and the values at it.
 struct SyscallSite {
   uint64_t address = 0;
   Value number;
   std::vector<IndexedValue> args;  ///< syscall arguments 0..5 with a known value
-};
-
-/// What the caller's stack holds, at a call, in a field of an object whose address it
-/// passes: `width` bytes at `offset` past argument `index`.
-struct PassedField {
-  uint8_t index = 0;
-  int64_t offset = 0;
-  uint8_t width = 0;
-  Value value;
 };
 
 struct CallSite {
@@ -44,20 +30,21 @@ struct CallSite {
     Import,   ///< through this module's dynamic symbol `symbol`
     Unknown,  ///< through a pointer the analysis cannot resolve: any address-taken function
   };
+  // (The members are ordered to pack: a program has hundreds of thousands of calls.)
   uint64_t address = 0;
-  Kind kind = Kind::Unknown;
   uint64_t target = 0;
-  bool target_thumb = false;
   uint32_t symbol = 0;
-  bool tail = false;               ///< a jump that leaves the function for good
-  std::vector<IndexedValue> args;  ///< call parameters with a known value
-  /// The known fields of stack objects the call passes by address (arguments whose
-  /// value is an address in the caller's frame).
-  std::vector<PassedField> passed;
+  Kind kind = Kind::Unknown;
+  bool target_thumb = false;
+  bool tail = false;  ///< a jump that leaves the function for good
   /// The caller stored through one of its parameters before this call (on some path):
   /// memory they point to may have changed, so a field it would read there at entry (a
   /// Fields value) no longer says what the callee reads.
   bool memory_written = false;
+  CallArguments args;  ///< call parameters with a known value
+  /// The known fields of stack objects the call passes by address (arguments whose
+  /// value is an address in the caller's frame).
+  PassedFields passed;
 };
 
 /// A store to a global: `width` bytes at constant `address` of the module's writable data.
