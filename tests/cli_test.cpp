@@ -362,6 +362,10 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
   const std::string broken = write("broken.json", "{\"schema\": \"sysfence-policy/1\",\n \"syscalls\": [,]}\n");
   expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", broken, "--trace", good}), broken + ":2:",
                      "not valid JSON");
+  // A number too large for any type is an error like any other, not an abort (found by parsers_fuzz).
+  const std::string huge = write("huge.json", "{\"schema\": \"sysfence-policy/1\", \"arch\": 9e715682}\n");
+  expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", huge, "--trace", good}), huge,
+                     "not valid JSON");
   const std::string prose = write("notes.txt", "this is not a trace\nnor is this\n");
   expect_input_error(run_command({SYSFENCE_BINARY, "check", "--policy", policy, "--trace", prose}), prose,
                      "no syscall found");

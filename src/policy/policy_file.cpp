@@ -23,6 +23,8 @@ Result<nlohmann::json> parse_json(const std::string& content, const std::string&
     const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, content.size());
     const size_t line = 1 + std::count(content.begin(), content.begin() + static_cast<long>(at), '\n');
     return Error{fmt::format("{}:{}: not valid JSON: {}", path, line, e.what())};
+  } catch (const nlohmann::json::exception& e) {  // a number too large for any type (out_of_range.406)
+    return Error{fmt::format("{}: not valid JSON: {}", path, e.what())};
   }
 }
 
