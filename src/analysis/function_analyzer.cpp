@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <memory_resource>
+#include <queue>
 #include <set>
 #include <unordered_set>
 
@@ -985,9 +987,10 @@ class FunctionAnalyzer::Run {
   }
 
   /// Runs one block from its entry state; returns the state at its end (not reached when
-  /// the block ends the process).
-  State execute(const Block& b) {
-    State s = b.entry;
+  /// the block ends the process), valid until the next block runs.
+  State& execute(const Block& b) {
+    State& s = scratch_;  // reused: its vectors keep their capacity from block to block
+    s = b.entry;
     for (size_t i = b.first; i <= b.last; ++i) {
       const LiftedInsn& insn = insns_[i];
       if (!s.given_up.empty()) lose_given_up(s, insn.opaque_reads);
@@ -1133,6 +1136,7 @@ class FunctionAnalyzer::Run {
     }
     bool changed = false;
     for (size_t r = 0; r < into.regs.size(); ++r) {
+      if (into.regs[r] == incoming.regs[r]) continue;  // most registers, most of the time
       Value joined = into.regs[r].join(incoming.regs[r]);
       if (joined.is_unknown() && live[r]) {
         changed |= give_up(into, r, into.regs[r]);
@@ -1155,6 +1159,24 @@ class FunctionAnalyzer::Run {
       return true;
     }
     if (into.frame_lost) return changed;
+    if (std::equal(into.slots.begin(), into.slots.end(), incoming.slots.begin(), incoming.slots.end(),
+                   [](const Slot& a, const Slot& b) { return a.offset == b.offset && a.width == b.width; })) {
+      // The same slots on both paths (most joins): each joins with its counterpart.
+      for (size_t k = 0; k < into.slots.size(); ++k) {
+        Slot& slot = into.slots[k];
+        const Value& other = incoming.slots[k].value;
+        if (slot.value == other) continue;
+        Value joined = slot.value.join(other);
+        if (joined.is_unknown()) {
+          lose_in_slot(slot, slot.value);
+          lose_in_slot(slot, other);
+        }
+        if (joined == slot.value) continue;  // what came in was already covered
+        slot.value = std::move(joined);
+        changed = true;
+      }
+      return changed;
+    }
     // Both slot lists are sorted: merge them. A slot written on one path only joins
     // with what the other path has there (its own slot, or the entry content).
     std::vector<Slot> slots;
@@ -1327,16 +1349,25 @@ class FunctionAnalyzer::Run {
     const std::vector<size_t> rank = reverse_post_order(first);
     std::vector<size_t> block_of(blocks_.size());
     for (size_t b = 0; b < blocks_.size(); ++b) block_of[rank[b]] = b;
-    std::set<size_t> queued = {rank[first]};
-    auto enqueue = [&](size_t b) { queued.insert(rank[b]); };
+    // The queue: ranks, least first, each at most once.
+    std::priority_queue<size_t, std::vector<size_t>, std::greater<>> queued;
+    std::vector<bool> is_queued(blocks_.size(), false);
+    auto enqueue = [&](size_t b) {
+      if (!is_queued[rank[b]]) {
+        is_queued[rank[b]] = true;
+        queued.push(rank[b]);
+      }
+    };
+    enqueue(first);
     State jump_states;  // joined states at unresolved indirect jumps (jump tables)
     auto drain = [&] {
       while (!queued.empty()) {
-        const size_t b = block_of[*queued.begin()];
-        queued.erase(queued.begin());
+        const size_t b = block_of[queued.top()];
+        is_queued[queued.top()] = false;
+        queued.pop();
         Block& block = blocks_[b];
         if (++block.visits > kMaxVisits) widen(block.entry, live_[b]);
-        State out = execute(block);
+        State& out = execute(block);
         if (!out.reached) continue;
         if (block.unresolved_jump) join_into(jump_states, out, kAllRegisters);
         for (size_t succ : block.successors) {
@@ -1752,12 +1783,16 @@ class FunctionAnalyzer::Run {
   cfg::FunctionExtent extent_;
   int bits_;
   Reg registers_;
+  /// Where the lookup tables below keep their entries: one per instruction, freed all at
+  /// once with the Run (a large program's functions make tens of millions).
+  std::pmr::monotonic_buffer_resource arena_;
   std::vector<LiftedInsn> insns_;
-  std::unordered_map<uint64_t, size_t> index_;
+  std::pmr::unordered_map<uint64_t, size_t> index_{&arena_};
   std::vector<Block> blocks_;
-  std::unordered_map<uint64_t, size_t> block_at_;
+  State scratch_;  ///< the state execute() runs a block in
+  std::pmr::unordered_map<uint64_t, size_t> block_at_{&arena_};
   std::vector<RegisterSet> live_;  ///< registers live at each block's entry
-  std::unordered_set<uint64_t> branch_targets_;  ///< addresses direct jumps and branches go to
+  std::pmr::unordered_set<uint64_t> branch_targets_{&arena_};  ///< addresses direct jumps and branches go to
   bool recording_ = false;
   /// The states after calls that never return (calls_no_return), by the address after
   /// the call: the fixpoint enters that code with them only if nothing else reaches it.

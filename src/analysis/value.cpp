@@ -323,24 +323,6 @@ Value Value::join(const Value& other) const {
   return out;
 }
 
-bool Value::operator==(const Value& other) const {
-  if (kind_ != other.kind_) return false;
-  switch (kind_) {
-    case Kind::Unknown: return true;
-    case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
-    case Kind::Parameter:
-      return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
-             values_[2] == other.values_[2] && values_[3] == other.values_[3] && values_[4] == other.values_[4] &&
-             values_[5] == other.values_[5];
-    case Kind::Fields:
-      return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
-    case Kind::Global:
-      return count_ == other.count_ && index_ == other.index_ && values_[0] == other.values_[0] &&
-             values_[1] == other.values_[1] && values_[2] == other.values_[2];
-    default: return values_[0] == other.values_[0];
-  }
-}
-
 std::string Value::to_string() const {
   switch (kind_) {
     case Kind::Unknown: return "?";

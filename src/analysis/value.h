@@ -5,6 +5,7 @@
 /// function's own stack frame, the address an import binds to, or unknown. Every
 /// operation is sound: when in doubt the result is unknown.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -161,6 +162,25 @@ class Value {
   uint8_t index_ = 0;
   std::array<uint64_t, kMaxConstants> values_{};
 };
+
+/// Inline: the fixpoint compares values more than it does anything else.
+inline bool Value::operator==(const Value& other) const {
+  if (kind_ != other.kind_) return false;
+  switch (kind_) {
+    case Kind::Unknown: return true;
+    case Kind::Constants: return std::equal(begin(), end(), other.begin(), other.end());
+    case Kind::Parameter:
+      return index_ == other.index_ && values_[0] == other.values_[0] && values_[1] == other.values_[1] &&
+             values_[2] == other.values_[2] && values_[3] == other.values_[3] && values_[4] == other.values_[4] &&
+             values_[5] == other.values_[5];
+    case Kind::Fields:
+      return count_ == other.count_ && index_ == other.index_ && values_ == other.values_;
+    case Kind::Global:
+      return count_ == other.count_ && index_ == other.index_ && values_[0] == other.values_[0] &&
+             values_[1] == other.values_[1] && values_[2] == other.values_[2];
+    default: return values_[0] == other.values_[0];
+  }
+}
 
 /// All-ones mask of `bits` bits (bits in 1..64).
 inline uint64_t mask_of(int bits) { return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
