@@ -20,18 +20,24 @@ namespace {
 
 // Bump when the file layout changes; a change in the analysis is covered by the
 // analyser's identity in the key.
-constexpr uint32_t kFormatVersion = 13;
+constexpr uint32_t kFormatVersion = 14;
 constexpr char kMagic[8] = {'S', 'F', 'F', 'A', 'C', 'T', 'S', '\0'};
 
+/// Writes the facts straight to the file (a large program's would take hundreds of
+/// megabytes as one buffer). Numbers other than bytes are LEB128 varints: most are small
+/// (counts, offsets, registers), so a program's file is a fraction of fixed-width words;
+/// signed ones zigzag-encoded, masks as their complement (usually all ones).
 class Writer {
  public:
-  void u8(uint64_t v) { bytes_.push_back(static_cast<uint8_t>(v)); }
-  void u32(uint64_t v) {
-    for (int i = 0; i < 4; ++i) u8(v >> (8 * i));
-  }
+  explicit Writer(std::ostream& out) : out_(out) {}
+  void u8(uint64_t v) { out_.put(static_cast<char>(v)); }
+  void u32(uint64_t v) { u64(v); }
   void u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) u8(v >> (8 * i));
+    for (; v >= 0x80; v >>= 7) u8((v & 0x7f) | 0x80);
+    u8(v);
   }
+  void s64(int64_t v) { u64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void mask(uint64_t v) { u64(~v); }
   void value(const Value& v) {
     u8(static_cast<uint8_t>(v.kind()));
     switch (v.kind()) {
@@ -42,35 +48,35 @@ class Writer {
         break;
       case Value::Kind::Parameter:
         u8(v.parameter_index());
-        u64(static_cast<uint64_t>(v.addend()));
+        s64(v.addend());
         u8(static_cast<uint8_t>(v.left_shift()));
         u64(v.xor_bits());
         u64(v.or_bits());
-        u64(v.and_mask());
+        mask(v.and_mask());
         u8(static_cast<uint8_t>(v.sign_extended_from()));
         break;
       case Value::Kind::Fields:
         u8(v.field_count());
         for (int i = 0; i < v.field_count(); ++i) field(v.field_at(i));
         u64(v.or_bits());
-        u64(v.and_mask());
+        mask(v.and_mask());
         u8(static_cast<uint8_t>(v.sign_extended_from()));
         break;
       case Value::Kind::Global:
         u64(v.global_address());
         u8(v.global_width());
         u8(v.global_through());
-        u64(static_cast<uint64_t>(v.global_offset()));
+        s64(v.global_offset());
         u8(v.global_sign_extended());
         break;
-      case Value::Kind::Stack: u64(static_cast<uint64_t>(v.stack_offset())); break;
+      case Value::Kind::Stack: s64(v.stack_offset()); break;
       case Value::Kind::Import: u32(v.import_symbol()); break;
       case Value::Kind::LibraryObject: u8(v.library_object()); break;
     }
   }
   void field(const Value::FieldRef& f) {
     u8(f.index);
-    u64(static_cast<uint64_t>(f.offset));
+    s64(f.offset);
     u8(f.width);
   }
   void indexed(const std::vector<IndexedValue>& values) {
@@ -80,10 +86,9 @@ class Writer {
       value(v.value);
     }
   }
-  std::vector<uint8_t>& bytes() { return bytes_; }
 
  private:
-  std::vector<uint8_t> bytes_;
+  std::ostream& out_;
 };
 
 /// Reads what Writer wrote; any inconsistency makes `ok()` false (a damaged file).
@@ -92,8 +97,26 @@ class Reader {
   explicit Reader(const ByteReader& r) : r_(r) {}
   bool ok() const { return ok_; }
   uint64_t u8() { return take<uint8_t>(); }
-  uint64_t u32() { return take<uint32_t>(); }
-  uint64_t u64() { return take<uint64_t>(); }
+  uint64_t u32() {
+    const uint64_t v = u64();
+    if (v > UINT32_MAX) ok_ = false;
+    return ok_ ? v : 0;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    for (int shift = 0; ok_ && shift < 64; shift += 7) {
+      const uint64_t byte = u8();
+      v |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return v;
+    }
+    ok_ = false;  // cut short, or longer than any 64-bit number
+    return 0;
+  }
+  int64_t s64() {
+    const uint64_t v = u64();
+    return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  }
+  uint64_t mask() { return ~u64(); }
   /// A count of items that each need at least `min_size` more bytes.
   uint64_t count(uint64_t min_size) {
     uint64_t n = u32();
@@ -112,11 +135,11 @@ class Reader {
       }
       case Value::Kind::Parameter: {
         Value v = Value::parameter(static_cast<uint8_t>(u8()));
-        const auto addend = static_cast<int64_t>(u64());
+        const int64_t addend = s64();
         const int left_shift = u8();
         const uint64_t xor_bits = u64();
         const uint64_t or_bits = u64();
-        const uint64_t and_mask = u64();
+        const uint64_t and_mask = mask();
         const int sign_extended_from = u8();
         v = v.add(addend, 64).shift_left(left_shift, 64).bit_xor(xor_bits, 64).bit_or(or_bits, 64).bit_and(and_mask, 64);
         return sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
@@ -127,7 +150,7 @@ class Reader {
         Value v = Value::field(field());
         for (uint64_t i = 1; i < n; ++i) v = v.bit_or(Value::field(field()), 64);
         const uint64_t or_bits = u64();
-        const uint64_t and_mask = u64();
+        const uint64_t and_mask = mask();
         const int sign_extended_from = u8();
         v = v.bit_or(or_bits, 64).bit_and(and_mask, 64);
         v = sign_extended_from != 0 ? v.sign_extend(sign_extended_from, 64) : v;
@@ -137,10 +160,10 @@ class Reader {
         const uint64_t address = u64();
         const auto width = static_cast<uint8_t>(u8());
         const bool through = u8() != 0;
-        const auto offset = static_cast<int64_t>(u64());
+        const int64_t offset = s64();
         return Value::global(address, width, through, offset, u8() != 0);
       }
-      case Value::Kind::Stack: return Value::stack(static_cast<int64_t>(u64()));
+      case Value::Kind::Stack: return Value::stack(s64());
       case Value::Kind::Import: return Value::import(static_cast<uint32_t>(u32()));
       case Value::Kind::LibraryObject: return Value::library_object(static_cast<uint8_t>(u8()));
       default: return fail();
@@ -149,7 +172,7 @@ class Reader {
   Value::FieldRef field() {
     Value::FieldRef f;
     f.index = static_cast<uint8_t>(u8());
-    f.offset = static_cast<int64_t>(u64());
+    f.offset = s64();
     f.width = static_cast<uint8_t>(u8());
     return f;
   }
@@ -230,7 +253,7 @@ ModuleFacts FactsCache::load(const std::string& key) const {
   const ByteReader body(bytes.subspan(sizeof(kMagic)), ByteOrder::Little, key);
   Reader r(body);
   ModuleFacts out;
-  const uint64_t functions = r.count(16);
+  const uint64_t functions = r.count(5);
   for (uint64_t i = 0; i < functions && r.ok(); ++i) {
     FunctionFacts f;
     f.start = r.u64();
@@ -238,7 +261,7 @@ ModuleFacts FactsCache::load(const std::string& key) const {
     f.thumb = r.u8() != 0;
     f.undecodable = static_cast<uint32_t>(r.u32());
     f.data_reference_lost = r.u8() != 0;
-    f.syscalls.resize(r.count(9));
+    f.syscalls.resize(r.count(3));
     for (auto& s : f.syscalls) {
       s.address = r.u64();
       s.number = r.value();
@@ -255,7 +278,7 @@ ModuleFacts FactsCache::load(const std::string& key) const {
       c.symbol = static_cast<uint32_t>(r.u32());
       c.tail = r.u8() != 0;
       c.args = r.indexed();
-      std::vector<PassedField> passed(r.count(11));
+      std::vector<PassedField> passed(r.count(4));
       for (auto& p : passed) {
         const Value::FieldRef f = r.field();
         if (f.offset != static_cast<int32_t>(f.offset)) return {};  // PassedFieldTraits::Key
@@ -264,24 +287,24 @@ ModuleFacts FactsCache::load(const std::string& key) const {
       c.passed = passed;
       c.memory_written = r.u8() != 0;
     }
-    f.taken_code.resize(r.count(8));
+    f.taken_code.resize(r.count(1));
     for (auto& t : f.taken_code) t = r.u64();
-    f.taken_imports.resize(r.count(4));
+    f.taken_imports.resize(r.count(1));
     for (auto& t : f.taken_imports) t = static_cast<uint32_t>(r.u32());
-    f.data_refs.resize(r.count(8));
+    f.data_refs.resize(r.count(1));
     for (auto& d : f.data_refs) d = r.u64();
-    f.global_stores.resize(r.count(10));
+    f.global_stores.resize(r.count(3));
     for (auto& g : f.global_stores) {
       g.address = r.u64();
       g.width = static_cast<uint8_t>(r.u8());
       g.value = r.value();
     }
-    f.escaped_data.resize(r.count(8));
+    f.escaped_data.resize(r.count(1));
     for (auto& d : f.escaped_data) d = r.u64();
     out.functions.emplace(facts_key(f.start, f.thumb), std::move(f));
   }
   if (r.u8() != 0) {
-    out.computed_addresses.emplace(r.count(8));
+    out.computed_addresses.emplace(r.count(1));
     for (auto& a : *out.computed_addresses) a = r.u64();
   }
   if (!r.ok()) return {};
@@ -290,7 +313,15 @@ ModuleFacts FactsCache::load(const std::string& key) const {
 
 void FactsCache::store(const std::string& key, const std::vector<const FunctionFacts*>& facts,
                        const std::optional<std::vector<uint64_t>>& computed_addresses) const {
-  Writer w;
+  std::error_code ec;
+  std::filesystem::create_directories(directory_, ec);
+  const auto final_path = directory_ / (key + ".facts");
+  // A temporary name of this process's and this call's own: runs in parallel, and
+  // analyses in parallel threads (analyze-root -j), must not write one file.
+  static std::atomic<unsigned> stores = 0;
+  const auto temporary = directory_ / fmt::format("{}.facts.{}.{}.tmp", key, ::getpid(), stores++);
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  Writer w(out);
   for (char c : kMagic) w.u8(static_cast<uint8_t>(c));
   w.u32(facts.size());
   for (const FunctionFacts* fp : facts) {
@@ -342,17 +373,10 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
     w.u32(computed_addresses->size());
     for (uint64_t a : *computed_addresses) w.u64(a);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(directory_, ec);
-  const auto final_path = directory_ / (key + ".facts");
-  // A temporary name of this process's and this call's own: runs in parallel, and
-  // analyses in parallel threads (analyze-root -j), must not write one file.
-  static std::atomic<unsigned> stores = 0;
-  const auto temporary = directory_ / fmt::format("{}.facts.{}.{}.tmp", key, ::getpid(), stores++);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(w.bytes().data()), static_cast<std::streamsize>(w.bytes().size()));
-    if (!out.flush()) return;  // an unwritable cache only costs time
+  out.close();
+  if (!out) {  // an unwritable cache only costs time
+    std::filesystem::remove(temporary, ec);
+    return;
   }
   std::filesystem::rename(temporary, final_path, ec);
   if (!ec) remove_superseded(key);
