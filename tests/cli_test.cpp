@@ -411,6 +411,12 @@ TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
   EXPECT_GT(nlohmann::json::parse(profile)["syscalls"].size(), 10u);
   EXPECT_FALSE(fs::exists(out + "/bin/riscv.json"));
 
+  // --exclude leaves a directory out: here the one with the program that fails.
+  r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--no-cache", "--exclude", "/bin"});
+  expect_input_error(r, root.string(), "no ELF programs");  // only bin has programs
+  r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--no-cache", "--exclude", "/srv"});
+  expect_input_error(r, "/srv", "not a directory");
+
   fs::remove(root / "bin/riscv");
   r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "--format", "bpf", "-o", out, "--no-cache"});
   EXPECT_EQ(r.status, 0) << r.err;

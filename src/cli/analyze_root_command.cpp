@@ -44,6 +44,8 @@ struct AnalyzeRootOptions {
   analysis::AnalysisOptions analysis;
   analysis::ExecClosureOptions closure;
   bool allow_missing = false;
+  /// Directories inside the root not to look in (paths inside it: /tmp, /home).
+  std::vector<std::string> excluded;
   /// Per program; a program over budget is reported as not analysed and the root goes on.
   BudgetOptions budget{300, 2048};
 };
@@ -64,15 +66,19 @@ bool is_program(const fs::path& file) {
 }
 
 /// Every program under `root`, as paths inside it, sorted. The kernel's and the run
-/// time's virtual trees (proc, sys, dev, run) are not entered.
-std::vector<std::string> programs_under(const fs::path& root) {
+/// time's virtual trees (proc, sys, dev, run) are not entered, nor the directories of
+/// `excluded` (paths inside the root).
+std::vector<std::string> programs_under(const fs::path& root, const std::vector<std::string>& excluded) {
   static const std::set<std::string> kVirtual = {"proc", "sys", "dev", "run"};
+  std::set<fs::path> skipped;
+  for (const std::string& dir : excluded) skipped.insert(fs::path(dir).relative_path().lexically_normal());
   std::vector<std::string> out;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path relative = it->path().lexically_relative(root);
-    if (it.depth() == 0 && it->is_directory() && kVirtual.count(relative.string())) {
+    const bool virtual_tree = it.depth() == 0 && kVirtual.count(relative.string());
+    if ((virtual_tree || skipped.count(relative)) && it->is_directory()) {
       it.disable_recursion_pending();
       continue;
     }
@@ -287,7 +293,13 @@ int run_analyze_root(const AnalyzeRootOptions& options) {
     return 2;
   }
   std::cerr << fmt::format("sysfence: looking for programs under {}\n", options.root);
-  auto programs = programs_under(fs::path(options.root));
+  for (const std::string& dir : options.excluded) {
+    if (!fs::is_directory(fs::path(options.root) / fs::path(dir).relative_path(), ec)) {
+      std::cerr << fmt::format("sysfence: --exclude {}: not a directory under {}\n", dir, options.root);
+      return 2;
+    }
+  }
+  auto programs = programs_under(fs::path(options.root), options.excluded);
   if (programs.empty()) {
     std::cerr << fmt::format("sysfence: {}: no ELF programs found\n", options.root);
     return 2;
@@ -314,7 +326,7 @@ void add_analyze_root_command(CLI::App& app, int& status) {
   CLI::App* sub = app.add_subcommand("analyze-root", "Analyse every ELF program in a firmware root filesystem");
   sub->footer(
       "Programs are executables and position-independent executables (an interpreter or DF_1_PIE, no soname) "
-      "anywhere under ROOTFS, except proc, sys, dev and run. With -o DIR, each program's profile goes to "
+      "anywhere under ROOTFS, except proc, sys, dev, run and what --exclude names. With -o DIR, each program's profile goes to "
       "DIR/PATH.EXT (the program's path inside ROOTFS; .json, .txt, .bpf, .c or .conf by format). A Markdown "
       "summary goes to stdout, progress to stderr. Each program is analysed by a process of its own within "
       "--timeout and --max-memory; one over budget is reported as not analysed and the rest go on. Exit 1 when "
@@ -325,6 +337,9 @@ void add_analyze_root_command(CLI::App& app, int& status) {
   sub->add_option("-j,--jobs", options->jobs, "Programs analysed at a time")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
+  sub->add_option("--exclude", options->excluded,
+                  "A directory inside ROOTFS not to look for programs in (on a live system: /tmp, /home); "
+                  "repeatable");
   add_format_options(*sub, options->format);
   add_cache_options(*sub, options->cache);
   add_library_models_option(*sub, options->analysis);
