@@ -87,6 +87,19 @@ TEST(TraceReader, InterleavedQemuLinesAreNotJson) {
   EXPECT_EQ(calls[1].args[1], 3u);
 }
 
+// strace -s 65536 prints long strings: a line of megabytes is read like any other
+// (std::regex overflowed the stack on one; found by parsers_fuzz).
+TEST(TraceReader, VeryLongLines) {
+  const std::string data(4 << 20, 'a');
+  auto calls = read("7 write(1, \"" + data + "\", 4194304) = 4194304\n" +
+                    "7 read(0,  <unfinished ...>\n" + "7 <... read resumed>\"" + data + "\"..., 65536) = 65536\n");
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].name, "write");
+  EXPECT_EQ(calls[0].args[2], 4194304u);
+  EXPECT_EQ(calls[1].name, "read");
+  EXPECT_EQ(calls[1].args[2], 65536u);
+}
+
 TEST(TraceReader, JsonLines) {
   auto calls = read("{\"pid\": 7, \"name\": \"socket\", \"nr\": 41, \"args\": [2, 1, 0, 0, 0, 0]}\n");
   ASSERT_EQ(calls.size(), 1u);

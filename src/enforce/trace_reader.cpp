@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
+#include <cctype>
+#include <string_view>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -10,6 +11,76 @@
 
 namespace sysfence::enforce {
 namespace {
+
+// The lines are taken apart by hand, not with std::regex: libstdc++'s matcher recurses
+// once per character and overflows the stack on a long line (strace -s 65536 prints
+// long strings; found by parsers_fuzz).
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
+
+/// The length of the syscall name `s` starts with ([a-z_][a-z0-9_]*), 0 for none.
+size_t name_length(std::string_view s) {
+  if (s.empty() || !is_name_start(s[0])) return 0;
+  size_t n = 1;
+  while (n < s.size() && is_name_char(s[n])) ++n;
+  return n;
+}
+
+std::string_view skip_spaces(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// A line's thread ("[pid N] " or "N ", as strace -f and qemu print it; "" for none) and
+/// the rest.
+std::pair<std::string, std::string_view> split_thread(std::string_view line) {
+  std::string_view rest = line;
+  if (rest.starts_with("[pid") && rest.size() > 4 && is_space(rest[4])) {
+    std::string_view after = skip_spaces(rest.substr(4));
+    size_t digits = 0;
+    while (digits < after.size() && is_digit(after[digits])) ++digits;
+    if (digits > 0 && digits < after.size() && after[digits] == ']') {
+      return {std::string(after.substr(0, digits)), skip_spaces(after.substr(digits + 1))};
+    }
+    return {"", line};
+  }
+  size_t digits = 0;
+  while (digits < rest.size() && is_digit(rest[digits])) ++digits;
+  if (digits > 0 && digits < rest.size() && is_space(rest[digits])) {
+    return {std::string(rest.substr(0, digits)), skip_spaces(rest.substr(digits))};
+  }
+  return {"", line};
+}
+
+/// For "name(args <unfinished ...>": "name(args", without a trailing comma and the
+/// spaces around it; nullopt for any other line.
+std::optional<std::string> unfinished_call(std::string_view body) {
+  static constexpr std::string_view kUnfinished = "<unfinished ...>";
+  const size_t name = name_length(body);
+  if (name == 0 || name >= body.size() || body[name] != '(' || !body.ends_with(kUnfinished)) return std::nullopt;
+  std::string_view call = trim_right(body.substr(0, body.size() - kUnfinished.size()));
+  if (call.size() > name + 1 && call.back() == ',') call.remove_suffix(1);
+  return std::string(call);
+}
+
+/// For "<... name resumed>rest": the name and the rest; nullopt for any other line.
+std::optional<std::pair<std::string, std::string>> resumed_call(std::string_view body) {
+  static constexpr std::string_view kStart = "<... ";
+  static constexpr std::string_view kResumed = " resumed>";
+  if (!body.starts_with(kStart)) return std::nullopt;
+  body.remove_prefix(kStart.size());
+  const size_t name = name_length(body);
+  if (name == 0 || !body.substr(name).starts_with(kResumed)) return std::nullopt;
+  return std::pair{std::string(body.substr(0, name)), std::string(skip_spaces(body.substr(name + kResumed.size())))};
+}
 
 /// Splits a printed argument list at top-level commas (not inside quotes, brackets or
 /// braces).
@@ -109,23 +180,35 @@ Result<TracedCall> json_call(const std::string& line, size_t number, const std::
 /// A call as strace or qemu prints it, "name(args) = result" (the result may hold
 /// parentheses too), or nullopt.
 std::optional<TracedCall> parse_call(const std::string& text, size_t number, int bits, const TraceConstants& names) {
-  static const std::regex call(R"(^([a-z_][a-z0-9_]*)\((.*)\)\s*=.*$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, call)) return std::nullopt;
+  // "name(" … the last ")" followed by spaces and "=" … (the result may hold parentheses).
+  const std::string_view line = text;
+  const size_t name = name_length(line);
+  if (name == 0 || name >= line.size() || line[name] != '(') return std::nullopt;
+  size_t close = std::string_view::npos;
+  for (size_t equals = line.rfind('='); equals != std::string_view::npos && equals > name;
+       equals = line.rfind('=', equals - 1)) {
+    const std::string_view before = trim_right(line.substr(0, equals));
+    if (before.size() > name + 1 && before.back() == ')') {
+      close = before.size() - 1;
+      break;
+    }
+  }
+  if (close == std::string_view::npos) return std::nullopt;
   TracedCall out;
   out.line = number;
-  out.name = m[1];
+  out.name = std::string(line.substr(0, name));
   out.text = text;
   out.unknown.fill(true);
-  const auto printed = split_arguments(m[2]);
+  const auto printed = split_arguments(std::string(line.substr(name + 1, close - name - 1)));
   // strace prints clone with named fields in its own order, which is not the
   // registers'; the flags are the first argument on every architecture.
-  static const std::regex named_field(R"(^([a-z_]+)=(.*)$)");
   for (size_t i = 0; i < printed.size() && i < 6; ++i) {
-    std::smatch field;
-    if (std::regex_match(printed[i], field, named_field)) {
-      if (out.name != "clone" || field[1] != "flags") continue;
-      if (auto v = printed_number(field[2], bits, names)) {
+    const std::string_view argument = printed[i];
+    size_t field_name = 0;
+    while (field_name < argument.size() && (is_name_start(argument[field_name]))) ++field_name;
+    if (field_name > 0 && field_name < argument.size() && argument[field_name] == '=') {  // name=value
+      if (out.name != "clone" || argument.substr(0, field_name) != "flags") continue;
+      if (auto v = printed_number(std::string(argument.substr(field_name + 1)), bits, names)) {
         out.args[0] = *v;
         out.unknown[0] = false;
       }
@@ -144,9 +227,6 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
   // strace: "[pid N] name(args) = result" or "N name(args) = result", qemu-user the
   // latter. A call strace interrupts ("name(args <unfinished ...>") is completed by the
   // same thread's "<... name resumed>rest" line; one never resumed is read as it stands.
-  static const std::regex prefix(R"(^(?:\[pid\s+(\d+)\]\s*|(\d+)\s+)?(.*)$)");
-  static const std::regex unfinished(R"(^([a-z_][a-z0-9_]*\(.*?)(?:,\s*)?\s*<unfinished \.\.\.>$)");
-  static const std::regex resumed(R"(^<\.\.\. ([a-z_][a-z0-9_]*) resumed>\s*(.*)$)");
   struct Pending {
     size_t line;
     std::string text;
@@ -169,19 +249,16 @@ Result<std::vector<TracedCall>> read_trace(const std::string& text, const std::s
       calls.push_back(std::move(*call));
       continue;
     }
-    std::smatch m;
-    if (!std::regex_match(line, m, prefix)) continue;
-    const std::string thread = m[1].matched ? m[1].str() : m[2].str();
-    const std::string body = m[3];
-    std::smatch part;
-    if (std::regex_match(body, part, unfinished)) {
-      pending[thread] = {number, part[1]};
+    const auto [thread, body_view] = split_thread(line);
+    const std::string body(body_view);
+    if (auto unfinished = unfinished_call(body)) {
+      pending[thread] = {number, std::move(*unfinished)};
       continue;
     }
-    if (std::regex_match(body, part, resumed)) {
+    if (auto resumed = resumed_call(body)) {
       auto it = pending.find(thread);
-      if (it == pending.end() || it->second.text.rfind(part[1].str() + "(", 0) != 0) continue;
-      const std::string rest = part[2];
+      if (it == pending.end() || it->second.text.rfind(resumed->first + "(", 0) != 0) continue;
+      const std::string& rest = resumed->second;
       const bool first = it->second.text.back() == '(' || rest.empty() || rest[0] == ')' || rest[0] == ',';
       const std::string joined = it->second.text + (first ? "" : ", ") + rest;
       if (auto call = parse_call(joined, it->second.line, bits, names)) calls.push_back(std::move(*call));
