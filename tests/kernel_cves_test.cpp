@@ -47,6 +47,29 @@ TEST(KernelCves, TheFileIsWellFormed) {
   }
 }
 
+// A number that is not an unsigned integer, or an argument index that is not one, is a
+// bad file, said with its place (3e83 was converted to an integer: undefined behaviour,
+// found by parsers_fuzz).
+TEST(KernelCves, NumbersThatAreNotUnsignedIntegersAreErrors) {
+  auto table = [](const char* need) {
+    return nlohmann::json::parse(std::string(R"({"multiplexers": {}, "cves": [{"id": "CVE-2000-0001", "title": "t",
+      "trigger": "t", "source": "https://example.org", "needs": [)") + need + "]}]}");
+  };
+  for (const char* bad : {R"({"syscall": "socket", "args": {"0": {"equals": [3e83]}}})",
+                          R"({"syscall": "socket", "args": {"0": {"equals": [-1]}}})",
+                          R"({"syscall": "socket", "args": {"0": {"has_bits": 1.5}}})",
+                          R"({"syscall": "socket", "args": {"0": {"mask": "7", "value": 1}}})",
+                          R"({"syscall": "socket", "args": {"x": {"equals": [1]}}})"}) {
+    auto parsed = cve::KernelCves::parse(table(bad), "cves.json");
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_NE(parsed.error().message.find("cves.json"), std::string::npos) << parsed.error().message;
+    EXPECT_TRUE(parsed.error().message.find("unsigned integer") != std::string::npos ||
+                parsed.error().message.find("is not 0..5") != std::string::npos)
+        << parsed.error().message;
+  }
+  EXPECT_TRUE(cve::KernelCves::parse(table(R"({"syscall": "socket", "args": {"0": {"equals": [17]}}})"), "cves.json"));
+}
+
 TEST(KernelCves, EveryNeedCanBeMadeOnEachArchitectureItAppliesTo) {
   const auto& table = cve::KernelCves::table();
   for (const char* arch : kArches) {

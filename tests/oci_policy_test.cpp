@@ -105,5 +105,23 @@ TEST(OciPolicy, RulesAMoreGeneralOneCoversAreLeftOut) {
   EXPECT_EQ(enforce::run_filter(*a, data, false)->action, SECCOMP_RET_KILL_PROCESS);
 }
 
+// Numbers an OCI profile gives that are not unsigned integers are a bad file, not a
+// conversion of a double that does not fit (undefined behaviour, found by parsers_fuzz).
+TEST(OciPolicy, NumbersThatAreNotUnsignedIntegersAreErrors) {
+  auto read = [](const char* arg) {
+    const auto json = nlohmann::json::parse(std::string(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+      {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [)") + arg + "]}]}");
+    return policy::read_oci_policy(json, "profile.json", "x86_64");
+  };
+  ASSERT_TRUE(read(R"({"index": 0, "value": 1, "valueTwo": 0, "op": "SCMP_CMP_EQ"})"));
+  for (const char* bad : {R"({"index": 0, "value": 3.35e83, "op": "SCMP_CMP_EQ"})",
+                          R"({"index": -1, "value": 1, "op": "SCMP_CMP_EQ"})",
+                          R"({"index": 0, "value": 1, "valueTwo": "2", "op": "SCMP_CMP_EQ"})"}) {
+    auto oci = read(bad);
+    ASSERT_FALSE(oci) << bad;
+    EXPECT_NE(oci.error().message.find("unsigned integer"), std::string::npos) << oci.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sysfence

@@ -6,12 +6,21 @@
 
 #include <fmt/format.h>
 
+#include "util/json_numbers.h"
+
 namespace sysfence::data {
 extern const char kKernelCvesJson[];  // data/kernel_cves.json, compiled in by src/CMakeLists.txt
 }
 
 namespace sysfence::cve {
 namespace {
+
+/// A list of unsigned integers (json_unsigned each).
+std::vector<uint64_t> unsigned_list(const nlohmann::json& list) {
+  std::vector<uint64_t> out;
+  for (const auto& v : list) out.push_back(json_unsigned<uint64_t>(v));
+  return out;
+}
 
 Result<CallNeed> parse_call(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object() || !j.contains("syscall") || !j["syscall"].is_string()) {
@@ -21,19 +30,20 @@ Result<CallNeed> parse_call(const nlohmann::json& j, const std::string& where) {
   const nlohmann::json args = j.value("args", nlohmann::json::object());
   for (const auto& [index, condition] : args.items()) {
     ArgumentNeed arg;
-    const int i = std::stoi(index);
-    if (i < 0 || i > 5) return Error{fmt::format("{}: {}: argument index {} is not 0..5", where, call.syscall, index)};
-    arg.index = static_cast<uint8_t>(i);
+    if (index.size() != 1 || index[0] < '0' || index[0] > '5') {
+      return Error{fmt::format("{}: {}: argument index \"{}\" is not 0..5", where, call.syscall, index)};
+    }
+    arg.index = static_cast<uint8_t>(index[0] - '0');
     if (condition.contains("equals")) {
-      arg.equals = condition["equals"].get<std::vector<uint64_t>>();
-      if (condition.contains("mips")) arg.mips_equals = condition["mips"].get<std::vector<uint64_t>>();
+      arg.equals = unsigned_list(condition["equals"]);
+      if (condition.contains("mips")) arg.mips_equals = unsigned_list(condition["mips"]);
       if (arg.equals.empty()) return Error{fmt::format("{}: {}: \"equals\" is empty", where, call.syscall)};
     } else if (condition.contains("has_bits")) {
-      arg.mask = arg.value = condition["has_bits"].get<uint64_t>();
+      arg.mask = arg.value = json_unsigned<uint64_t>(condition["has_bits"]);
       if (arg.mask == 0) return Error{fmt::format("{}: {}: \"has_bits\" is 0", where, call.syscall)};
     } else if (condition.contains("mask") && condition.contains("value")) {
-      arg.mask = condition["mask"].get<uint64_t>();
-      arg.value = condition["value"].get<uint64_t>();
+      arg.mask = json_unsigned<uint64_t>(condition["mask"]);
+      arg.value = json_unsigned<uint64_t>(condition["value"]);
       if (arg.mask == 0 || (arg.value & ~arg.mask) != 0) {
         return Error{fmt::format("{}: {}: \"value\" has bits outside \"mask\"", where, call.syscall)};
       }
@@ -97,7 +107,7 @@ Result<KernelCves> KernelCves::parse(const nlohmann::json& json, const std::stri
   try {
     for (const auto& [multiplexer, calls] : json.at("multiplexers").items()) {
       for (const auto& [syscall, number] : calls.items()) {
-        table.multiplexed_[syscall].emplace_back(multiplexer, number.get<uint64_t>());
+        table.multiplexed_[syscall].emplace_back(multiplexer, json_unsigned<uint64_t>(number));
       }
     }
     if (json.contains("ring")) {

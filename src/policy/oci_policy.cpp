@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "util/json_numbers.h"
+
 namespace sysfence::policy {
 namespace {
 
@@ -112,7 +114,7 @@ bool is_oci_policy(const nlohmann::json& json) { return json.is_object() && json
 Result<OciPolicy> read_oci_policy(const nlohmann::json& json, const std::string& file, const std::string& arch) {
   try {
     OciPolicy policy;
-    const uint32_t default_errno = json.value("defaultErrnoRet", uint32_t{EPERM});
+    const uint32_t default_errno = json_unsigned(json, "defaultErrnoRet", uint32_t{EPERM});
     const auto default_action = action_named(json.at("defaultAction").get<std::string>(), default_errno);
     if (!default_action) return Error{fmt::format("{}: unknown defaultAction {}", file, json["defaultAction"].dump())};
     policy.default_action = *default_action;
@@ -125,16 +127,16 @@ Result<OciPolicy> read_oci_policy(const nlohmann::json& json, const std::string&
       const auto& entry = entries[i];
       const std::string where = fmt::format("{}: syscalls[{}]", file, i);
       if (!applies(entry, docker_arch)) continue;
-      const auto action = action_named(entry.at("action").get<std::string>(), entry.value("errnoRet", default_errno));
+      const auto action = action_named(entry.at("action").get<std::string>(), json_unsigned(entry, "errnoRet", default_errno));
       if (!action) return Error{fmt::format("{}: unknown action {}", where, entry["action"].dump())};
       std::vector<ArgumentCheck> checks;
       for (const auto& arg : entry.value("args", nlohmann::json::array())) {
         const auto op = compare_named(arg.at("op").get<std::string>());
         if (!op) return Error{fmt::format("{}: unknown operator {}", where, arg["op"].dump())};
-        const auto index = arg.at("index").get<unsigned>();
+        const auto index = json_unsigned<unsigned>(arg.at("index"));
         if (index > 5) return Error{fmt::format("{}: argument index {} is not 0..5", where, index)};
-        checks.push_back({static_cast<uint8_t>(index), *op, arg.at("value").get<uint64_t>(),
-                          arg.value("valueTwo", uint64_t{0})});
+        checks.push_back({static_cast<uint8_t>(index), *op, json_unsigned<uint64_t>(arg.at("value")),
+                          json_unsigned(arg, "valueTwo", uint64_t{0})});
       }
       std::vector<std::string> names;
       if (entry.contains("names")) names = entry["names"].get<std::vector<std::string>>();
