@@ -5,7 +5,6 @@
 #include <map>
 #include <memory_resource>
 #include <queue>
-#include <set>
 #include <unordered_set>
 
 #include "analysis/facts_cache.h"
