@@ -79,9 +79,11 @@ class Writer {
     s64(f.offset);
     u8(f.width);
   }
-  void indexed(const std::vector<IndexedValue>& values) {
+  /// A syscall's arguments (a vector) or a call's (CallArguments), read back alike.
+  template <class IndexedValues>
+  void indexed(const IndexedValues& values) {
     u32(values.size());
-    for (const auto& v : values) {
+    for (const IndexedValue& v : values) {
       u8(v.index);
       value(v.value);
     }
@@ -345,7 +347,7 @@ void FactsCache::store(const std::string& key, const std::vector<const FunctionF
       w.u8(c.target_thumb);
       w.u32(c.symbol);
       w.u8(c.tail);
-      w.indexed(c.args.items());
+      w.indexed(c.args);
       w.u32(c.passed.size());
       for (const auto& p : c.passed) {
         w.field({p.index, p.offset, p.width});
