@@ -1852,12 +1852,12 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
   }
 }
 
-CalleeShape FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
+const CalleeShape& FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
   return callees_.shapes.get(facts_key(target, thumb),
                              [&] { return Run(*this, functions_.extent(target, thumb)).callee_shape(); });
 }
 
-std::vector<Reg> FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
+const std::vector<Reg>& FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
   return callees_.clobbers.get(facts_key(target, thumb),
                                [&] { return Run(*this, functions_.extent(target, thumb)).leaf_clobbers(); });
 }

@@ -43,17 +43,17 @@ template <class V>
 class CalleeProperty {
  public:
   /// What is remembered for `key`, else what `compute` finds, remembered. The lock is not
-  /// held while computing: the computation may ask about other callees.
+  /// held while computing: the computation may ask about other callees. The reference
+  /// stays valid while the property lives (the map's nodes never move).
   template <class Compute>
-  V get(uint64_t key, Compute compute) {
+  const V& get(uint64_t key, Compute compute) {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       if (auto it = known_.find(key); it != known_.end()) return it->second;
     }
     V value = compute();
     const std::lock_guard<std::mutex> lock(mutex_);
-    known_.emplace(key, value);
-    return value;
+    return known_.emplace(key, std::move(value)).first->second;
   }
 
  private:
@@ -115,12 +115,12 @@ class FunctionAnalyzer {
  private:
   class Run;
   /// What a caller needs to know of the local function at `target`.
-  CalleeShape shape_of(uint64_t target, bool thumb) const;
+  const CalleeShape& shape_of(uint64_t target, bool thumb) const;
   /// The call-clobbered registers a call of the local function at `target` may change:
   /// those a small leaf function (no call, no jump out, decoded whole) writes; all of
   /// them for any other function (glibc's ARM __libc_do_syscall keeps ip, which its
   /// callers set once before a loop of calls).
-  std::vector<arch::Reg> clobbered_by(uint64_t target, bool thumb) const;
+  const std::vector<arch::Reg>& clobbered_by(uint64_t target, bool thumb) const;
 
   const arch::Backend& backend_;
   arch::Lifter& lifter_;
