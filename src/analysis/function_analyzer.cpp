@@ -11,6 +11,7 @@
 #include "analysis/register_liveness.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
+#include "analysis/value_pool.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -33,7 +34,16 @@ constexpr int64_t kMaxPassedObject = 512;
 constexpr size_t kMaxPassedFields = 64;
 constexpr size_t kMaxWrittenFields = 16;
 
+/// A stack slot a state holds: its value is a number of the Run's pool (ValuePool), as a
+/// large function's states hold a thousand slots each.
 struct Slot {
+  int64_t offset = 0;
+  uint8_t width = 0;
+  ValuePool::Id value = ValuePool::kUnknown;
+};
+
+/// A value some bytes of the frame held (lost in a join), with the value itself.
+struct FrameValue {
   int64_t offset = 0;
   uint8_t width = 0;
   Value value;
@@ -77,7 +87,8 @@ struct State {
   }
 };
 
-bool overlaps(const Slot& s, int64_t offset, uint8_t width) {
+template <class Bytes>  // Slot or FrameValue
+bool overlaps(const Bytes& s, int64_t offset, uint8_t width) {
   return s.offset < offset + width && offset < s.offset + s.width;
 }
 
@@ -599,10 +610,13 @@ class FunctionAnalyzer::Run {
     auto [first, last] = window(s, offset, width);
     return slot_value(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
                       s.slots.begin() + static_cast<std::ptrdiff_t>(last), offset, width, entry_slot(offset, width),
-                      o_.memory_.big_endian());
+                      o_.memory_.big_endian(), [&](const Slot& slot) -> const Value& { return value_of(slot); });
   }
 
-  static void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) {
+  /// What a state's slot holds.
+  const Value& value_of(const Slot& slot) const { return slot_values_.at(slot.value); }
+
+  void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) const {
     if (s.frame_lost) return;
     auto [first, last] = window(s, offset, width);
     // What a partly overwritten zeroed slot keeps on either side stays zero (`movaps
@@ -615,7 +629,7 @@ class FunctionAnalyzer::Run {
         s.slots[keep++] = std::move(old);
         continue;
       }
-      if (old.value.single() != std::optional<uint64_t>{0}) continue;
+      if (value_of(old).single() != std::optional<uint64_t>{0}) continue;
       if (old.offset < offset) kept_zero.push_back({old.offset, static_cast<uint8_t>(offset - old.offset), old.value});
       const int64_t end = old.offset + old.width;
       if (end > offset + width) {
@@ -623,7 +637,7 @@ class FunctionAnalyzer::Run {
       }
     }
     s.slots.erase(s.slots.begin() + static_cast<std::ptrdiff_t>(keep), s.slots.begin() + static_cast<std::ptrdiff_t>(last));
-    kept_zero.push_back({offset, width, value});
+    kept_zero.push_back({offset, width, slot_values_.intern(value)});
     for (Slot& slot : kept_zero) {
       auto at = std::lower_bound(s.slots.begin(), s.slots.end(), slot, slot_order);
       s.slots.insert(at, std::move(slot));
@@ -1153,7 +1167,7 @@ class FunctionAnalyzer::Run {
     for (const Value::FieldRef& w : incoming.written) changed |= into.note_written(w);
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
-      for (const Slot& slot : into.slots) note_lost(slot.value);
+      for (const Slot& slot : into.slots) note_lost(value_of(slot));
       into.slots.clear();
       return true;
     }
@@ -1163,15 +1177,17 @@ class FunctionAnalyzer::Run {
       // The same slots on both paths (most joins): each joins with its counterpart.
       for (size_t k = 0; k < into.slots.size(); ++k) {
         Slot& slot = into.slots[k];
-        const Value& other = incoming.slots[k].value;
-        if (slot.value == other) continue;
-        Value joined = slot.value.join(other);
+        if (slot.value == incoming.slots[k].value) continue;  // the same number, the same value
+        const Value& value = value_of(slot);
+        const Value& other = value_of(incoming.slots[k]);
+        Value joined = value.join(other);
         if (joined.is_unknown()) {
-          lose_in_slot(slot, slot.value);
+          lose_in_slot(slot, value);
           lose_in_slot(slot, other);
         }
-        if (joined == slot.value) continue;  // what came in was already covered
-        slot.value = std::move(joined);
+        const ValuePool::Id joined_id = slot_values_.intern(joined);
+        if (joined_id == slot.value) continue;  // what came in was already covered
+        slot.value = joined_id;
         changed = true;
       }
       return changed;
@@ -1188,16 +1204,17 @@ class FunctionAnalyzer::Run {
       const Slot& slot = take_into ? into.slots[i] : incoming.slots[j];
       if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
           into.slots[i].width == incoming.slots[j].width) {
-        slots.push_back({slot.offset, slot.width, into.slots[i].value.join(incoming.slots[j].value)});
-        if (slots.back().value.is_unknown()) {
-          lose_in_slot(slot, into.slots[i].value);
-          lose_in_slot(slot, incoming.slots[j].value);
+        const Value joined = value_of(into.slots[i]).join(value_of(incoming.slots[j]));
+        slots.push_back({slot.offset, slot.width, slot_values_.intern(joined)});
+        if (joined.is_unknown()) {
+          lose_in_slot(slot, value_of(into.slots[i]));
+          lose_in_slot(slot, value_of(incoming.slots[j]));
         }
         ++i;
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
-        if (slot.offset + slot.width <= private_below_ && holds_code(slot.value) && !written(other, slot)) {
+        if (slot.offset + slot.width <= private_below_ && holds_code(value_of(slot)) && !written(other, slot)) {
           // A private slot the other path never wrote holds nothing a valid program reads
           // there (a loop's first entry, before the body keeps a callee's address in it):
           // only this path's value (README: assumptions). Only for code addresses, which
@@ -1208,8 +1225,9 @@ class FunctionAnalyzer::Run {
           (take_into ? i : j)++;
           continue;
         }
-        slots.push_back({slot.offset, slot.width, slot.value.join(read_slot(other, slot.offset, slot.width))});
-        if (slots.back().value.is_unknown()) lose_in_slot(slot, slot.value);
+        const Value joined = value_of(slot).join(read_slot(other, slot.offset, slot.width));
+        slots.push_back({slot.offset, slot.width, slot_values_.intern(joined)});
+        if (joined.is_unknown()) lose_in_slot(slot, value_of(slot));
         (take_into ? i : j)++;
       }
     }
@@ -1218,7 +1236,7 @@ class FunctionAnalyzer::Run {
     } else {
       for (size_t k = 0; k < slots.size() && !changed; ++k) {
         changed = slots[k].offset != into.slots[k].offset || slots[k].width != into.slots[k].width ||
-                  !(slots[k].value == into.slots[k].value);
+                  slots[k].value != into.slots[k].value;
       }
     }
     into.slots = std::move(slots);
@@ -1233,7 +1251,7 @@ class FunctionAnalyzer::Run {
     if (s.frame_lost) return;
     auto [first, last] = window(s, offset, width);
     for (size_t i = first; i < last; ++i) {
-      if (overlaps(s.slots[i], offset, width)) note_lost(s.slots[i].value);
+      if (overlaps(s.slots[i], offset, width)) note_lost(value_of(s.slots[i]));
     }
   }
 
@@ -1259,7 +1277,7 @@ class FunctionAnalyzer::Run {
   void lose_in_slot(const Slot& slot, const Value& v) const {
     const bool matters = v.kind() == Value::Kind::Stack || v.kind() == Value::Kind::Import || v.is_constants();
     if (!matters) return;
-    const bool known = std::any_of(lost_in_slots_.begin(), lost_in_slots_.end(), [&](const Slot& l) {
+    const bool known = std::any_of(lost_in_slots_.begin(), lost_in_slots_.end(), [&](const FrameValue& l) {
       return l.offset == slot.offset && l.width == slot.width && l.value == v;
     });
     if (!known) lost_in_slots_.push_back({slot.offset, slot.width, v});
@@ -1268,12 +1286,12 @@ class FunctionAnalyzer::Run {
   /// Whether a join gave up something in [offset, offset + width) of the frame.
   bool lost_in(int64_t offset, uint8_t width) const {
     return std::any_of(lost_in_slots_.begin(), lost_in_slots_.end(),
-                       [&](const Slot& l) { return overlaps(l, offset, width); });
+                       [&](const FrameValue& l) { return overlaps(l, offset, width); });
   }
 
   /// Code reads [offset, offset + width) of the frame: what joins gave up there is lost.
   void note_read_of_lost(int64_t offset, uint8_t width) const {
-    std::erase_if(lost_in_slots_, [&](const Slot& l) {
+    std::erase_if(lost_in_slots_, [&](const FrameValue& l) {
       if (!overlaps(l, offset, width)) return false;
       note_lost(l.value);
       return true;
@@ -1481,7 +1499,7 @@ class FunctionAnalyzer::Run {
       s.regs[r] = Value::unknown();
     }
     if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
-    for (const Slot& slot : s.slots) note_lost(slot.value);
+    for (const Slot& slot : s.slots) note_lost(value_of(slot));
     s.frame_lost = true;
     s.memory_written = true;
     s.slots.clear();
@@ -1667,8 +1685,8 @@ class FunctionAnalyzer::Run {
       auto slot = std::lower_bound(s.slots.begin(), s.slots.end(), object,
                                    [](const Slot& slot, int64_t at) { return slot.offset < at; });
       for (; slot != s.slots.end() && slot->offset < object + kMaxPassedObject; ++slot) {
-        if (slot->value.is_unknown() || out.size() >= kMaxPassedFields) continue;
-        out.push_back({a.index, slot->offset - object, slot->width, slot->value});
+        if (slot->value == ValuePool::kUnknown || out.size() >= kMaxPassedFields) continue;
+        out.push_back({a.index, slot->offset - object, slot->width, value_of(*slot)});
       }
     }
     return out;
@@ -1817,7 +1835,8 @@ class FunctionAnalyzer::Run {
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
-  mutable std::vector<Slot> lost_in_slots_;            ///< lose_in_slot
+  mutable std::vector<FrameValue> lost_in_slots_;      ///< lose_in_slot
+  mutable ValuePool slot_values_;                      ///< what the states' slots hold
   /// The lowest frame slot the global pointer is saved in, where the ABI puts it above
   /// the outgoing stack arguments (Conventions::stack_arguments_below_global_pointer_save).
   int64_t global_pointer_saved_at_ = std::numeric_limits<int64_t>::max();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -146,6 +147,8 @@ class Value {
   Value without_inputs(int bits) const;
 
   bool operator==(const Value& other) const;
+  /// A hash that equal values share (operator== ignores what a kind leaves unused).
+  size_t hash() const;
   std::string to_string() const;
 
  private:
@@ -180,6 +183,13 @@ inline bool Value::operator==(const Value& other) const {
              values_[1] == other.values_[1] && values_[2] == other.values_[2];
     default: return values_[0] == other.values_[0];
   }
+}
+
+inline size_t Value::hash() const {
+  // Every kind but Unknown compares values_[0] when it compares anything; a Constants
+  // value with none leaves it unused.
+  if (kind_ == Kind::Unknown || (kind_ == Kind::Constants && count_ == 0)) return static_cast<size_t>(kind_);
+  return std::hash<uint64_t>{}(values_[0] * 31 + static_cast<uint64_t>(kind_));
 }
 
 /// All-ones mask of `bits` bits (bits in 1..64).
