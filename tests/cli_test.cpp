@@ -2,6 +2,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "elf/elf_file.h"
 #include "support/elf_builder.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -107,6 +109,44 @@ TEST(Cli, AnalyzeOverItsBudgetWritesNoProfile) {
     EXPECT_NE(r.err.find("over its"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(out)) << budget[0];
   }
+}
+
+// A damaged size of the initialiser array (fuzzed: 2^54 bytes) once kept the analysis
+// reading slots, and keeping a warning for each, until 24 GiB were gone. The loader reads
+// the array in the module's memory: what lies past its loaded segments is not read.
+TEST(Cli, AnInitialiserArrayPastTheLoadedSegmentsIsReadToTheirEnd) {
+  testing::TempDir dir;
+  const std::string program = dir.str() + "/true";
+  std::filesystem::copy_file("/bin/true", program);
+  std::vector<uint8_t> bytes;
+  {
+    std::ifstream in(program, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto elf = elf::ElfFile::parse(bytes, program);
+  ASSERT_TRUE(elf) << elf.error().message;
+  bool patched = false;
+  for (const elf::Section& s : elf->sections()) {
+    if (s.type != SHT_DYNAMIC) continue;
+    for (uint64_t at = s.offset; at + sizeof(Elf64_Dyn) <= s.offset + s.size; at += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn entry;
+      std::memcpy(&entry, bytes.data() + at, sizeof entry);
+      if (entry.d_tag != DT_INIT_ARRAYSZ) continue;
+      entry.d_un.d_val = uint64_t{1} << 54;
+      std::memcpy(bytes.data() + at, &entry, sizeof entry);
+      patched = true;
+    }
+  }
+  ASSERT_TRUE(patched) << "/bin/true has no DT_INIT_ARRAYSZ";
+  std::ofstream(program, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  // The budgets turn the old behaviour into a quick failure instead of a machine's memory.
+  const auto r = run_command({SYSFENCE_BINARY, "analyze", program, "--no-cache", "--accept-unresolved", "--timeout",
+                              "120", "--max-memory", "2048", "-o", dir.str() + "/true.json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("runs out of the loaded segments"), std::string::npos) << r.err;
+  EXPECT_LT(r.err.size(), 4096u) << "one warning, not one per slot";
+  EXPECT_TRUE(std::filesystem::exists(dir.str() + "/true.json"));
 }
 
 // An analysis longer than two seconds (cmake, a C++ program: ~9 s) shows its progress

@@ -445,20 +445,42 @@ class Analysis {
 
   void add_array_roots(uint32_t m, std::optional<uint64_t> address, uint64_t size) {
     if (!address) return;
-    const int width = program_.backend().conventions().pointer_size;
-    for (uint64_t at = *address; at + width <= *address + size; at += width) {
-      Value v = contexts_[m]->memory.load(at, width, false);
+    const program::Module& module = contexts_[m]->module;
+    const auto width = static_cast<uint64_t>(program_.backend().conventions().pointer_size);
+    // The loader calls what the array holds in the module's memory. A slot outside its
+    // loaded segments would fault before the program ran, so nothing there runs; and a
+    // size from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
+    // reading, or warning, for ever.
+    auto loaded = [&](uint64_t at) {
+      return std::any_of(module.elf().segments().begin(), module.elf().segments().end(), [&](const elf::Segment& s) {
+        return s.type == PT_LOAD && at >= s.address && at - s.address + width <= s.memory_size;
+      });
+    };
+    uint64_t unread = 0;
+    uint64_t first_unread = 0;
+    for (uint64_t offset = 0; offset <= size && size - offset >= width; offset += width) {
+      const uint64_t at = *address + offset;
+      if (!loaded(at)) {
+        diagnostics_.warn(fmt::format("{}: initialiser array at {:#x} runs out of the loaded segments at {:#x} ({} "
+                                      "bytes given); a loader would fault there, so the rest is not read",
+                                      module.path, *address, at, size));
+        break;
+      }
+      Value v = contexts_[m]->memory.load(at, static_cast<int>(width), false);
       if (v.kind() == Value::Kind::Import) {
         if (auto id = through_symbol(m, v.import_symbol(), false)) functions_[*id].root = true;
       } else if (auto c = v.single()) {
         make_root(m, *c);
       } else if (!v.is_unknown()) {
         for (uint64_t pointer : v) make_root(m, pointer);
-      } else {
-        diagnostics_.warn(fmt::format("{}: initialiser slot {:#x} could not be read; its function is missed only if "
-                                      "it is not also address-taken",
-                                      contexts_[m]->module.path, at));
+      } else if (unread++ == 0) {
+        first_unread = at;
       }
+    }
+    if (unread > 0) {
+      diagnostics_.warn(fmt::format("{}: {} initialiser slot(s) from {:#x} could not be read; their functions are "
+                                    "missed only if they are not also address-taken",
+                                    module.path, unread, first_unread));
     }
   }
 
