@@ -447,13 +447,14 @@ class Analysis {
     if (!address) return;
     const program::Module& module = contexts_[m]->module;
     const auto width = static_cast<uint64_t>(program_.backend().conventions().pointer_size);
-    // The loader calls what the array holds in the module's memory. A slot outside its
-    // loaded segments would fault before the program ran, so nothing there runs; and a
-    // size from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
+    // The loader calls what the array holds in the module's memory, where the linker wrote
+    // the pointers into the bytes a segment loads from the file. Past those bytes a slot
+    // would fault (unmapped) or hold zero (.bss), never a function that runs; and a size
+    // from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
     // reading, or warning, for ever.
     auto loaded = [&](uint64_t at) {
       return std::any_of(module.elf().segments().begin(), module.elf().segments().end(), [&](const elf::Segment& s) {
-        return s.type == PT_LOAD && at >= s.address && at - s.address + width <= s.memory_size;
+        return s.type == PT_LOAD && at >= s.address && at - s.address < s.file_size && s.file_size - (at - s.address) >= width;
       });
     };
     uint64_t unread = 0;
@@ -462,7 +463,7 @@ class Analysis {
       const uint64_t at = *address + offset;
       if (!loaded(at)) {
         diagnostics_.warn(fmt::format("{}: initialiser array at {:#x} runs out of the loaded segments at {:#x} ({} "
-                                      "bytes given); a loader would fault there, so the rest is not read",
+                                      "bytes given): no function is there, so the rest is not read",
                                       module.path, *address, at, size));
         break;
       }
