@@ -141,8 +141,8 @@ TEST(Cli, AnInitialiserArrayPastTheLoadedSegmentsIsReadToTheirEnd) {
   std::ofstream(program, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   // The budgets turn the old behaviour into a quick failure instead of a machine's memory.
-  const auto r = run_command({SYSFENCE_BINARY, "analyze", program, "--no-cache", "--accept-unresolved", "--timeout",
-                              "120", "--max-memory", "2048", "-o", dir.str() + "/true.json"});
+  const auto r = run_command({SYSFENCE_BINARY, "analyze", program, "--no-cache", "--accept-unresolved",
+                              "--timeout", "120", "--max-memory", "2048", "-o", dir.str() + "/true.json"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("runs out of the loaded segments"), std::string::npos) << r.err;
   EXPECT_LT(r.err.size(), 4096u) << "one warning, not one per slot";

@@ -11,14 +11,10 @@ namespace {
 
 TEST(ValuePool, EqualValuesShareANumberAndDifferentOnesDoNot) {
   const std::vector<Value> values = {
-      Value::constant(0),
-      Value::constant(1).join(Value::constant(2)),
-      Value::parameter(0),
-      Value::parameter(0).add(8, 64),
-      Value::stack(-0x60),
-      Value::stack(-0x58),
-      Value::import(3),
-      Value::field({1, 0x20, 4}),
+      Value::constant(0),       Value::constant(1).join(Value::constant(2)),
+      Value::parameter(0),      Value::parameter(0).add(8, 64),
+      Value::stack(-0x60),      Value::stack(-0x58),
+      Value::import(3),         Value::field({1, 0x20, 4}),
       Value::global(0x4000, 8),
   };
   ValuePool pool;
@@ -27,7 +23,8 @@ TEST(ValuePool, EqualValuesShareANumberAndDifferentOnesDoNot) {
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_NE(ids[i], ValuePool::kUnknown) << values[i].to_string();
     EXPECT_EQ(pool.at(ids[i]), values[i]) << values[i].to_string();
-    for (size_t j = 0; j < i; ++j) EXPECT_NE(ids[i], ids[j]) << values[i].to_string() << " " << values[j].to_string();
+    for (size_t j = 0; j < i; ++j)
+      EXPECT_NE(ids[i], ids[j]) << values[i].to_string() << " " << values[j].to_string();
   }
   // The same values made again (by other operations) get the numbers they had.
   EXPECT_EQ(pool.intern(Value::constant(2).join(Value::constant(1))), ids[1]);

@@ -609,8 +609,9 @@ class FunctionAnalyzer::Run {
     if (s.frame_lost) return Value::unknown();
     auto [first, last] = window(s, offset, width);
     return slot_value(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
-                      s.slots.begin() + static_cast<std::ptrdiff_t>(last), offset, width, entry_slot(offset, width),
-                      o_.memory_.big_endian(), [&](const Slot& slot) -> const Value& { return value_of(slot); });
+                      s.slots.begin() + static_cast<std::ptrdiff_t>(last), offset, width,
+                      entry_slot(offset, width), o_.memory_.big_endian(),
+                      [&](const Slot& slot) -> const Value& { return value_of(slot); });
   }
 
   /// What a state's slot holds.
@@ -1214,7 +1215,8 @@ class FunctionAnalyzer::Run {
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
-        if (slot.offset + slot.width <= private_below_ && holds_code(value_of(slot)) && !written(other, slot)) {
+        if (slot.offset + slot.width <= private_below_ && holds_code(value_of(slot)) &&
+            !written(other, slot)) {
           // A private slot the other path never wrote holds nothing a valid program reads
           // there (a loop's first entry, before the body keeps a callee's address in it):
           // only this path's value (README: assumptions). Only for code addresses, which

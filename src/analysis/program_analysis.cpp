@@ -453,18 +453,21 @@ class Analysis {
     // from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
     // reading, or warning, for ever.
     auto loaded = [&](uint64_t at) {
-      return std::any_of(module.elf().segments().begin(), module.elf().segments().end(), [&](const elf::Segment& s) {
-        return s.type == PT_LOAD && at >= s.address && at - s.address < s.file_size && s.file_size - (at - s.address) >= width;
-      });
+      return std::any_of(module.elf().segments().begin(), module.elf().segments().end(),
+                         [&](const elf::Segment& s) {
+                           return s.type == PT_LOAD && at >= s.address && at - s.address < s.file_size &&
+                                  s.file_size - (at - s.address) >= width;
+                         });
     };
     uint64_t unread = 0;
     uint64_t first_unread = 0;
     for (uint64_t offset = 0; offset <= size && size - offset >= width; offset += width) {
       const uint64_t at = *address + offset;
       if (!loaded(at)) {
-        diagnostics_.warn(fmt::format("{}: initialiser array at {:#x} runs out of the loaded segments at {:#x} ({} "
-                                      "bytes given): no function is there, so the rest is not read",
-                                      module.path, *address, at, size));
+        diagnostics_.warn(
+            fmt::format("{}: initialiser array at {:#x} runs out of the loaded segments at {:#x} ({} "
+                        "bytes given): no function is there, so the rest is not read",
+                        module.path, *address, at, size));
         break;
       }
       Value v = contexts_[m]->memory.load(at, static_cast<int>(width), false);
@@ -479,9 +482,10 @@ class Analysis {
       }
     }
     if (unread > 0) {
-      diagnostics_.warn(fmt::format("{}: {} initialiser slot(s) from {:#x} could not be read; their functions are "
-                                    "missed only if they are not also address-taken",
-                                    module.path, unread, first_unread));
+      diagnostics_.warn(
+          fmt::format("{}: {} initialiser slot(s) from {:#x} could not be read; their functions are "
+                      "missed only if they are not also address-taken",
+                      module.path, unread, first_unread));
     }
   }
 
