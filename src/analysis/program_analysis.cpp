@@ -452,7 +452,7 @@ class Analysis {
     // would fault (unmapped) or hold zero (.bss), never a function that runs; and a size
     // from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
     // reading, or warning, for ever.
-    auto loaded = [&](uint64_t at) {
+    auto in_file_bytes = [&](uint64_t at) {
       return std::any_of(module.elf().segments().begin(), module.elf().segments().end(),
                          [&](const elf::Segment& s) {
                            return s.type == PT_LOAD && at >= s.address && at - s.address < s.file_size &&
@@ -463,10 +463,10 @@ class Analysis {
     uint64_t first_unread = 0;
     for (uint64_t offset = 0; offset <= size && size - offset >= width; offset += width) {
       const uint64_t at = *address + offset;
-      if (!loaded(at)) {
+      if (!in_file_bytes(at)) {
         diagnostics_.warn(
-            fmt::format("{}: initialiser array at {:#x} runs out of the loaded segments at {:#x} ({} "
-                        "bytes given): no function is there, so the rest is not read",
+            fmt::format("{}: initialiser array at {:#x} runs past the bytes its segment loads from the file, "
+                        "at {:#x} ({} bytes given): no function is there, so the rest is not read",
                         module.path, *address, at, size));
         break;
       }
