@@ -452,18 +452,11 @@ class Analysis {
     // would fault (unmapped) or hold zero (.bss), never a function that runs; and a size
     // from a damaged file (fuzzed: 2^32 or 2^54 bytes) must not keep the analysis
     // reading, or warning, for ever.
-    auto in_file_bytes = [&](uint64_t at) {
-      return std::any_of(module.elf().segments().begin(), module.elf().segments().end(),
-                         [&](const elf::Segment& s) {
-                           return s.type == PT_LOAD && at >= s.address && at - s.address < s.file_size &&
-                                  s.file_size - (at - s.address) >= width;
-                         });
-    };
     uint64_t unread = 0;
     uint64_t first_unread = 0;
     for (uint64_t offset = 0; offset <= size && size - offset >= width; offset += width) {
       const uint64_t at = *address + offset;
-      if (!in_file_bytes(at)) {
+      if (!module.elf().bytes_at(at, width)) {
         diagnostics_.warn(
             fmt::format("{}: initialiser array at {:#x} runs past the bytes its segment loads from the file, "
                         "at {:#x} ({} bytes given): no function is there, so the rest is not read",
