@@ -319,6 +319,27 @@ TEST(Cli, NoArgsKeepsTheSyscallsAndDropsTheirRules) {
   EXPECT_GT(constrained, 0u);  // glibc's own mmap/ioctl/fcntl calls pin some values
 }
 
+// --threads sets how many threads analyse one program (analyze-root -j runs programs side
+// by side): the profile is the same whatever the number.
+TEST(Cli, ThreadsChangeHowFastNotWhat) {
+  const std::vector<std::string> analyze = {SYSFENCE_BINARY, "analyze", "/bin/true", "--no-cache",
+                                            "--accept-unresolved"};
+  std::vector<std::string> one = analyze, three = analyze;
+  one.insert(one.end(), {"--threads", "1"});
+  three.insert(three.end(), {"--threads", "3"});
+  const auto a = run_command(one);
+  const auto b = run_command(three);
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_GT(nlohmann::json::parse(a.out)["syscalls"].size(), 10u);
+  EXPECT_EQ(a.out, b.out);
+  std::vector<std::string> none = analyze;
+  none.insert(none.end(), {"--threads", "0"});
+  const auto r = run_command(none);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
+}
+
 // The oci format allows what runc and crun do after they load the filter (runc's fstatfs
 // of /proc/self/fd); --runtime none leaves them out; other formats add them when asked,
 // as implied with the runtime as the reason.
@@ -437,7 +458,8 @@ TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
   testing::write_file((root / "bin").string(), "riscv",      // a program sysfence cannot analyse
                       testing::ElfBuilder(64, ByteOrder::Little, EM_RISCV, ET_EXEC).interpreter("/lib/ld.so").build());
   const std::string out = (dir.path() / "profiles").string();
-  auto r = run_command({SYSFENCE_BINARY, "analyze-root", root.string(), "-o", out, "-j", "2", "--no-cache"});
+  auto r = run_command(
+      {SYSFENCE_BINARY, "analyze-root", root.string(), "-o", out, "-j", "2", "--threads", "1", "--no-cache"});
   EXPECT_EQ(r.status, 1) << "one program could not be analysed: " << r.err;
   EXPECT_NE(r.out.find("| /bin/true | "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| /bin/riscv | not analysed: "), std::string::npos) << r.out;

@@ -241,7 +241,8 @@ class Analysis {
     if (!program_.backend().analysable()) {
       return Error{fmt::format("{}: {} code is not analysed", program_.modules()[0].path, program_.backend().name())};
     }
-    for (unsigned w = 0; w < worker_count(); ++w) {
+    const unsigned workers = options_.threads != 0 ? options_.threads : worker_count();
+    for (unsigned w = 0; w < workers; ++w) {
       auto lifter = program_.backend().make_lifter();
       if (!lifter) return lifter.error();
       lifters_.push_back(std::move(*lifter));
@@ -273,7 +274,7 @@ class Analysis {
     const auto& modules = program_.modules();
     contexts_.resize(modules.size());
     std::vector<Diagnostics> found(modules.size());
-    parallel_for(modules.size(), worker_count(), [&](unsigned worker, size_t m) {
+    parallel_for(modules.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t m) {
       contexts_[m] = std::make_unique<ModuleContext>(modules[m], program_.backend(), found[m]);
       ModuleContext& c = *contexts_[m];
       if (cache_ != nullptr) {

@@ -118,6 +118,8 @@ struct AnalysisProgress {
 struct AnalysisOptions {
   /// Apply the library models of data/library_gates.json.
   bool library_models = true;
+  /// Worker threads analysing functions and loading modules; 0: one per core.
+  unsigned threads = 0;
   /// Called from the analysing thread after each wave of functions.
   std::function<void(const AnalysisProgress&)> progress;
 };

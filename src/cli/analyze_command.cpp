@@ -155,7 +155,7 @@ void add_analyze_command(CLI::App& app, int& status) {
   sub->add_option("-o,--output", options->output, "Write the profile here instead of stdout");
   add_format_options(*sub, options->format);
   add_cache_options(*sub, options->cache);
-  add_library_models_option(*sub, options->analysis);
+  add_analysis_options(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
   add_allow_missing_option(*sub, options->allow_missing);
   sub->add_flag("--accept-unresolved", options->accept_unresolved,

@@ -226,6 +226,8 @@ class RootAnalysis {
       a.insert(a.end(), {"--cache", options_.cache.directory});
     }
     if (!options_.analysis.library_models) a.push_back("--no-library-models");
+    if (options_.analysis.threads != 0)
+      a.insert(a.end(), {"--threads", std::to_string(options_.analysis.threads)});
     for (const std::string& also : options_.closure.also) a.insert(a.end(), {"--also", also});
     if (!options_.closure.follow_exec_sites) a.push_back("--no-exec-closure");
     if (options_.allow_missing) a.push_back("--allow-missing");
@@ -342,7 +344,7 @@ void add_analyze_root_command(CLI::App& app, int& status) {
                   "repeatable");
   add_format_options(*sub, options->format);
   add_cache_options(*sub, options->cache);
-  add_library_models_option(*sub, options->analysis);
+  add_analysis_options(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
   add_allow_missing_option(*sub, options->allow_missing);
   add_budget_options(*sub, options->budget);

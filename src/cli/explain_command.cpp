@@ -136,7 +136,7 @@ void add_explain_command(CLI::App& app, int& status) {
   add_program_options(*sub, options->program);
   sub->add_option("SYSCALL", options->syscall, "A syscall name (e.g. socket) or number")->required();
   add_cache_options(*sub, options->cache);
-  add_library_models_option(*sub, options->analysis);
+  add_analysis_options(*sub, options->analysis);
   add_exec_closure_options(*sub, options->closure);
   sub->callback([options, &status] { status = run_explain(*options); });
 }

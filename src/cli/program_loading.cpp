@@ -27,11 +27,13 @@ void add_cache_options(CLI::App& command, CacheOptions& options) {
   command.add_flag("--no-cache", options.disabled, "Analyse everything afresh and leave the cache alone");
 }
 
-void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& options) {
+void add_analysis_options(CLI::App& command, analysis::AnalysisOptions& options) {
   command.add_flag_callback(
       "--no-library-models", [&options] { options.library_models = false; },
       "Follow every call inside libraries, also the code a library runs only for features no reachable code "
       "uses (data/library_gates.json; README: library models)");
+  command.add_option("--threads", options.threads, "Threads analysing one program (default: one per core)")
+      ->check(CLI::Range(1u, 256u));
 }
 
 void add_exec_closure_options(CLI::App& command, analysis::ExecClosureOptions& options) {

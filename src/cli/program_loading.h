@@ -48,8 +48,8 @@ struct CacheOptions {
 /// Adds --cache DIR and --no-cache to `command`.
 void add_cache_options(CLI::App& command, CacheOptions& options);
 
-/// Adds --no-library-models to `command`: the analysis options it sets.
-void add_library_models_option(CLI::App& command, analysis::AnalysisOptions& options);
+/// Adds --no-library-models and --threads N to `command`: the analysis options they set.
+void add_analysis_options(CLI::App& command, analysis::AnalysisOptions& options);
 
 /// Adds --also PROGRAM (repeatable) and --no-exec-closure to `command`: the exec closure
 /// options they set.
