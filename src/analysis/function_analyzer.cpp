@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <limits>
 #include <map>
-#include <memory_resource>
 #include <queue>
 #include <unordered_set>
 
 #include "analysis/facts_cache.h"
+#include "analysis/function_code.h"
 #include "analysis/register_liveness.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
@@ -21,9 +21,8 @@ using arch::LiftedInsn;
 using arch::Reg;
 using arch::Transfer;
 
-// Bounds that keep one pathological function from stalling the whole analysis; hitting
-// them only makes values unknown (never drops code).
-constexpr size_t kMaxInstructions = 1 << 17;
+// A bound that keeps one pathological function from stalling the whole analysis (with
+// FunctionCode::kMaxInstructions); hitting it only makes values unknown (never drops code).
 constexpr int kMaxVisits = 24;
 /// Where the analysis cannot tell which registers code reads (an unresolved jump).
 const RegisterSet kAllRegisters = RegisterSet().set();
@@ -92,29 +91,8 @@ bool overlaps(const Bytes& s, int64_t offset, uint8_t width) {
   return s.offset < offset + width && offset < s.offset + s.width;
 }
 
-bool falls_through(const LiftedInsn& insn) {
-  switch (insn.flow) {
-    case Flow::Jump:
-    case Flow::IndirectJump:
-    case Flow::Switch:
-    case Flow::Return:
-    case Flow::Stop: return insn.conditional;
-    default: return true;
-  }
-}
-
 bool accesses_memory(const Transfer& t) {
   return t.op == Transfer::Op::Load || t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
-}
-
-bool ends_block(const LiftedInsn& insn) {
-  switch (insn.flow) {
-    case Flow::Next:
-    case Flow::Call:
-    case Flow::IndirectCall:
-    case Flow::Syscall: return false;
-    default: return true;
-  }
 }
 
 }  // namespace
@@ -130,17 +108,17 @@ class FunctionAnalyzer::Run {
         extent_(extent),
         bits_(c_.pointer_size * 8),
         registers_(owner.backend_.register_count()),
+        code_(CodeSource{c_, owner.lifter_, owner.memory_, owner.functions_, owner.stubs_}, extent),
         private_below_(private_below) {}
 
   /// What callers need to know of this function (FunctionAnalyzer::shape_of), from one
   /// decoding without the value analysis.
   CalleeShape callee_shape() {
-    decode();
-    const bool decoded_whole = seen_whole();
-    build_blocks();  // which may decode again
-    auto entry = block_at_.find(extent_.start);
+    code_.decode(FunctionCode::Reach::Whole);
+    const bool decoded_whole = code_.seen_whole();
+    code_.cut_into_blocks(FunctionCode::Reach::Whole);  // which may decode again
     const std::optional<size_t> whole_entry =
-        facts_.undecodable != 0 || entry == block_at_.end() ? std::nullopt : std::optional<size_t>(entry->second);
+        code_.undecodable() != 0 ? std::nullopt : code_.block_at(extent_.start);
     CalleeShape shape;
     shape.returns = !decoded_whole || may_return();
     shape.stack_arguments = stack_parameters_read(whole_entry);
@@ -153,16 +131,18 @@ class FunctionAnalyzer::Run {
   std::vector<Reg> leaf_clobbers() {
     constexpr size_t kMaxLeafInstructions = 64;
     if (extent_.exact && extent_.end - extent_.start > kMaxLeafInstructions * 4) return c_.call_clobbered;
-    const auto small_and_whole = [&] { return insns_.size() <= kMaxLeafInstructions && facts_.undecodable == 0; };
-    decode_from_entry();
+    const auto small_and_whole = [&] {
+      return code_.insns().size() <= kMaxLeafInstructions && code_.undecodable() == 0;
+    };
+    code_.decode(FunctionCode::Reach::FromEntry);
     if (!small_and_whole()) return c_.call_clobbered;
-    build_blocks(&Run::decode_from_entry);  // decoded again the same way where it finds pools
+    code_.cut_into_blocks(FunctionCode::Reach::FromEntry);
     if (!small_and_whole()) return c_.call_clobbered;
     std::vector<bool> written(registers_, false);
-    for (const Block& b : blocks_) {
-      if (falls_into_function(b)) return c_.call_clobbered;
+    for (const CodeBlock& b : code_.blocks()) {
+      if (code_.falls_into_function(b)) return c_.call_clobbered;
     }
-    for (const LiftedInsn& insn : insns_) {
+    for (const LiftedInsn& insn : code_.insns()) {
       switch (insn.flow) {
         case Flow::Call:
         case Flow::IndirectCall:
@@ -171,7 +151,9 @@ class FunctionAnalyzer::Run {
         case Flow::Jump:
         case Flow::Branch:
           // Out of the function, or to code the decoding from the entry did not reach.
-          if (!insn.target || is_foreign(*insn.target) || !index_.count(*insn.target)) return c_.call_clobbered;
+          if (!insn.target || code_.is_foreign(*insn.target) || !code_.decoded(*insn.target)) {
+            return c_.call_clobbered;
+          }
           break;
         case Flow::Syscall:
           written[c_.return_value] = true;
@@ -194,15 +176,13 @@ class FunctionAnalyzer::Run {
   /// Whether some path of the decoded function leaves it back to a caller: true too
   /// where it did not decode whole.
   bool may_return() const {
-    if (!seen_whole()) return true;
-    for (const Block& b : blocks_) {
-      const LiftedInsn& end = insns_[b.last];
-      if (end.flow == Flow::Return || tail_calls(end) || falls_into_function(b)) return true;
+    if (!code_.seen_whole()) return true;
+    for (const CodeBlock& b : code_.blocks()) {
+      const LiftedInsn& end = code_.insns()[b.last];
+      if (end.flow == Flow::Return || code_.tail_calls(end) || code_.falls_into_function(b)) return true;
     }
     return false;
   }
-
-  bool seen_whole() const { return insns_.size() < kMaxInstructions && facts_.undecodable == 0; }
 
   /// The argument registers live at the entry of the decoded function (its entry block
   /// `entry`, none where it did not decode whole): all of them without one.
@@ -224,7 +204,9 @@ class FunctionAnalyzer::Run {
   /// or passes them on (a jump out of it: a tail call).
   size_t stack_parameters_read(std::optional<size_t> entry) const {
     const size_t all = c_.stack_params.size();
-    if (!entry || insns_.size() >= kMaxInstructions) return all;
+    const std::vector<LiftedInsn>& insns = code_.insns();
+    const std::vector<CodeBlock>& blocks = code_.blocks();
+    if (!entry || insns.size() >= FunctionCode::kMaxInstructions) return all;
     const Reg sp_reg = c_.stack_pointer;
     size_t read = 0;
     auto note = [&](int64_t offset, int64_t width) {
@@ -233,16 +215,16 @@ class FunctionAnalyzer::Run {
       }
     };
     // The stack pointer's offset from its value at entry, at each block's entry.
-    std::vector<std::optional<int64_t>> sp_at(blocks_.size());
+    std::vector<std::optional<int64_t>> sp_at(blocks.size());
     sp_at[*entry] = 0;
     std::vector<size_t> work = {*entry};
     while (!work.empty()) {
-      const Block& b = blocks_[work.back()];
+      const CodeBlock& b = blocks[work.back()];
       int64_t sp = *sp_at[work.back()];
       work.pop_back();
-      if (b.unresolved_jump || leaves_function(b)) return all;
+      if (b.unresolved_jump || code_.leaves_function(b)) return all;
       for (size_t i = b.first; i <= b.last; ++i) {
-        const LiftedInsn& insn = insns_[i];
+        const LiftedInsn& insn = insns[i];
         if (std::find(insn.opaque_reads.begin(), insn.opaque_reads.end(), sp_reg) != insn.opaque_reads.end()) return all;
         if (insn.memory && insn.memory->base == sp_reg) note(sp + insn.memory->disp, kMaxSlotWidth);
         if (insn.indirect.memory && insn.indirect.base == sp_reg) note(sp + insn.indirect.disp, c_.pointer_size);
@@ -279,8 +261,9 @@ class FunctionAnalyzer::Run {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
     facts_.thumb = extent_.thumb;
-    decode();
-    build_blocks();
+    code_.load(FunctionCode::Reach::Whole);
+    facts_.undecodable = code_.undecodable();
+    states_.resize(code_.blocks().size());
     find_live_registers();
     fixpoint();
     record();
@@ -299,274 +282,16 @@ class FunctionAnalyzer::Run {
   }
 
  private:
-  struct Block {
-    size_t first = 0;
-    size_t last = 0;  ///< inclusive
-    std::vector<size_t> successors;
-    bool unresolved_jump = false;
+  /// What the fixpoint knows at the entry of a block of code_.
+  struct BlockState {
     State entry;
     int visits = 0;
   };
-
-  // ---- decoding -------------------------------------------------------------------
-
-  uint64_t step() const { return extent_.thumb ? 2 : static_cast<uint64_t>(c_.instruction_step); }
-
-  bool inside_decoded_instruction(uint64_t address) const {
-    constexpr uint64_t kMaxInstructionLength = 15;  // x86-64; 4 elsewhere
-    for (uint64_t back = 1; back < kMaxInstructionLength && back <= address; ++back) {
-      auto known = index_.find(address - back);
-      if (known != index_.end() && insns_[known->second].next > address) return true;
-    }
-    return false;
-  }
-
-  /// Decodes from `address`: linearly to `end`, or (end 0) until control leaves.
-  void decode_from(uint64_t address, uint64_t end) {
-    uint64_t at = address;
-    while (insns_.size() < kMaxInstructions && (end == 0 || at < end)) {
-      if (auto known = index_.find(at); known != index_.end()) {
-        if (end == 0) return;  // following flow: joined code decoded before
-        at = insns_[known->second].next;  // sweeping: step over it
-        continue;
-      }
-      // Decoding stops at another function's start; whether control really runs into
-      // it (a tail call) or not (after a call that does not return) is for
-      // falls_into_function to say.
-      if (end == 0 && at != extent_.start && o_.functions_.is_start(at)) return;
-      // Compiled code never jumps into the middle of an instruction: a path that does
-      // runs through data decoded as code (a literal pool after a call that does not
-      // return, in stripped Thumb code), and decoding it would split the real
-      // instruction's block and cut the function's flow there.
-      if (end == 0 && inside_decoded_instruction(at)) return;
-      if (in_pool(at, at + step())) {  // data, not code: flow never runs into it
-        if (end == 0) return;
-        at += step();
-        continue;
-      }
-      auto code = o_.memory_.code_from(at);
-      if (code.empty()) return;
-      auto insn = o_.lifter_.lift(code, at, extent_.thumb);
-      // An ARM function in Thumb code (static glibc's memmove, whose `addne pc, pc, ip`
-      // has it swept) ends where its bytes stop decoding as ARM: what follows is Thumb
-      // code, whose calls read as ARM would lead into more misdecoded code.
-      if (!insn && end != 0 && !extent_.thumb && o_.functions_.thumb_at(at)) return;
-      if (!insn) {
-        ++facts_.undecodable;
-        LiftedInsn stop;
-        stop.address = at;
-        stop.next = at + step();
-        stop.flow = Flow::Stop;
-        insn = stop;
-      }
-      if (in_pool(at, insn->next)) {  // an instruction that runs into a pool is none
-        if (end == 0) return;
-        at += step();
-        continue;
-      }
-      index_.emplace(at, insns_.size());
-      insns_.push_back(std::move(*insn));
-      const LiftedInsn& last = insns_.back();
-      at = last.next;
-      if (end == 0 && !falls_through(last)) {
-        return;
-      }
-    }
-  }
 
   /// Whether a call of `target` calls code of this module that the analysis decodes.
   bool is_local_code(uint64_t target) const {
     const arch::CodePointer p = o_.backend_.code_pointer(target);
     return !o_.stubs_.count(p.address) && o_.memory_.is_code(p.address);
-  }
-
-  /// Whether control may go from `insn` into other code for good: a jump out of the
-  /// function or through a pointer, a conditional branch to another function's start
-  /// (x86 `jb __chk_fail`), a switch case in another function.
-  bool tail_calls(const LiftedInsn& insn) const {
-    if (insn.flow == Flow::IndirectJump) return true;
-    if (insn.flow == Flow::Jump && (!insn.target || is_foreign(*insn.target))) return true;
-    if (insn.flow == Flow::Branch && insn.target && is_foreign(*insn.target)) return true;
-    return std::any_of(insn.cases.begin(), insn.cases.end(), [&](uint64_t c) { return is_foreign(c); });
-  }
-
-  /// A jump target that belongs to another function (or a PLT stub): a tail call.
-  bool is_foreign(uint64_t target) const {
-    if (target == extent_.start) return false;
-    return o_.functions_.is_start(target) || o_.stubs_.count(target) || !o_.memory_.is_code(target);
-  }
-
-  /// Only what the entry reaches, inside the extent when it is exact (a leaf's body).
-  void decode_from_entry() { decode_from(extent_.start, extent_.exact ? extent_.end : 0); }
-
-  void decode() {
-    if (extent_.exact) {
-      decode_from(extent_.start, extent_.end);
-    } else {
-      // A guessed extent may run far past the function (stripped busybox: 64 KiB):
-      // follow control flow instead, and sweep linearly only when a switch table needs it.
-      decode_from(extent_.start, 0);
-    }
-    // Code past the extent: out-of-line parts (GCC's .cold blocks) reached by jumps, and
-    // code an unwind table leaves out (glibc's clone3 ends its FDE before the syscall
-    // so that the child thread has no unwind information).
-    bool swept = extent_.exact;
-    for (size_t i = 0; i < insns_.size() && insns_.size() < kMaxInstructions; ++i) {
-      const LiftedInsn insn = insns_[i];
-      if ((insn.flow == Flow::Jump || insn.flow == Flow::Branch) && insn.target && !index_.count(*insn.target) &&
-          !is_foreign(*insn.target)) {
-        decode_from(*insn.target, 0);
-      }
-      if (falls_through(insn) && !index_.count(insn.next) && !o_.functions_.is_start(insn.next)) {
-        decode_from(insn.next, 0);
-      }
-      for (uint64_t target : insn.cases) {
-        if (!index_.count(target) && !is_foreign(target)) decode_from(target, 0);
-      }
-      const bool may_be_table = !(c_.register_jumps_are_calls && insn.indirect.reg != arch::kNoReg);
-      if (!extent_.exact && insn.flow == Flow::IndirectJump && may_be_table && !swept) {
-        swept = true;
-        decode_from(extent_.start, extent_.end);
-      }
-    }
-    std::vector<size_t> order(insns_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return insns_[a].address < insns_[b].address; });
-    std::vector<LiftedInsn> sorted;
-    sorted.reserve(insns_.size());
-    for (size_t i : order) sorted.push_back(std::move(insns_[i]));
-    insns_ = std::move(sorted);
-    index_.clear();
-    for (size_t i = 0; i < insns_.size(); ++i) index_.emplace(insns_[i].address, i);
-  }
-
-  // ---- blocks ---------------------------------------------------------------------
-
-  /// Cuts the decoded code into blocks. Where literal pools (find_literal_pools) turn
-  /// out to have been decoded, decodes again with the pools as barriers: a pool read as
-  /// code can branch into the middle of another function (glibc's ttyname_r into
-  /// readlink), and flow that ran through a pool reaches code the function never runs.
-  /// `redecode` is how the caller decoded the function.
-  void build_blocks(void (Run::*redecode)() = &Run::decode) {
-    constexpr int kMaxDecodings = 3;
-    for (int decoding = 1;; ++decoding) {
-      cut_blocks();
-      if (decoding == kMaxDecodings || !find_literal_pools()) return;
-      insns_.clear();
-      index_.clear();
-      blocks_.clear();
-      block_at_.clear();
-      branch_targets_.clear();
-      facts_.undecodable = 0;
-      (this->*redecode)();
-    }
-  }
-
-  /// Adds to `pools_` the words this function's pc-relative loads read (ARM keeps
-  /// constants in the code, after a call that does not return or between a function's
-  /// parts). Only loads of instructions the entry reaches by direct edges count, taken
-  /// in address order so that an instruction decoded from a pool already known names
-  /// none. True when a decoded instruction overlaps a pool.
-  bool find_literal_pools() {
-    if (!c_.literal_pools_in_code || blocks_.empty()) return false;
-    std::vector<bool> reached(blocks_.size(), false);
-    auto entry = block_at_.find(extent_.start);
-    std::vector<size_t> work = {entry == block_at_.end() ? 0 : entry->second};
-    reached[work.front()] = true;
-    while (!work.empty()) {
-      const size_t b = work.back();
-      work.pop_back();
-      for (size_t succ : blocks_[b].successors) {
-        if (!reached[succ]) {
-          reached[succ] = true;
-          work.push_back(succ);
-        }
-      }
-    }
-    for (size_t b = 0; b < blocks_.size(); ++b) {  // blocks_ and their instructions are in address order
-      if (!reached[b]) continue;
-      for (size_t i = blocks_[b].first; i <= blocks_[b].last; ++i) {
-        const LiftedInsn& insn = insns_[i];
-        if (in_pool(insn.address, insn.next)) continue;
-        for (const Transfer& t : insn.transfers) {
-          if (t.op == Transfer::Op::Load && t.src == arch::kNoReg && t.width > 0 &&
-              o_.memory_.is_code(static_cast<uint64_t>(t.imm))) {
-            const auto at = static_cast<uint64_t>(t.imm);
-            pools_[at] = std::max(pools_[at], at + t.width);
-          }
-        }
-      }
-    }
-    return std::any_of(insns_.begin(), insns_.end(),
-                       [&](const LiftedInsn& insn) { return in_pool(insn.address, insn.next); });
-  }
-
-  /// Whether [begin, end) overlaps a literal pool found so far.
-  bool in_pool(uint64_t begin, uint64_t end) const {
-    auto it = pools_.lower_bound(end);
-    return it != pools_.begin() && std::prev(it)->second > begin;
-  }
-
-  void cut_blocks() {
-    std::vector<bool> leader(insns_.size(), false);
-    if (!insns_.empty()) leader[0] = true;
-    auto mark = [&](uint64_t address) {
-      if (auto it = index_.find(address); it != index_.end()) leader[it->second] = true;
-    };
-    mark(extent_.start);
-    for (size_t i = 0; i < insns_.size(); ++i) {
-      const LiftedInsn& insn = insns_[i];
-      if (insn.target && (insn.flow == Flow::Branch || insn.flow == Flow::Jump)) {
-        mark(*insn.target);
-        branch_targets_.insert(*insn.target);
-      }
-      for (uint64_t target : insn.cases) {
-        mark(target);
-        branch_targets_.insert(target);
-      }
-      if (ends_block(insn) || insn.conditional) mark(insn.next);
-      if (i + 1 < insns_.size() && insns_[i + 1].address != insn.next) leader[i + 1] = true;
-    }
-    for (size_t i = 0; i < insns_.size(); ++i) {
-      if (leader[i]) {
-        block_at_.emplace(insns_[i].address, blocks_.size());
-        blocks_.push_back({i, i});
-      } else {
-        blocks_.back().last = i;
-      }
-    }
-    for (Block& b : blocks_) {
-      const LiftedInsn& end = insns_[b.last];
-      auto edge = [&](uint64_t address) {
-        if (auto it = block_at_.find(address); it != block_at_.end()) b.successors.push_back(it->second);
-      };
-      switch (end.flow) {
-        case Flow::Branch:
-          if (end.target) edge(*end.target);
-          edge(end.next);
-          break;
-        case Flow::Jump:
-          if (end.target && !is_foreign(*end.target)) edge(*end.target);
-          if (end.conditional) edge(end.next);
-          break;
-        case Flow::IndirectJump:
-          b.unresolved_jump = true;  // constant targets are recorded as calls; the rest seed orphans
-          if (end.conditional) edge(end.next);
-          break;
-        case Flow::Switch:
-          // A case in another function is a tail call (recorded by execute).
-          for (uint64_t target : end.cases) {
-            if (!is_foreign(target)) edge(target);
-          }
-          if (end.conditional) edge(end.next);
-          break;
-        case Flow::Return:
-        case Flow::Stop:
-          if (end.conditional) edge(end.next);
-          break;
-        default: edge(end.next); break;
-      }
-    }
   }
 
   // ---- abstract semantics ---------------------------------------------------------
@@ -901,10 +626,11 @@ class FunctionAnalyzer::Run {
   /// that way; so is code whose branches the analysis does not reach (fixpoint).
   /// Deciding decodes the callee.
   bool calls_no_return(const LiftedInsn& call, const std::optional<arch::CodePointer>& callee, size_t i) const {
-    if (!callee || i + 1 >= insns_.size() || insns_[i + 1].address != call.next) return false;
+    const std::vector<LiftedInsn>& insns = code_.insns();
+    if (!callee || i + 1 >= insns.size() || insns[i + 1].address != call.next) return false;
     size_t after = i + 1;
-    while (after < insns_.size() && is_padding_insn(insns_[after])) ++after;
-    if (after == insns_.size() || !branch_targets_.count(insns_[after].address)) return false;
+    while (after < insns.size() && is_padding_insn(insns[after])) ++after;
+    if (after == insns.size() || !code_.is_branch_target(insns[after].address)) return false;
     return !o_.shape_of(callee->address, callee->thumb).returns;
   }
 
@@ -920,16 +646,6 @@ class FunctionAnalyzer::Run {
         call.flow == Flow::IndirectCall ? indirect_target(s, call).single() : std::nullopt;
     if (!target || !is_local_code(*target)) return std::nullopt;
     return o_.backend_.code_pointer(*target);
-  }
-
-  /// An instruction that changes nothing the analysis models: a nop, or a register moved
-  /// onto itself (zero bytes between a literal pool and the next function decode as
-  /// Thumb's `movs r0, r0`).
-  static bool is_padding_insn(const LiftedInsn& insn) {
-    auto no_op = [](const Transfer& t) {
-      return t.op == Transfer::Op::AddImm && t.dst == t.src && t.imm == 0 && t.width == 0;
-    };
-    return insn.flow == Flow::Next && std::all_of(insn.transfers.begin(), insn.transfers.end(), no_op);
   }
 
   /// What a call of a fill function or of one a result model describes does to the
@@ -1002,11 +718,12 @@ class FunctionAnalyzer::Run {
 
   /// Runs one block from its entry state; returns the state at its end (not reached when
   /// the block ends the process), valid until the next block runs.
-  State& execute(const Block& b) {
+  State& execute(size_t block) {
+    const CodeBlock& b = code_.blocks()[block];
     State& s = scratch_;  // reused: its vectors keep their capacity from block to block
-    s = b.entry;
+    s = states_[block].entry;
     for (size_t i = b.first; i <= b.last; ++i) {
-      const LiftedInsn& insn = insns_[i];
+      const LiftedInsn& insn = code_.insns()[i];
       if (!s.given_up.empty()) lose_given_up(s, insn.opaque_reads);
       if (recording_) {
         for (Reg r : insn.opaque_reads) note_escape(s.regs[r]);
@@ -1039,8 +756,8 @@ class FunctionAnalyzer::Run {
           clobber(s, call_clobbers(insn));
           if (calls_no_return(insn, callee, i)) {
             if (!recording_) {
-              auto after = block_at_.find(insn.next);
-              join_into(cut_falls_[insn.next], s, after == block_at_.end() ? kAllRegisters : live_[after->second]);
+              const std::optional<size_t> after = code_.block_at(insn.next);
+              join_into(cut_falls_[insn.next], s, after ? live_[*after] : kAllRegisters);
             }
             s.reached = false;
             return s;
@@ -1059,14 +776,14 @@ class FunctionAnalyzer::Run {
           break;
         case Flow::Jump:
         case Flow::Branch:
-          if (recording_ && insn.target && is_foreign(*insn.target)) record_call(s, insn, true);
+          if (recording_ && insn.target && code_.is_foreign(*insn.target)) record_call(s, insn, true);
           break;
         case Flow::IndirectJump:
           if (recording_) record_call(s, insn, true);
           break;
         case Flow::Switch:
           for (uint64_t target : insn.cases) {
-            if (recording_ && is_foreign(target)) record_tail_call(s, insn.address, target);
+            if (recording_ && code_.is_foreign(target)) record_tail_call(s, insn.address, target);
           }
           break;
         case Flow::Return:
@@ -1075,9 +792,9 @@ class FunctionAnalyzer::Run {
         default: break;
       }
     }
-    if (auto next = falls_into_function(b)) {
+    if (auto next = code_.falls_into_function(b)) {
       lose_given_up(s, c_.call_args);
-      if (recording_) record_tail_call(s, insns_[b.last].address, *next);
+      if (recording_) record_tail_call(s, code_.insns()[b.last].address, *next);
     }
     return s;
   }
@@ -1087,7 +804,7 @@ class FunctionAnalyzer::Run {
   /// its inputs from the argument registers (README: assumptions).
   void use_at_flow(State& s, const LiftedInsn& insn) const {
     lose_given_up(s, insn.indirect.reg);
-    if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall || tail_calls(insn)) {
+    if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall || code_.tail_calls(insn)) {
       lose_given_up(s, c_.call_args);
     }
     switch (insn.flow) {
@@ -1098,24 +815,6 @@ class FunctionAnalyzer::Run {
       case Flow::Return: lose_given_up(s, c_.return_value); break;
       default: break;
     }
-  }
-
-  /// The start of the function this block's last instruction runs into, unless that is
-  /// the return of a call that does not return (__stack_chk_fail, abort), after padding
-  /// or, where literal pools sit in the code, after the pool: compilers never let a
-  /// returning call run into the next function, but hand-written code may fall through
-  /// on purpose (glibc's __memmove_chk into __memmove).
-  std::optional<uint64_t> falls_into_function(const Block& b) const {
-    const LiftedInsn& last = insns_[b.last];
-    if (!falls_through(last)) return std::nullopt;
-    if (last.next == extent_.start || !o_.functions_.is_start(last.next)) return std::nullopt;
-    for (size_t i = b.last + 1; i-- > b.first;) {
-      const LiftedInsn& insn = insns_[i];
-      if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall) return std::nullopt;
-      const bool padding = is_padding_insn(insn);
-      if (!padding && !c_.literal_pools_in_code) break;
-    }
-    return last.next;
   }
 
   /// Control leaving at `address` for the local function at `target` for good (running
@@ -1323,15 +1022,17 @@ class FunctionAnalyzer::Run {
   /// nothing (conservative: more is live).
   void find_live_registers(bool with_clobbers = true) {
     std::vector<LivenessBlock> spans;
-    spans.reserve(blocks_.size());
-    for (const Block& b : blocks_) spans.push_back({b.first, b.last, &b.successors, leaves_function(b)});
+    spans.reserve(code_.blocks().size());
+    for (const CodeBlock& b : code_.blocks()) {
+      spans.push_back({b.first, b.last, &b.successors, code_.leaves_function(b)});
+    }
     if (!with_clobbers) {
-      live_ = live_at_entry(insns_, spans, c_);
+      live_ = live_at_entry(code_.insns(), spans, c_);
       return;
     }
-    live_ = live_at_entry(insns_, spans, c_, [this](const LiftedInsn& call) -> const std::vector<Reg>& {
-      return call_clobbers(call);
-    });
+    live_ = live_at_entry(
+        code_.insns(), spans, c_,
+        [this](const LiftedInsn& call) -> const std::vector<Reg>& { return call_clobbers(call); });
   }
 
   /// The registers a call leaves unknown: those a local callee changes, else all the
@@ -1345,32 +1046,20 @@ class FunctionAnalyzer::Run {
     return it->second;
   }
 
-  /// Whether control may leave the function at the end of `b` for code that reads its
-  /// registers as inputs: a jump or branch to code outside the function's blocks, or
-  /// running into the next function.
-  bool leaves_function(const Block& b) const {
-    const LiftedInsn& last = insns_[b.last];
-    if ((last.flow == Flow::Jump || last.flow == Flow::Branch) && (!last.target || !block_at_.count(*last.target))) {
-      return true;
-    }
-    if (std::any_of(last.cases.begin(), last.cases.end(), [&](uint64_t c) { return !block_at_.count(c); })) return true;
-    return falls_into_function(b).has_value();
-  }
-
   void fixpoint() {
-    if (blocks_.empty()) return;
-    auto entry = block_at_.find(extent_.start);
-    const size_t first = entry == block_at_.end() ? 0 : entry->second;
-    blocks_[first].entry = entry_state();
+    const std::vector<CodeBlock>& blocks = code_.blocks();
+    if (blocks.empty()) return;
+    const size_t first = code_.block_at(extent_.start).value_or(0);
+    states_[first].entry = entry_state();
     // The next block to run is the first in reverse post-order: the blocks that reach
     // it have run first, so the body of a loop settles before its head runs again
     // (kMaxVisits then rarely gives up a state: glibc's getaddrinfo nests a dozen loops).
-    const std::vector<size_t> rank = reverse_post_order(first);
-    std::vector<size_t> block_of(blocks_.size());
-    for (size_t b = 0; b < blocks_.size(); ++b) block_of[rank[b]] = b;
+    const std::vector<size_t> rank = code_.reverse_post_order(first);
+    std::vector<size_t> block_of(blocks.size());
+    for (size_t b = 0; b < blocks.size(); ++b) block_of[rank[b]] = b;
     // The queue: ranks, least first, each at most once.
     std::priority_queue<size_t, std::vector<size_t>, std::greater<>> queued;
-    std::vector<bool> is_queued(blocks_.size(), false);
+    std::vector<bool> is_queued(blocks.size(), false);
     auto enqueue = [&](size_t b) {
       if (!is_queued[rank[b]]) {
         is_queued[rank[b]] = true;
@@ -1384,9 +1073,9 @@ class FunctionAnalyzer::Run {
         const size_t b = block_of[queued.top()];
         is_queued[queued.top()] = false;
         queued.pop();
-        Block& block = blocks_[b];
-        if (++block.visits > kMaxVisits) widen(block.entry, live_[b]);
-        State& out = execute(block);
+        const CodeBlock& block = blocks[b];
+        if (++states_[b].visits > kMaxVisits) widen(states_[b].entry, live_[b]);
+        State& out = execute(b);
         if (!out.reached) continue;
         if (block.unresolved_jump) join_into(jump_states, out, kAllRegisters);
         for (size_t succ : block.successors) {
@@ -1395,7 +1084,7 @@ class FunctionAnalyzer::Run {
           const std::optional<Reg> zero = zero_on_edge(block, succ);
           Value kept;
           if (zero) kept = std::exchange(out.regs[*zero], Value::constant(0));
-          if (join_into(blocks_[succ].entry, out, live_[succ])) enqueue(succ);
+          if (join_into(states_[succ].entry, out, live_[succ])) enqueue(succ);
           if (zero) out.regs[*zero] = std::move(kept);
         }
       }
@@ -1407,15 +1096,15 @@ class FunctionAnalyzer::Run {
       // pads, which the analysis does not model (README: limits).
       if (!jump_states.reached) return;
       std::vector<size_t> orphans;
-      for (size_t b = 0; b < blocks_.size(); ++b) {
-        if (!blocks_[b].entry.reached && !is_padding(blocks_[b])) orphans.push_back(b);
+      for (size_t b = 0; b < blocks.size(); ++b) {
+        if (!states_[b].entry.reached && !code_.is_padding(blocks[b])) orphans.push_back(b);
       }
       // The state at the jumps may widen while the cases run: repeat until it holds.
       for (bool changed = true; changed;) {
         changed = false;
         const State at_jumps = jump_states;
         for (size_t b : orphans) {
-          if (join_into(blocks_[b].entry, at_jumps, live_[b])) {
+          if (join_into(states_[b].entry, at_jumps, live_[b])) {
             enqueue(b);
             changed = true;
           }
@@ -1431,10 +1120,10 @@ class FunctionAnalyzer::Run {
       enter_orphans();
       entered = false;
       for (const auto& [after, state] : cut_falls_) {
-        auto block = block_at_.find(after);
-        if (block == block_at_.end() || blocks_[block->second].entry.reached) continue;
-        join_into(blocks_[block->second].entry, state, live_[block->second]);
-        enqueue(block->second);
+        const std::optional<size_t> block = code_.block_at(after);
+        if (!block || states_[*block].entry.reached) continue;
+        join_into(states_[*block].entry, state, live_[*block]);
+        enqueue(*block);
         entered = true;
       }
     }
@@ -1442,53 +1131,16 @@ class FunctionAnalyzer::Run {
 
   /// The register that holds 0 on the edge from `from` to block `to`: the one the branch
   /// ending `from` tests against zero, where the edge is the one taken when it is zero.
-  std::optional<Reg> zero_on_edge(const Block& from, size_t to) const {
-    const LiftedInsn& branch = insns_[from.last];
+  std::optional<Reg> zero_on_edge(const CodeBlock& from, size_t to) const {
+    const LiftedInsn& branch = code_.insns()[from.last];
     if (branch.flow != Flow::Branch || !branch.zero_test || !branch.target || *branch.target == branch.next) {
       return std::nullopt;
     }
     if (branch.zero_test->after_compare && from.first == from.last) return std::nullopt;  // entered at the branch
-    const uint64_t at = insns_[blocks_[to].first].address;
+    const uint64_t at = code_.insns()[code_.blocks()[to].first].address;
     const uint64_t zero_at = branch.zero_test->zero_when_taken ? *branch.target : branch.next;
     if (at != zero_at) return std::nullopt;
     return branch.zero_test->reg;
-  }
-
-  /// Each block's place in reverse post-order from block `first`; the blocks it does not
-  /// reach come after, in address order.
-  std::vector<size_t> reverse_post_order(size_t first) const {
-    constexpr size_t kUnranked = std::numeric_limits<size_t>::max();
-    std::vector<size_t> rank(blocks_.size(), kUnranked);
-    std::vector<bool> seen(blocks_.size(), false);
-    std::vector<size_t> post_order;
-    std::vector<std::pair<size_t, size_t>> path = {{first, 0}};  // block, next successor
-    seen[first] = true;
-    while (!path.empty()) {
-      auto& [b, next] = path.back();
-      if (next < blocks_[b].successors.size()) {
-        const size_t succ = blocks_[b].successors[next++];
-        if (!seen[succ]) {
-          seen[succ] = true;
-          path.push_back({succ, 0});
-        }
-        continue;
-      }
-      post_order.push_back(b);
-      path.pop_back();
-    }
-    size_t n = 0;
-    for (auto it = post_order.rbegin(); it != post_order.rend(); ++it) rank[*it] = n++;
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      if (rank[b] == kUnranked) rank[b] = n++;
-    }
-    return rank;
-  }
-
-  bool is_padding(const Block& b) const {
-    for (size_t i = b.first; i <= b.last; ++i) {
-      if (!is_padding_insn(insns_[i])) return false;
-    }
-    return true;
   }
 
   /// Gives up on a block's entry state that keeps changing; the module's global
@@ -1511,8 +1163,8 @@ class FunctionAnalyzer::Run {
 
   void record() {
     recording_ = true;
-    for (const Block& b : blocks_) {
-      if (b.entry.reached) execute(b);
+    for (size_t b = 0; b < states_.size(); ++b) {
+      if (states_[b].entry.reached) execute(b);
     }
     // A code address or import a join gave up (MIPS loads a callee into t9 in a
     // branch's delay slot, and a switch's cases share the call) may still be what an
@@ -1802,16 +1454,10 @@ class FunctionAnalyzer::Run {
   cfg::FunctionExtent extent_;
   int bits_;
   Reg registers_;
-  /// Where the lookup tables below keep their entries: one per instruction, freed all at
-  /// once with the Run (a large program's functions make tens of millions).
-  std::pmr::monotonic_buffer_resource arena_;
-  std::vector<LiftedInsn> insns_;
-  std::pmr::unordered_map<uint64_t, size_t> index_{&arena_};
-  std::vector<Block> blocks_;
-  State scratch_;  ///< the state execute() runs a block in
-  std::pmr::unordered_map<uint64_t, size_t> block_at_{&arena_};
-  std::vector<RegisterSet> live_;  ///< registers live at each block's entry
-  std::pmr::unordered_set<uint64_t> branch_targets_{&arena_};  ///< addresses direct jumps and branches go to
+  FunctionCode code_;
+  std::vector<BlockState> states_;  ///< by block of code_
+  State scratch_;                   ///< the state execute() runs a block in
+  std::vector<RegisterSet> live_;   ///< registers live at each block's entry
   bool recording_ = false;
   /// The states after calls that never return (calls_no_return), by the address after
   /// the call: the fixpoint enters that code with them only if nothing else reaches it.
@@ -1833,7 +1479,6 @@ class FunctionAnalyzer::Run {
   /// end of one a join took as private (join_into).
   const int64_t private_below_;
   mutable int64_t highest_private_join_ = std::numeric_limits<int64_t>::min();
-  std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   mutable std::unordered_set<uint64_t> lost_code_;     ///< note_lost
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
