@@ -26,7 +26,6 @@ using arch::Transfer;
 constexpr int kMaxVisits = 24;
 /// Where the analysis cannot tell which registers code reads (an unresolved jump).
 const RegisterSet kAllRegisters = RegisterSet().set();
-constexpr int64_t kMaxSlotWidth = 64;  // the widest store a lifter reports (a zmm register)
 // How much of a stack object passed by address a call records (glibc's struct
 // clone_args is 88 bytes, its setxid command 40), and at most how many of its fields.
 constexpr int64_t kMaxPassedObject = 512;
@@ -91,10 +90,6 @@ bool overlaps(const Bytes& s, int64_t offset, uint8_t width) {
   return s.offset < offset + width && offset < s.offset + s.width;
 }
 
-bool accesses_memory(const Transfer& t) {
-  return t.op == Transfer::Op::Load || t.op == Transfer::Op::Store || t.op == Transfer::Op::Forget;
-}
-
 }  // namespace
 
 /// One analysis of one function: decoding, the fixpoint, and the recording pass.
@@ -108,154 +103,8 @@ class FunctionAnalyzer::Run {
         extent_(extent),
         bits_(c_.pointer_size * 8),
         registers_(owner.backend_.register_count()),
-        code_(CodeSource{c_, owner.lifter_, owner.memory_, owner.functions_, owner.stubs_}, extent),
+        code_(owner.code_source(), extent),
         private_below_(private_below) {}
-
-  /// What callers need to know of this function (FunctionAnalyzer::shape_of), from one
-  /// decoding without the value analysis.
-  CalleeShape callee_shape() {
-    code_.decode(FunctionCode::Reach::Whole);
-    const bool decoded_whole = code_.seen_whole();
-    code_.cut_into_blocks(FunctionCode::Reach::Whole);  // which may decode again
-    const std::optional<size_t> whole_entry =
-        code_.undecodable() != 0 ? std::nullopt : code_.block_at(extent_.start);
-    CalleeShape shape;
-    shape.returns = !decoded_whole || may_return();
-    shape.stack_arguments = stack_parameters_read(whole_entry);
-    shape.arguments = arguments_read(whole_entry);
-    return shape;
-  }
-
-  /// The call-clobbered registers this function may change when called
-  /// (FunctionAnalyzer::clobbered_by).
-  std::vector<Reg> leaf_clobbers() {
-    constexpr size_t kMaxLeafInstructions = 64;
-    if (extent_.exact && extent_.end - extent_.start > kMaxLeafInstructions * 4) return c_.call_clobbered;
-    const auto small_and_whole = [&] {
-      return code_.insns().size() <= kMaxLeafInstructions && code_.undecodable() == 0;
-    };
-    code_.decode(FunctionCode::Reach::FromEntry);
-    if (!small_and_whole()) return c_.call_clobbered;
-    code_.cut_into_blocks(FunctionCode::Reach::FromEntry);
-    if (!small_and_whole()) return c_.call_clobbered;
-    std::vector<bool> written(registers_, false);
-    for (const CodeBlock& b : code_.blocks()) {
-      if (code_.falls_into_function(b)) return c_.call_clobbered;
-    }
-    for (const LiftedInsn& insn : code_.insns()) {
-      switch (insn.flow) {
-        case Flow::Call:
-        case Flow::IndirectCall:
-        case Flow::IndirectJump:
-        case Flow::Switch: return c_.call_clobbered;
-        case Flow::Jump:
-        case Flow::Branch:
-          // Out of the function, or to code the decoding from the entry did not reach.
-          if (!insn.target || code_.is_foreign(*insn.target) || !code_.decoded(*insn.target)) {
-            return c_.call_clobbered;
-          }
-          break;
-        case Flow::Syscall:
-          written[c_.return_value] = true;
-          for (Reg r : c_.syscall_clobbered) written[r] = true;
-          break;
-        default: break;
-      }
-      for (const Transfer& t : insn.transfers) {
-        if (t.dst != arch::kNoReg) written[t.dst] = true;
-      }
-    }
-    if (c_.link_register != arch::kNoReg) written[c_.link_register] = true;
-    std::vector<Reg> clobbered;
-    for (Reg r : c_.call_clobbered) {
-      if (written[r]) clobbered.push_back(r);
-    }
-    return clobbered;
-  }
-
-  /// Whether some path of the decoded function leaves it back to a caller: true too
-  /// where it did not decode whole.
-  bool may_return() const {
-    if (!code_.seen_whole()) return true;
-    for (const CodeBlock& b : code_.blocks()) {
-      const LiftedInsn& end = code_.insns()[b.last];
-      if (end.flow == Flow::Return || code_.tail_calls(end) || code_.falls_into_function(b)) return true;
-    }
-    return false;
-  }
-
-  /// The argument registers live at the entry of the decoded function (its entry block
-  /// `entry`, none where it did not decode whole): all of them without one.
-  std::vector<Reg> arguments_read(std::optional<size_t> entry) {
-    if (!entry) return c_.call_args;
-    find_live_registers(false);  // calls kill nothing: what a callee reads, without asking its own callees
-    std::vector<Reg> read;
-    for (Reg r : c_.call_args) {
-      if (live_[*entry][r]) read.push_back(r);
-    }
-    return read;
-  }
-
-  /// How many of the stack parameters (Conventions::stack_params) this function may
-  /// read (FunctionAnalyzer::shape_of): up to the highest a constant
-  /// offset from the stack pointer reaches, or a syscall's stack arguments; all of them
-  /// where it does not decode whole, computes an address at or above the one it was
-  /// entered with (varargs), moves the stack pointer in a way other than by a constant,
-  /// or passes them on (a jump out of it: a tail call).
-  size_t stack_parameters_read(std::optional<size_t> entry) const {
-    const size_t all = c_.stack_params.size();
-    const std::vector<LiftedInsn>& insns = code_.insns();
-    const std::vector<CodeBlock>& blocks = code_.blocks();
-    if (!entry || insns.size() >= FunctionCode::kMaxInstructions) return all;
-    const Reg sp_reg = c_.stack_pointer;
-    size_t read = 0;
-    auto note = [&](int64_t offset, int64_t width) {
-      for (size_t k = 0; k < all; ++k) {
-        if (c_.stack_params[k] < offset + width && offset < c_.stack_params[k] + c_.pointer_size) read = std::max(read, k + 1);
-      }
-    };
-    // The stack pointer's offset from its value at entry, at each block's entry.
-    std::vector<std::optional<int64_t>> sp_at(blocks.size());
-    sp_at[*entry] = 0;
-    std::vector<size_t> work = {*entry};
-    while (!work.empty()) {
-      const CodeBlock& b = blocks[work.back()];
-      int64_t sp = *sp_at[work.back()];
-      work.pop_back();
-      if (b.unresolved_jump || code_.leaves_function(b)) return all;
-      for (size_t i = b.first; i <= b.last; ++i) {
-        const LiftedInsn& insn = insns[i];
-        if (std::find(insn.opaque_reads.begin(), insn.opaque_reads.end(), sp_reg) != insn.opaque_reads.end()) return all;
-        if (insn.memory && insn.memory->base == sp_reg) note(sp + insn.memory->disp, kMaxSlotWidth);
-        if (insn.indirect.memory && insn.indirect.base == sp_reg) note(sp + insn.indirect.disp, c_.pointer_size);
-        for (const Transfer& t : insn.transfers) {
-          const bool base = t.src == sp_reg && accesses_memory(t) && t.src2 != sp_reg;
-          if (t.dst == sp_reg) {
-            if (t.op != Transfer::Op::AddImm || t.src != sp_reg || t.keeps_old) return all;
-            sp += t.imm;
-          } else if (base) {
-            note(sp + t.imm, t.width);
-          } else if (t.op == Transfer::Op::AddImm && t.src == sp_reg) {
-            if (sp + t.imm >= 0) return all;  // the address of what the caller passed
-          } else if (t.src == sp_reg || t.src2 == sp_reg) {
-            return all;
-          }
-        }
-        if (insn.flow == Flow::Syscall) {
-          for (int64_t at : c_.syscall_stack_args) note(sp + at, c_.pointer_size);
-        }
-      }
-      for (size_t succ : b.successors) {
-        if (!sp_at[succ]) {
-          sp_at[succ] = sp;
-          work.push_back(succ);
-        } else if (*sp_at[succ] != sp) {
-          return all;
-        }
-      }
-    }
-    return read;
-  }
 
   FunctionFacts run() {
     facts_.start = extent_.start;
@@ -321,9 +170,9 @@ class FunctionAnalyzer::Run {
   }
 
   /// The slots that may overlap [offset, offset+width): slots are sorted by offset and
-  /// no wider than kMaxSlotWidth, so only a small window is searched.
+  /// no wider than arch::kMaxAccessWidth, so only a small window is searched.
   static std::pair<size_t, size_t> window(const State& s, int64_t offset, uint8_t width) {
-    auto first = std::lower_bound(s.slots.begin(), s.slots.end(), offset - kMaxSlotWidth,
+    auto first = std::lower_bound(s.slots.begin(), s.slots.end(), offset - arch::kMaxAccessWidth,
                                   [](const Slot& slot, int64_t at) { return slot.offset < at; });
     auto last = std::lower_bound(first, s.slots.end(), offset + width,
                                  [](const Slot& slot, int64_t at) { return slot.offset < at; });
@@ -677,8 +526,9 @@ class FunctionAnalyzer::Run {
     const auto size = argument(f.size_arg).single();
     const bool zero = !f.value_arg || (argument(*f.value_arg).bit_and(0xff, bits_).single() == std::optional<uint64_t>{0});
     if (object.kind() != Value::Kind::Stack || !size || *size > static_cast<uint64_t>(kMaxPassedObject)) return;
-    for (int64_t at = 0; at < static_cast<int64_t>(*size); at += kMaxSlotWidth) {
-      const auto width = static_cast<uint8_t>(std::min<int64_t>(kMaxSlotWidth, static_cast<int64_t>(*size) - at));
+    for (int64_t at = 0; at < static_cast<int64_t>(*size); at += arch::kMaxAccessWidth) {
+      const auto width =
+          static_cast<uint8_t>(std::min<int64_t>(arch::kMaxAccessWidth, static_cast<int64_t>(*size) - at));
       write_slot(s, object.stack_offset() + at, width, zero ? Value::constant(0) : Value::unknown());
     }
   }
@@ -733,7 +583,7 @@ class FunctionAnalyzer::Run {
         }
       }
       for (const Transfer& t : insn.transfers) {
-        if (recording_ && accesses_memory(t)) {
+        if (recording_ && t.accesses_memory()) {
           const Value address = address_of(s, t.src, t.imm);
           if (!loads_code_from_got(t, address)) note_data(address);
           note_base(s, t.src);
@@ -1018,20 +868,10 @@ class FunctionAnalyzer::Run {
     }
   }
 
-  /// `with_clobbers`: a call ends the life of what it clobbers (call_clobbers), else of
-  /// nothing (conservative: more is live).
-  void find_live_registers(bool with_clobbers = true) {
-    std::vector<LivenessBlock> spans;
-    spans.reserve(code_.blocks().size());
-    for (const CodeBlock& b : code_.blocks()) {
-      spans.push_back({b.first, b.last, &b.successors, code_.leaves_function(b)});
-    }
-    if (!with_clobbers) {
-      live_ = live_at_entry(code_.insns(), spans, c_);
-      return;
-    }
+  /// A call ends the life of what it clobbers (call_clobbers).
+  void find_live_registers() {
     live_ = live_at_entry(
-        code_.insns(), spans, c_,
+        code_.insns(), code_.liveness_blocks(), c_,
         [this](const LiftedInsn& call) -> const std::vector<Reg>& { return call_clobbers(call); });
   }
 
@@ -1518,14 +1358,22 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
   }
 }
 
+CodeSource FunctionAnalyzer::code_source() const {
+  return CodeSource{backend_.conventions(), lifter_, memory_, functions_, stubs_};
+}
+
 const CalleeShape& FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
-  return callees_.shapes.get(facts_key(target, thumb),
-                             [&] { return Run(*this, functions_.extent(target, thumb)).callee_shape(); });
+  return callees_.shapes.get(facts_key(target, thumb), [&] {
+    FunctionCode code(code_source(), functions_.extent(target, thumb));
+    return describe_callee(code, backend_.conventions());
+  });
 }
 
 const std::vector<Reg>& FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {
-  return callees_.clobbers.get(facts_key(target, thumb),
-                               [&] { return Run(*this, functions_.extent(target, thumb)).leaf_clobbers(); });
+  return callees_.clobbers.get(facts_key(target, thumb), [&] {
+    FunctionCode code(code_source(), functions_.extent(target, thumb));
+    return leaf_clobbers(code, backend_.conventions());
+  });
 }
 
 FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) {

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "analysis/callee_shape.h"
 #include "analysis/function_facts.h"
 #include "analysis/library_values.h"
 #include "analysis/memory_view.h"
@@ -61,23 +62,6 @@ class CalleeProperty {
   std::unordered_map<uint64_t, V> known_;
 };
 
-/// What a caller needs to know of a local function it calls, found from one decoding of
-/// it (FunctionAnalyzer::shape_of).
-struct CalleeShape {
-  /// Whether a call of it may return to its caller: false only when no path of it leaves
-  /// it (a return, a tail call, a computed jump, running into the next function other
-  /// than after a call that does not return). Such a call's successor is not reached
-  /// from it (ld.so's loop after `__libc_fatal`).
-  bool returns = true;
-  /// The argument registers it may read: those live at its entry (all of them where its
-  /// code does not decode whole).
-  std::vector<arch::Reg> arguments;
-  /// How many of the stack parameters (Conventions::stack_params) it may read: all of
-  /// them where its use of the stack is not plain (varargs, a frame pointer, a tail call,
-  /// code that does not decode whole).
-  size_t stack_arguments = 0;
-};
-
 /// What FunctionAnalyzer finds out about a module's functions as callees.
 struct CalleeMemo {
   CalleeProperty<CalleeShape> shapes;
@@ -114,6 +98,8 @@ class FunctionAnalyzer {
 
  private:
   class Run;
+  /// What decoding one of the module's functions reads.
+  CodeSource code_source() const;
   /// What a caller needs to know of the local function at `target`.
   const CalleeShape& shape_of(uint64_t target, bool thumb) const;
   /// The call-clobbered registers a call of the local function at `target` may change:

@@ -363,4 +363,11 @@ std::vector<size_t> FunctionCode::reverse_post_order(size_t first) const {
   return rank;
 }
 
+std::vector<LivenessBlock> FunctionCode::liveness_blocks() const {
+  std::vector<LivenessBlock> spans;
+  spans.reserve(blocks_.size());
+  for (const CodeBlock& b : blocks_) spans.push_back({b.first, b.last, &b.successors, leaves_function(b)});
+  return spans;
+}
+
 }  // namespace sysfence::analysis

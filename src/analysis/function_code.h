@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "analysis/memory_view.h"
+#include "analysis/register_liveness.h"
 #include "arch/arch.h"
 #include "cfg/function_index.h"
 
@@ -78,6 +79,7 @@ class FunctionCode {
   /// never runs.
   void cut_into_blocks(Reach reach);
 
+  const cfg::FunctionExtent& extent() const { return extent_; }
   const std::vector<arch::LiftedInsn>& insns() const { return insns_; }
   const std::vector<CodeBlock>& blocks() const { return blocks_; }
   /// The block starting at `address`, if one does.
@@ -112,6 +114,8 @@ class FunctionCode {
   /// Each block's place in reverse post-order from block `first`; the blocks it does not
   /// reach come after, in address order.
   std::vector<size_t> reverse_post_order(size_t first) const;
+  /// The blocks as the register liveness reads them (live_at_entry).
+  std::vector<LivenessBlock> liveness_blocks() const;
 
  private:
   uint64_t step() const;

@@ -15,6 +15,9 @@ namespace sysfence::arch {
 using Reg = uint8_t;
 inline constexpr Reg kNoReg = 0xff;
 
+/// The widest memory access a lifter reports (an x86 zmm register), in bytes.
+inline constexpr int64_t kMaxAccessWidth = 64;
+
 /// One register transfer, executed in order within an instruction.
 struct Transfer {
   enum class Op : uint8_t {
@@ -47,6 +50,9 @@ struct Transfer {
   /// The write may not happen (an ARM conditional instruction): `dst` then holds its old
   /// value or the new one.
   bool keeps_old = false;
+
+  /// Whether it reads or writes memory at src + imm.
+  bool accesses_memory() const { return op == Op::Load || op == Op::Store || op == Op::Forget; }
 
   static Transfer set(Reg dst, int64_t imm) { return {Op::Set, dst, kNoReg, kNoReg, imm}; }
   static Transfer add_imm(Reg dst, Reg src, int64_t imm, uint8_t width = 0) {

@@ -96,6 +96,7 @@ ElfBuilder& ElfBuilder::rpath(std::string list) { rpath_ = std::move(list); retu
 ElfBuilder& ElfBuilder::runpath(std::string list) { runpath_ = std::move(list); return *this; }
 ElfBuilder& ElfBuilder::relocation(BuiltRelocation r) { relocations_.push_back(r); return *this; }
 ElfBuilder& ElfBuilder::build_id(std::vector<uint8_t> id) { build_id_ = std::move(id); return *this; }
+ElfBuilder& ElfBuilder::text(std::vector<uint8_t> code) { text_ = std::move(code); return *this; }
 uint32_t ElfBuilder::symbol(BuiltSymbol s) {
   symbols_.push_back(std::move(s));
   return static_cast<uint32_t>(symbols_.size());
@@ -141,11 +142,13 @@ std::vector<uint8_t> ElfBuilder::build() {
   layout_.program_headers = ehsize;
 
   struct Span { uint64_t offset = 0, size = 0; };
-  Span interp, note, strtab, symtab, hash, versym, verdef, verneed, rel, jmprel, dynamic;
+  Span interp, text, note, strtab, symtab, hash, versym, verdef, verneed, rel, jmprel, dynamic;
   auto begin = [&](Span& span, uint64_t alignment) { w.align(alignment); span.offset = w.size(); };
   auto end = [&](Span& span) { span.size = w.size() - span.offset; };
 
   if (interpreter_) { begin(interp, 1); w.text(*interpreter_); end(interp); }
+  if (!text_.empty()) { begin(text, 16); w.raw(text_); end(text); }
+  layout_.text = text.offset;
   if (!build_id_.empty()) {
     begin(note, 4);
     w.u32(4); w.u32(build_id_.size()); w.u32(NT_GNU_BUILD_ID); w.text("GNU"); w.raw(build_id_); w.align(4);
@@ -259,6 +262,7 @@ std::vector<uint8_t> ElfBuilder::build() {
   };
   sections.push_back({"", SHT_NULL, 0, 0, 0, 0});
   add_section(".interp", SHT_PROGBITS, interp, 0);
+  add_section(".text", SHT_PROGBITS, text, 0, 0, 0, SHF_ALLOC | SHF_EXECINSTR);
   add_section(".note.gnu.build-id", SHT_NOTE, note, 0);
   const uint32_t dynstr_index = static_cast<uint32_t>(sections.size());
   add_section(".dynstr", SHT_STRTAB, strtab, 0);

@@ -44,6 +44,8 @@ class ElfBuilder {
   uint32_t symbol(BuiltSymbol symbol);
   ElfBuilder& relocation(BuiltRelocation relocation);
   ElfBuilder& build_id(std::vector<uint8_t> id);
+  /// Machine code for a `.text` section (executable), at layout().text after build().
+  ElfBuilder& text(std::vector<uint8_t> code);
 
   /// Where things landed in the last build (file offsets), for mutation tests.
   struct Layout {
@@ -53,6 +55,7 @@ class ElfBuilder {
     uint64_t verneed = 0;
     uint64_t section_headers = 0;
     uint64_t program_headers = 0;
+    uint64_t text = 0;
   };
   std::vector<uint8_t> build();
   const Layout& layout() const { return layout_; }
@@ -68,6 +71,7 @@ class ElfBuilder {
   std::vector<BuiltSymbol> symbols_;
   std::vector<BuiltRelocation> relocations_;
   std::vector<uint8_t> build_id_;
+  std::vector<uint8_t> text_;
   Layout layout_;
 };
 
