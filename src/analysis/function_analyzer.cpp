@@ -6,12 +6,11 @@
 #include <queue>
 #include <unordered_set>
 
+#include "analysis/abstract_state.h"
 #include "analysis/facts_cache.h"
 #include "analysis/function_code.h"
 #include "analysis/register_liveness.h"
-#include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
-#include "analysis/value_pool.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -30,66 +29,6 @@ const RegisterSet kAllRegisters = RegisterSet().set();
 // clone_args is 88 bytes, its setxid command 40), and at most how many of its fields.
 constexpr int64_t kMaxPassedObject = 512;
 constexpr size_t kMaxPassedFields = 64;
-constexpr size_t kMaxWrittenFields = 16;
-
-/// A stack slot a state holds: its value is a number of the Run's pool (ValuePool), as a
-/// large function's states hold a thousand slots each.
-struct Slot {
-  int64_t offset = 0;
-  uint8_t width = 0;
-  ValuePool::Id value = ValuePool::kUnknown;
-};
-
-/// A value some bytes of the frame held (lost in a join), with the value itself.
-struct FrameValue {
-  int64_t offset = 0;
-  uint8_t width = 0;
-  Value value;
-};
-
-struct State {
-  bool reached = false;
-  /// Nothing is known about the stack frame any more (after widening): every slot
-  /// reads as unknown and writes are not tracked. The top of the memory lattice.
-  bool frame_lost = false;
-  /// Fields of memory the parameters point to that a store on the way here wrote
-  /// (parameter-relative stores); `memory_written`: any of it may have been written
-  /// (too many, or a store through a parameter the form cannot place).
-  std::vector<Value::FieldRef> written;
-  bool memory_written = false;
-
-  /// Adds `w` to the written fields (all of them past kMaxWrittenFields); true when
-  /// that changes the state.
-  bool note_written(const Value::FieldRef& w) {
-    auto same = [&](const Value::FieldRef& k) { return k.index == w.index && k.offset == w.offset && k.width == w.width; };
-    if (memory_written || std::any_of(written.begin(), written.end(), same)) return false;
-    if (written.size() >= kMaxWrittenFields) {
-      memory_written = true;
-    } else {
-      written.push_back(w);
-    }
-    return true;
-  }
-  std::vector<Value> regs;
-  std::vector<Slot> slots;  ///< stack slots written on the way here
-  /// Code addresses and imports a join gave up in a register, whose value is unknown
-  /// since: they count as taken only where code uses the register (Run::give_up).
-  std::vector<std::pair<Reg, Value>> given_up;
-
-  /// Adds `v` to what register `r` may hold unseen; true when that changes the state.
-  bool note_given_up(Reg r, const Value& v) {
-    const std::pair<Reg, Value> entry{r, v};
-    if (std::find(given_up.begin(), given_up.end(), entry) != given_up.end()) return false;
-    given_up.push_back(entry);
-    return true;
-  }
-};
-
-template <class Bytes>  // Slot or FrameValue
-bool overlaps(const Bytes& s, int64_t offset, uint8_t width) {
-  return s.offset < offset + width && offset < s.offset + s.width;
-}
-
 }  // namespace
 
 /// One analysis of one function: decoding, the fixpoint, and the recording pass.
@@ -104,7 +43,8 @@ class FunctionAnalyzer::Run {
         bits_(c_.pointer_size * 8),
         registers_(owner.backend_.register_count()),
         code_(owner.code_source(), extent),
-        private_below_(private_below) {}
+        private_below_(private_below),
+        frame_(c_, owner.memory_.big_endian()) {}
 
   FunctionFacts run() {
     facts_.start = extent_.start;
@@ -160,77 +100,6 @@ class FunctionAnalyzer::Run {
     return s;
   }
 
-  /// What an untouched stack slot holds at entry: a stack-passed parameter, or unknown.
-  Value entry_slot(int64_t offset, uint8_t width) const {
-    if (width != c_.pointer_size) return Value::unknown();
-    for (size_t k = 0; k < c_.stack_params.size(); ++k) {
-      if (c_.stack_params[k] == offset) return Value::parameter(static_cast<uint8_t>(c_.call_args.size() + k));
-    }
-    return Value::unknown();
-  }
-
-  /// The slots that may overlap [offset, offset+width): slots are sorted by offset and
-  /// no wider than arch::kMaxAccessWidth, so only a small window is searched.
-  static std::pair<size_t, size_t> window(const State& s, int64_t offset, uint8_t width) {
-    auto first = std::lower_bound(s.slots.begin(), s.slots.end(), offset - arch::kMaxAccessWidth,
-                                  [](const Slot& slot, int64_t at) { return slot.offset < at; });
-    auto last = std::lower_bound(first, s.slots.end(), offset + width,
-                                 [](const Slot& slot, int64_t at) { return slot.offset < at; });
-    return {static_cast<size_t>(first - s.slots.begin()), static_cast<size_t>(last - s.slots.begin())};
-  }
-
-  Value read_slot(const State& s, int64_t offset, uint8_t width) const {
-    if (s.frame_lost) return Value::unknown();
-    auto [first, last] = window(s, offset, width);
-    return slot_value(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
-                      s.slots.begin() + static_cast<std::ptrdiff_t>(last), offset, width,
-                      entry_slot(offset, width), o_.memory_.big_endian(),
-                      [&](const Slot& slot) -> const Value& { return value_of(slot); });
-  }
-
-  /// What a state's slot holds.
-  const Value& value_of(const Slot& slot) const { return slot_values_.at(slot.value); }
-
-  void write_slot(State& s, int64_t offset, uint8_t width, const Value& value) const {
-    if (s.frame_lost) return;
-    auto [first, last] = window(s, offset, width);
-    // What a partly overwritten zeroed slot keeps on either side stays zero (`movaps
-    // [rsp+0x30], xmm0` clearing a struct, then `mov [rsp+0x38], rcx` setting a field).
-    std::vector<Slot> kept_zero;
-    size_t keep = first;
-    for (size_t i = first; i < last; ++i) {
-      Slot& old = s.slots[i];
-      if (!overlaps(old, offset, width)) {
-        s.slots[keep++] = std::move(old);
-        continue;
-      }
-      if (value_of(old).single() != std::optional<uint64_t>{0}) continue;
-      if (old.offset < offset) kept_zero.push_back({old.offset, static_cast<uint8_t>(offset - old.offset), old.value});
-      const int64_t end = old.offset + old.width;
-      if (end > offset + width) {
-        kept_zero.push_back({offset + width, static_cast<uint8_t>(end - offset - width), old.value});
-      }
-    }
-    s.slots.erase(s.slots.begin() + static_cast<std::ptrdiff_t>(keep), s.slots.begin() + static_cast<std::ptrdiff_t>(last));
-    kept_zero.push_back({offset, width, slot_values_.intern(value)});
-    for (Slot& slot : kept_zero) {
-      auto at = std::lower_bound(s.slots.begin(), s.slots.end(), slot, slot_order);
-      s.slots.insert(at, std::move(slot));
-    }
-  }
-
-  /// The order of a state's slots: by offset, then width. A join leaves overlapping slots
-  /// of two paths side by side; one order keeps the next join pairing them up again.
-  static bool slot_order(const Slot& a, const Slot& b) {
-    return a.offset < b.offset || (a.offset == b.offset && a.width < b.width);
-  }
-
-  /// Whether a store of `width` bytes at `address` writes a slot of the function's own
-  /// frame (below the stack pointer at entry) that the analysis tracks.
-  static bool in_own_frame(const State& s, const Value& address, uint8_t width) {
-    return address.kind() == Value::Kind::Stack && address.stack_offset() + width <= 0 && !s.frame_lost;
-  }
-
   Value address_of(const State& s, Reg base, int64_t disp) const {
     if (base == arch::kNoReg) return Value::constant(static_cast<uint64_t>(disp) & mask_of(bits_));
     return s.regs[base].add(disp, bits_);
@@ -250,7 +119,7 @@ class FunctionAnalyzer::Run {
     }
     const Value address = address_of(s, t.src, t.imm);
     if (address.kind() == Value::Kind::Stack) {
-      Value out = read_slot(s, address.stack_offset(), t.width);
+      Value out = frame_.read(s, address.stack_offset(), t.width);
       if (out.is_unknown()) note_lost_slots(s, address.stack_offset(), t.width);
       return out;
     }
@@ -443,7 +312,7 @@ class FunctionAnalyzer::Run {
           if (recording_) {
             // The function's own frame is private until its address escapes: what it
             // keeps there escapes then (record), or where a slot loses it.
-            if (in_own_frame(s, address, t.width)) {
+            if (FrameSlots::in_own_frame(s, address, t.width)) {
               frame_stores_.push_back({address.stack_offset(), t.width, stored});
             } else {
               note_escape(stored);
@@ -454,7 +323,7 @@ class FunctionAnalyzer::Run {
           if (t.op == Transfer::Op::Store && t.src2 == c_.global_pointer && c_.stack_arguments_below_global_pointer_save) {
             global_pointer_saved_at_ = std::min(global_pointer_saved_at_, address.stack_offset());
           }
-          write_slot(s, address.stack_offset(), t.width, stored);
+          frame_.write(s, address.stack_offset(), t.width, stored);
         } else if (address.kind() == Value::Kind::Parameter) {
           note_parameter_store(s, address, t.width);
         } else if (recording_ && address.is_constants()) {
@@ -529,7 +398,7 @@ class FunctionAnalyzer::Run {
     for (int64_t at = 0; at < static_cast<int64_t>(*size); at += arch::kMaxAccessWidth) {
       const auto width =
           static_cast<uint8_t>(std::min<int64_t>(arch::kMaxAccessWidth, static_cast<int64_t>(*size) - at));
-      write_slot(s, object.stack_offset() + at, width, zero ? Value::constant(0) : Value::unknown());
+      frame_.write(s, object.stack_offset() + at, width, zero ? Value::constant(0) : Value::unknown());
     }
   }
 
@@ -540,7 +409,8 @@ class FunctionAnalyzer::Run {
     if (result.argument >= c_.call_args.size()) return;
     const Value out = s.regs[c_.call_args[result.argument]];
     if (out.kind() != Value::Kind::Stack) return;
-    write_slot(s, out.stack_offset(), static_cast<uint8_t>(c_.pointer_size), Value::library_object(result.object));
+    frame_.write(s, out.stack_offset(), static_cast<uint8_t>(c_.pointer_size),
+                 Value::library_object(result.object));
   }
 
   void clobber(State& s, const std::vector<Reg>& regs) {
@@ -717,7 +587,7 @@ class FunctionAnalyzer::Run {
     for (const Value::FieldRef& w : incoming.written) changed |= into.note_written(w);
     if (incoming.frame_lost && !into.frame_lost) {
       into.frame_lost = true;
-      for (const Slot& slot : into.slots) note_lost(value_of(slot));
+      for (const Slot& slot : into.slots) note_lost(frame_.value_of(slot));
       into.slots.clear();
       return true;
     }
@@ -728,14 +598,14 @@ class FunctionAnalyzer::Run {
       for (size_t k = 0; k < into.slots.size(); ++k) {
         Slot& slot = into.slots[k];
         if (slot.value == incoming.slots[k].value) continue;  // the same number, the same value
-        const Value& value = value_of(slot);
-        const Value& other = value_of(incoming.slots[k]);
+        const Value& value = frame_.value_of(slot);
+        const Value& other = frame_.value_of(incoming.slots[k]);
         Value joined = value.join(other);
         if (joined.is_unknown()) {
           lose_in_slot(slot, value);
           lose_in_slot(slot, other);
         }
-        const ValuePool::Id joined_id = slot_values_.intern(joined);
+        const ValuePool::Id joined_id = frame_.intern(joined);
         if (joined_id == slot.value) continue;  // what came in was already covered
         slot.value = joined_id;
         changed = true;
@@ -750,21 +620,21 @@ class FunctionAnalyzer::Run {
     size_t j = 0;
     while (i < into.slots.size() || j < incoming.slots.size()) {
       const bool take_into = j == incoming.slots.size() ||
-                             (i < into.slots.size() && !slot_order(incoming.slots[j], into.slots[i]));
+                             (i < into.slots.size() && !FrameSlots::order(incoming.slots[j], into.slots[i]));
       const Slot& slot = take_into ? into.slots[i] : incoming.slots[j];
       if (i < into.slots.size() && j < incoming.slots.size() && into.slots[i].offset == incoming.slots[j].offset &&
           into.slots[i].width == incoming.slots[j].width) {
-        const Value joined = value_of(into.slots[i]).join(value_of(incoming.slots[j]));
-        slots.push_back({slot.offset, slot.width, slot_values_.intern(joined)});
+        const Value joined = frame_.value_of(into.slots[i]).join(frame_.value_of(incoming.slots[j]));
+        slots.push_back({slot.offset, slot.width, frame_.intern(joined)});
         if (joined.is_unknown()) {
-          lose_in_slot(slot, value_of(into.slots[i]));
-          lose_in_slot(slot, value_of(incoming.slots[j]));
+          lose_in_slot(slot, frame_.value_of(into.slots[i]));
+          lose_in_slot(slot, frame_.value_of(incoming.slots[j]));
         }
         ++i;
         ++j;
       } else {
         const State& other = take_into ? incoming : into;
-        if (slot.offset + slot.width <= private_below_ && holds_code(value_of(slot)) &&
+        if (slot.offset + slot.width <= private_below_ && holds_code(frame_.value_of(slot)) &&
             !written(other, slot)) {
           // A private slot the other path never wrote holds nothing a valid program reads
           // there (a loop's first entry, before the body keeps a callee's address in it):
@@ -776,9 +646,9 @@ class FunctionAnalyzer::Run {
           (take_into ? i : j)++;
           continue;
         }
-        const Value joined = value_of(slot).join(read_slot(other, slot.offset, slot.width));
-        slots.push_back({slot.offset, slot.width, slot_values_.intern(joined)});
-        if (joined.is_unknown()) lose_in_slot(slot, value_of(slot));
+        const Value joined = frame_.value_of(slot).join(frame_.read(other, slot.offset, slot.width));
+        slots.push_back({slot.offset, slot.width, frame_.intern(joined)});
+        if (joined.is_unknown()) lose_in_slot(slot, frame_.value_of(slot));
         (take_into ? i : j)++;
       }
     }
@@ -800,15 +670,15 @@ class FunctionAnalyzer::Run {
   void note_lost_slots(const State& s, int64_t offset, uint8_t width) const {
     note_read_of_lost(offset, width);
     if (s.frame_lost) return;
-    auto [first, last] = window(s, offset, width);
+    auto [first, last] = FrameSlots::window(s, offset, width);
     for (size_t i = first; i < last; ++i) {
-      if (overlaps(s.slots[i], offset, width)) note_lost(value_of(s.slots[i]));
+      if (overlaps(s.slots[i], offset, width)) note_lost(frame_.value_of(s.slots[i]));
     }
   }
 
   /// Whether some slot of `s` overlaps `slot`'s bytes.
   bool written(const State& s, const Slot& slot) const {
-    auto [first, last] = window(s, slot.offset, slot.width);
+    auto [first, last] = FrameSlots::window(s, slot.offset, slot.width);
     return std::any_of(s.slots.begin() + static_cast<std::ptrdiff_t>(first),
                        s.slots.begin() + static_cast<std::ptrdiff_t>(last),
                        [&](const Slot& o) { return overlaps(o, slot.offset, slot.width); });
@@ -993,7 +863,7 @@ class FunctionAnalyzer::Run {
       s.regs[r] = Value::unknown();
     }
     if (o_.global_pointer_) s.regs[c_.global_pointer] = Value::constant(*o_.global_pointer_);
-    for (const Slot& slot : s.slots) note_lost(value_of(slot));
+    for (const Slot& slot : s.slots) note_lost(frame_.value_of(slot));
     s.frame_lost = true;
     s.memory_written = true;
     s.slots.clear();
@@ -1157,7 +1027,7 @@ class FunctionAnalyzer::Run {
     for (size_t k = 0; k < c_.stack_params.size(); ++k) {
       const int64_t at = sp.stack_offset() + adjust + c_.stack_params[k];
       if (at >= global_pointer_saved_at_) break;  // the function's own slots from there up
-      Value v = read_slot(s, at, width);
+      Value v = frame_.read(s, at, width);
       if (v.is_unknown() && !lost_in(at, width)) continue;
       if (!passed) passed = stack_read();
       if (k >= *passed) break;
@@ -1180,7 +1050,7 @@ class FunctionAnalyzer::Run {
                                    [](const Slot& slot, int64_t at) { return slot.offset < at; });
       for (; slot != s.slots.end() && slot->offset < object + kMaxPassedObject; ++slot) {
         if (slot->value == ValuePool::kUnknown || out.size() >= kMaxPassedFields) continue;
-        out.push_back({a.index, slot->offset - object, slot->width, value_of(*slot)});
+        out.push_back({a.index, slot->offset - object, slot->width, frame_.value_of(*slot)});
       }
     }
     return out;
@@ -1281,7 +1151,7 @@ class FunctionAnalyzer::Run {
     for (size_t k = 0; k < c_.syscall_stack_args.size(); ++k) {
       if (sp.kind() != Value::Kind::Stack) break;
       const int64_t at = sp.stack_offset() + c_.syscall_stack_args[k];
-      Value v = read_slot(s, at, static_cast<uint8_t>(c_.pointer_size));
+      Value v = frame_.read(s, at, static_cast<uint8_t>(c_.pointer_size));
       if (v.is_unknown()) note_read_of_lost(at, static_cast<uint8_t>(c_.pointer_size));
       note_escape(v);  // passed, like the register arguments, though kept in the frame
       if (!v.is_unknown()) site.args.push_back({static_cast<uint8_t>(c_.syscall_args.size() + k), v});
@@ -1323,7 +1193,7 @@ class FunctionAnalyzer::Run {
   mutable std::unordered_set<uint32_t> lost_imports_;  ///< note_lost
   mutable std::unordered_set<uint64_t> lost_data_;     ///< note_lost
   mutable std::vector<FrameValue> lost_in_slots_;      ///< lose_in_slot
-  mutable ValuePool slot_values_;                      ///< what the states' slots hold
+  mutable FrameSlots frame_;                           ///< the states' stack slots
   /// The lowest frame slot the global pointer is saved in, where the ABI puts it above
   /// the outgoing stack arguments (Conventions::stack_arguments_below_global_pointer_save).
   int64_t global_pointer_saved_at_ = std::numeric_limits<int64_t>::max();
