@@ -21,10 +21,10 @@
 #include "analysis/library_gates.h"
 #include "analysis/library_values.h"
 #include "analysis/memory_view.h"
+#include "analysis/module_context.h"
 #include "analysis/scalar_args.h"
 #include "analysis/slot_lookup.h"
 #include "analysis/syscall_names.h"
-#include "cfg/code_ranges.h"
 #include "cfg/function_index.h"
 #include "util/parallel.h"
 
@@ -39,123 +39,6 @@ constexpr size_t kMaxExecSites = 256;  // listed one by one
 constexpr uint32_t kNoFunction = UINT32_MAX;
 /// How many functions are analysed between two malloc_trim calls (Analysis::explore).
 constexpr size_t kFunctionsBetweenTrims = 4096;
-
-/// Where something in a module's data starts: a symbol's value, a section's start.
-std::vector<uint64_t> data_boundaries(const program::Module& m, const MemoryView& memory) {
-  std::vector<uint64_t> out;
-  // No object spans two sections: the linker places each input section whole.
-  for (const elf::Section& s : m.elf().sections()) {
-    if ((s.flags & SHF_ALLOC) && s.size != 0 && memory.is_data(s.address)) {
-      out.push_back(s.address);
-      out.push_back(s.address + s.size);
-    }
-  }
-  for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
-    for (const elf::Symbol& s : *table) {
-      if (!s.is_undefined() && memory.is_data(s.value)) out.push_back(s.value);
-    }
-  }
-  return out;
-}
-
-/// The module's GOT: slots that code loads one at a time.
-std::vector<std::pair<uint64_t, uint64_t>> got_ranges(const program::Module& m) {
-  std::vector<std::pair<uint64_t, uint64_t>> out;
-  for (const elf::Section& s : m.elf().sections()) {
-    if (s.name == ".got" || s.name == ".got.plt") out.emplace_back(s.address, s.address + s.size);
-  }
-  return out;
-}
-
-struct ModuleContext {
-  ModuleContext(const program::Module& m, const arch::Backend& backend, Diagnostics& diagnostics)
-      : module(m),
-        memory(m, backend),
-        index(m, backend, diagnostics),
-        data(memory.data_pointers(), data_boundaries(m, memory), got_ranges(m)),
-        global_pointer(backend.global_pointer(m.elf(), cfg::code_ranges(m.elf()))),
-        data_references_complete((backend.conventions().data_references_complete || global_pointer) &&
-                                 m.elf().header().type != elf::FileType::Executable) {
-    for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
-    for (const elf::Section& s : m.elf().sections()) {
-      if (s.name == ".plt" || s.name == ".plt.sec" || s.name == ".plt.got" || s.name == ".iplt" ||
-          s.name == ".MIPS.stubs") {
-        plt_ranges.emplace_back(s.address, s.address + s.size);
-      }
-    }
-    for (const program::Import& import : m.imports) {
-      if (import.definition) bindings.emplace(import.symbol, *import.definition);
-    }
-    if (backend.conventions().got_relative_data) got_base = m.elf().dynamic().pltgot;
-    file_name = m.path.substr(m.path.rfind('/') + 1);
-    soname = m.elf().dynamic().soname;
-    if (soname.empty()) soname = file_name;
-    value_model = LibraryValues::table().model_for(soname);
-    const auto bytes = m.loaded.file.bytes();
-    site_model = LibraryValues::table().sites_for(soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-    for (const auto* table : {&m.elf().dynamic_symbols(), &m.elf().symbols()}) {
-      for (const elf::Symbol& s : *table) {
-        if (s.is_undefined()) continue;
-        const ExecFunction* modelled = ExecCalls::table().function(s.name);
-        if (modelled != nullptr) exec_functions.emplace(backend.code_pointer(s.value).address, modelled);
-        if (const FillFunction* fill = FillFunction::named(s.name)) fills.emplace(backend.code_pointer(s.value).address, fill);
-        if (const ResultModel* r = LibraryValues::table().result_of(s.name)) {
-          results.emplace(backend.code_pointer(s.value).address, r);
-        }
-      }
-    }
-    const auto& dynamic = m.elf().dynamic_symbols();
-    for (uint32_t i = 0; i < dynamic.size(); ++i) {  // what the GOT entries bound to them call
-      if (const FillFunction* fill = FillFunction::named(dynamic[i].name)) fills_by_symbol.emplace(i, fill);
-      if (const ResultModel* r = LibraryValues::table().result_of(dynamic[i].name)) results_by_symbol.emplace(i, r);
-    }
-    for (const arch::PltStub& stub : m.plt_stubs) {
-      if (stub.resolver || stub.symbol >= dynamic.size()) continue;
-      if (const FillFunction* fill = FillFunction::named(dynamic[stub.symbol].name)) fills.emplace(stub.address, fill);
-      if (const ResultModel* r = LibraryValues::table().result_of(dynamic[stub.symbol].name)) results.emplace(stub.address, r);
-    }
-  }
-  const program::Module& module;
-  MemoryView memory;
-  cfg::FunctionIndex index;
-  DataRegions data;
-  std::unordered_set<uint64_t> data_named;  ///< addresses analysed code names
-  std::optional<uint64_t> global_pointer;  ///< Backend::global_pointer
-  std::optional<uint64_t> got_base;  ///< ModuleCode::got_base
-  /// The analysis sees every address of its data the code uses (Conventions), and
-  /// its pointers are relocated (a fixed-address executable stores plain words).
-  bool data_references_complete;
-  std::unordered_map<uint64_t, arch::PltStub> stubs;
-  std::vector<std::pair<uint64_t, uint64_t>> plt_ranges;  ///< sections of PLT stubs
-
-  bool in_plt(uint64_t address) const {
-    return std::any_of(plt_ranges.begin(), plt_ranges.end(),
-                       [&](const auto& r) { return address >= r.first && address < r.second; });
-  }
-  std::unordered_map<uint32_t, program::SymbolRef> bindings;
-  /// Start addresses of the library functions ExecCalls models.
-  std::unordered_map<uint64_t, const ExecFunction*> exec_functions;
-  /// Code addresses (functions, PLT stubs) of the fill functions (FillFunction).
-  std::unordered_map<uint64_t, const FillFunction*> fills;
-  /// Code addresses (functions, PLT stubs) of the functions a result model describes.
-  std::unordered_map<uint64_t, const ResultModel*> results;
-  /// The same by dynamic symbol, for calls through GOT entries (MIPS: `jalr $t9`).
-  std::unordered_map<uint32_t, const FillFunction*> fills_by_symbol;
-  std::unordered_map<uint32_t, const ResultModel*> results_by_symbol;
-  /// What calls of the module's functions do (FunctionAnalyzer::may_return, clobbered_by).
-  mutable CalleeMemo callees;
-  /// The module's file name (for reports), and its soname, or the file name when it has
-  /// none (an executable).
-  std::string file_name;
-  std::string soname;
-  /// What the module passes where the analysis cannot see it (LibraryValues), if modelled.
-  const LibraryValueModel* value_model = nullptr;
-  /// What the module's syscall instructions pass (LibraryValues site models), if modelled.
-  const SiteModel* site_model = nullptr;
-  std::string cache_key;
-  ModuleFacts cached;  ///< facts from the cache not (yet) used in this run
-  bool cache_dirty = false;
-};
 
 struct ResolvedCall {
   size_t site = 0;  ///< index into the caller's facts.calls
