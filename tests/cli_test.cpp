@@ -1,12 +1,18 @@
 // The command-line contract: exit 2 and one message naming the file for bad input.
 #include <elf.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -497,6 +503,54 @@ TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
                      "not a directory");
   expect_input_error(run_command({SYSFENCE_BINARY, "analyze-root", (root / "etc").string()}), "etc",
                      "no ELF programs");
+}
+
+// SIGTERM (or SIGINT, SIGHUP) stops analyze-root: the analyses running are killed, none
+// starts, no summary is printed, and it dies of the signal, leaving no process behind.
+TEST(Cli, AnalyzeRootStopsOnSigterm) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  const fs::path root = dir.path() / "root";
+  const fs::path lib = root / "lib/x86_64-linux-gnu";
+  fs::create_directories(lib);
+  fs::create_directories(root / "lib64");
+  fs::create_directories(root / "bin");
+  for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) {
+    fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
+  }
+  fs::create_symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
+  constexpr int kPrograms = 40;  // at -j 1 and half a second each, far more than the test waits
+  for (int i = 0; i < kPrograms; ++i) fs::copy_file("/bin/true", root / "bin" / ("true" + std::to_string(i)));
+  const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen(out.c_str(), "w", stdout);
+    freopen(err.c_str(), "w", stderr);
+    execl(SYSFENCE_BINARY, SYSFENCE_BINARY, "analyze-root", root.c_str(), "-j", "1", "--no-cache", nullptr);
+    _exit(127);
+  }
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read(err).find("[1/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(read(err).find("[1/"), std::string::npos) << read(err);
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_NE(read(err).find("stopped by signal 15"), std::string::npos) << read(err);
+  EXPECT_EQ(read(err).find("[" + std::to_string(kPrograms) + "/"), std::string::npos)
+      << "not all were analysed";
+  EXPECT_TRUE(read(out).empty()) << read(out);
+  for (const auto& entry : fs::directory_iterator("/proc")) {  // no analysis of this root left running
+    const std::string cmdline = read((entry.path() / "cmdline").string());
+    EXPECT_EQ(cmdline.find(root.string()), std::string::npos) << entry.path() << ": " << cmdline;
+  }
 }
 
 TEST(Cli, InfoDescribesAProgramInASysroot) {

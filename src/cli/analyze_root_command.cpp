@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -103,6 +104,35 @@ fs::path output_file(const std::string& directory, const std::string& program, c
   return fs::path(directory) / (program.substr(1) + kExtension.at(format));
 }
 
+/// The signal (SIGINT, SIGTERM, SIGHUP) that asked analyze-root to stop; 0 while none has.
+volatile std::sig_atomic_t stop_signal = 0;
+
+extern "C" void note_stop_signal(int signal) {
+  stop_signal = signal;
+}
+
+/// While it lives, the signals that ask a program to stop only note the request: the
+/// analyses running are then stopped (their processes killed by PID), no new one starts,
+/// and run_analyze_root removes its scratch files and dies of the same signal.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = note_stop_signal;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &previous_[i]);
+  }
+  ~StopSignals() {
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> previous_{};
+};
+
 /// How one program's analysis process ended.
 struct ChildExit {
   int status = 0;    ///< exit status, or 128 + signal
@@ -127,11 +157,16 @@ ChildExit run_child(const std::vector<std::string>& argv, const std::string& log
   const auto started = std::chrono::steady_clock::now();
   ChildExit exit;
   int status = 0;
+  bool stopped = false;
   while (waitpid(pid, &status, WNOHANG) == 0) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (seconds > 0 && elapsed > seconds + kGraceSeconds && !exit.killed) {
       kill(pid, SIGKILL);
       exit.killed = true;
+    }
+    if (stop_signal != 0 && !stopped) {  // analyze-root was asked to stop (StopSignals)
+      kill(pid, SIGKILL);
+      stopped = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -173,7 +208,7 @@ class RootAnalysis {
     std::vector<std::thread> workers;
     for (unsigned w = 0; w < std::max(1u, options_.jobs); ++w) {
       workers.emplace_back([this] {
-        for (size_t i; (i = next_++) < programs_.size();) analyse(i);
+        for (size_t i; stop_signal == 0 && (i = next_++) < programs_.size();) analyse(i);
       });
     }
     for (auto& worker : workers) worker.join();
@@ -193,6 +228,7 @@ class RootAnalysis {
       output = file.string();
     }
     const ChildExit exit = run_child(arguments(path, output, summary_file), log_file, options_.budget.seconds);
+    if (stop_signal != 0) return;  // stopped, not analysed: the scratch directory goes as a whole
     const ChildLog log = read_child_log(log_file);
     ProgramSummary& s = summaries_[index];
     if (auto summary = read_summary(summary_file); summary && !exit.killed) {
@@ -312,10 +348,17 @@ int run_analyze_root(const AnalyzeRootOptions& options) {
     std::cerr << fmt::format("sysfence: cannot make a scratch directory under /tmp: {}\n", std::strerror(errno));
     return 2;
   }
+  std::optional<StopSignals> stop_signals(std::in_place);
   RootAnalysis analysis(options, std::move(programs), scratch);
   const auto& summaries = analysis.run();
   std::error_code ignored;
   fs::remove_all(scratch, ignored);
+  if (const int signal = stop_signal; signal != 0) {
+    std::cerr << fmt::format("sysfence: stopped by signal {} ({}); no summary\n", signal, strsignal(signal));
+    stop_signals.reset();  // the signal's own action again
+    raise(signal);
+    return 2;  // if the signal's action was to be ignored
+  }
   print_summary(summaries);
   const bool all = std::all_of(summaries.begin(), summaries.end(), [](const auto& s) { return s.ok; });
   return all ? 0 : 1;
