@@ -18,7 +18,7 @@
 #include "analysis/data_regions.h"
 #include "analysis/exec_calls.h"
 #include "analysis/function_analyzer.h"
-#include "analysis/library_gates.h"
+#include "analysis/library_gating.h"
 #include "analysis/library_values.h"
 #include "analysis/memory_view.h"
 #include "analysis/module_context.h"
@@ -56,20 +56,6 @@ struct Function {
   uint32_t reached_from = kNoFunction;  ///< the function whose analysis first reached it
   std::vector<ResolvedCall> calls;
   std::vector<uint32_t> callers;
-};
-
-/// A gate of a library model (LibraryGate) applied to one loaded module.
-struct ActiveGate {
-  uint32_t module = 0;
-  const LibraryGate* gate = nullptr;
-  bool open = false;
-};
-
-/// A call held back by a closed gate: site `site` of function `caller`.
-struct HeldCall {
-  uint32_t caller = 0;
-  size_t site = 0;
-  size_t gate = 0;
 };
 
 struct OpenEffect {
@@ -118,7 +104,8 @@ class Analysis {
         diagnostics_(diagnostics),
         cache_(cache),
         options_(options),
-        names_(program.backend().name()) {}
+        names_(program.backend().name()),
+        gating_(program.backend()) {}
 
   Result<AnalysisResult> run() {
     if (!program_.backend().analysable()) {
@@ -491,7 +478,7 @@ class Analysis {
     for (size_t i = 0; i < facts.calls.size(); ++i) {
       const CallSite& call = facts.calls[i];
       if (auto gate = held_back_by(id, call)) {
-        held_.push_back({id, i, *gate});
+        gating_.hold({id, i, *gate});
         continue;
       }
       if (auto callee = follow_call(m, call)) functions_[id].calls.push_back({i, *callee});
@@ -552,46 +539,15 @@ class Analysis {
 
   // ---- library models (LibraryModels) --------------------------------------------
 
-  /// Code addresses of module `m`'s exported functions named `name` (every version).
-  std::vector<uint64_t> exported_functions(uint32_t m, std::string_view name) const {
-    std::vector<uint64_t> out;
-    for (const elf::Symbol& s : contexts_[m]->module.elf().dynamic_symbols()) {
-      if (!s.is_undefined() && s.name == name && (s.type == STT_FUNC || s.type == STT_GNU_IFUNC)) {
-        out.push_back(program_.backend().code_pointer(s.value).address);
-      }
-    }
-    return out;
-  }
-
   void apply_library_models() {
-    for (uint32_t m = 0; m < contexts_.size(); ++m) {
-      const program::Module& module = contexts_[m]->module;
-      const auto bytes = module.loaded.file.bytes();
-      const LibraryModel* model = LibraryModels::table().model_for(
-          contexts_[m]->soname, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-      if (model == nullptr) continue;
-      for (const elf::Symbol& s : module.elf().dynamic_symbols()) {
-        if (!s.is_undefined() && s.type == STT_FUNC) exported_code_.insert(code_key(m, s.value));
-      }
-      for (const LibraryGate& gate : model->gates) {
-        for (const std::string& wrapper : gate.wrappers) {
-          for (uint64_t address : exported_functions(m, wrapper)) {
-            gated_wrappers_.emplace(code_key(m, address), gates_.size());
-          }
-        }
-        gates_.push_back({m, &gate});
-      }
-    }
-  }
-
-  uint64_t code_key(uint32_t m, uint64_t pointer) const {
-    return (uint64_t{m} << 48) ^ program_.backend().code_pointer(pointer).address;
+    for (uint32_t m = 0; m < contexts_.size(); ++m)
+      gating_.add_module(m, contexts_[m]->module, contexts_[m]->soname);
   }
 
   /// The closed gate that holds back `call` of function `caller`: a call from the
   /// library's unexported code to one of the gate's wrappers.
   std::optional<size_t> held_back_by(uint32_t caller, const CallSite& call) const {
-    if (gates_.empty()) return std::nullopt;
+    if (gating_.empty()) return std::nullopt;
     const uint32_t m = functions_[caller].module;
     uint64_t target = call.target;
     if (call.kind == CallSite::Kind::Import) {  // the library calling its own export
@@ -601,56 +557,34 @@ class Analysis {
     } else if (call.kind != CallSite::Kind::Local) {
       return std::nullopt;
     }
-    auto it = gated_wrappers_.find(code_key(m, target));
-    if (it == gated_wrappers_.end() || gates_[it->second].open) return std::nullopt;
-    if (exported_code_.count(code_key(m, functions_[caller].extent.start))) return std::nullopt;
-    return it->second;
+    return gating_.held_back_by(m, functions_[caller].extent.start, target);
   }
 
   /// Opens every gate whose feature the reachable code uses, follows the calls it held
   /// back, and repeats with what they reach; lists the gates that stay closed.
   void open_used_gates() {
     for (;;) {
-      bool opened = false;
-      for (size_t g = 0; g < gates_.size(); ++g) {
-        if (!gates_[g].open && gate_used(gates_[g])) gates_[g].open = opened = true;
-      }
-      if (!opened) break;
-      std::vector<HeldCall> still_held;
-      for (const HeldCall& held : held_) {
-        if (!gates_[held.gate].open) {
-          still_held.push_back(held);
-          continue;
-        }
+      const std::vector<HeldCall> released =
+          gating_.open_used([&](const ActiveGate& g) { return gate_used(g); });
+      if (released.empty()) break;
+      for (const HeldCall& held : released) {
         exploring_ = held.caller;
         const Function& caller = functions_[held.caller];
         if (auto callee = follow_call(caller.module, caller.facts.calls[held.site])) {
           functions_[held.caller].calls.push_back({held.site, *callee});
         }
       }
-      held_ = std::move(still_held);
       explore();
     }
-    for (const ActiveGate& gate : gates_) {
-      if (gate.open) continue;
-      std::vector<std::string> held_back;
-      if (!gate.gate->wrappers.empty()) {
-        held_back.push_back(fmt::format("its own calls to {} were not followed", fmt::join(gate.gate->wrappers, ", ")));
-      }
-      for (const GatedValues& gated : gate.gate->values) {
-        held_back.push_back(fmt::format("its {} pass no {} in argument {}", fmt::join(gated.syscalls, " and "),
-                                        fmt::join(gated.values, ", "), gated.argument));
-      }
-      result_.closed_gates.push_back(fmt::format("{}: {} unused: {}", contexts_[gate.module]->file_name,
-                                                 gate.gate->feature, fmt::join(held_back, "; ")));
-    }
+    result_.closed_gates = gating_.closed_gates([&](uint32_t m) { return contexts_[m]->file_name; });
   }
 
   /// Whether the program uses the gate's feature: some opener is bound by another
   /// module (`imported`), or reached, through a call that may pass the opening bits.
   bool gate_used(const ActiveGate& gate) const {
     for (const GateOpener& opener : gate.gate->openers) {
-      for (uint64_t address : exported_functions(gate.module, opener.function)) {
+      for (uint64_t address :
+           exported_functions(contexts_[gate.module]->module, program_.backend(), opener.function)) {
         if (opener.imported ? imported_elsewhere(gate.module, address) : opener_reached(gate.module, address, opener)) {
           return true;
         }
@@ -666,7 +600,10 @@ class Analysis {
       for (const program::Import& import : module.imports) {
         if (!import.definition || import.definition->module != library) continue;
         const elf::Symbol& s = contexts_[library]->module.elf().dynamic_symbols()[import.definition->symbol];
-        if (code_key(library, s.value) == code_key(library, address)) return true;
+        if (program_.backend().code_pointer(s.value).address ==
+            program_.backend().code_pointer(address).address) {
+          return true;
+        }
       }
     }
     return false;
@@ -789,22 +726,7 @@ class Analysis {
   /// of an argument: the instruction makes the call only for that feature.
   bool without_unused_features(uint64_t nr, const OpenEffect& e, ArgumentTuple& tuple) const {
     if (!e.number_from_own_module()) return true;
-    const std::string name = names_.name(nr).value_or("");
-    for (const ActiveGate& gate : gates_) {
-      if (gate.open || gate.module != e.origin_module) continue;
-      for (const GatedValues& gated : gate.gate->values) {
-        auto argument = tuple.find(gated.argument);
-        if (argument == tuple.end() ||
-            std::find(gated.syscalls.begin(), gated.syscalls.end(), name) == gated.syscalls.end()) {
-          continue;  // an argument the site does not pin may pass anything
-        }
-        std::erase_if(argument->second, [&](uint64_t v) {
-          return std::find(gated.values.begin(), gated.values.end(), v) != gated.values.end();
-        });
-        if (argument->second.empty()) return false;
-      }
-    }
-    return true;
+    return gating_.without_unused_features(e.origin_module, names_.name(nr).value_or(""), tuple);
   }
 
   /// An exec site: the program it runs is argument `index` of `e`, a path in
@@ -1233,10 +1155,7 @@ class Analysis {
   std::vector<std::map<uint64_t, std::vector<GlobalWrite>>> global_writes_;  ///< per module, by address
   std::vector<std::vector<uint64_t>> escaped_data_;                          ///< per module, sorted
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> exported_data_;    ///< per module
-  std::vector<ActiveGate> gates_;
-  std::unordered_map<uint64_t, size_t> gated_wrappers_;  ///< code_key → gate
-  std::unordered_set<uint64_t> exported_code_;           ///< code_key of the modelled libraries' exports
-  std::vector<HeldCall> held_;
+  LibraryGating gating_;
   AnalysisResult result_;
 };
 
