@@ -18,6 +18,7 @@
 #include "analysis/data_regions.h"
 #include "analysis/exec_calls.h"
 #include "analysis/function_analyzer.h"
+#include "analysis/global_writes.h"
 #include "analysis/library_gating.h"
 #include "analysis/library_values.h"
 #include "analysis/memory_view.h"
@@ -802,68 +803,6 @@ class Analysis {
 
   // ---- globals (Value::global) ------------------------------------------------------
 
-  /// How far past an escaping address code may reach the object there, as for data
-  /// regions: a global within this many bytes after an address that escapes, with no
-  /// address the code names in between (where another object starts), may change in
-  /// ways its stores do not show (README: assumptions).
-  static constexpr uint64_t kObjectReach = 64;
-
-  struct GlobalWrite {
-    uint32_t function = kNoFunction;  ///< kNoFunction: the initial value
-    uint8_t width = 0;
-    Value value;
-  };
-
-  /// Every store to each module's globals by the analysed functions, and the addresses of
-  /// its data that escape (from the code, exported symbols, pointers stored in data).
-  void index_globals() {
-    global_writes_.assign(contexts_.size(), {});
-    escaped_data_.assign(contexts_.size(), {});
-    exported_data_.assign(contexts_.size(), {});
-    for (uint32_t id = 0; id < functions_.size(); ++id) {
-      const Function& fn = functions_[id];
-      for (const GlobalStore& store : fn.facts.global_stores) {
-        global_writes_[fn.module][store.address].push_back({id, store.width, store.value});
-      }
-      auto& escaped = escaped_data_[fn.module];
-      escaped.insert(escaped.end(), fn.facts.escaped_data.begin(), fn.facts.escaped_data.end());
-    }
-    for (uint32_t m = 0; m < contexts_.size(); ++m) {
-      const ModuleContext& c = *contexts_[m];
-      for (const MemoryView::DataPointer& p : c.memory.data_pointers()) {
-        if (p.symbol == 0 && c.memory.is_data(p.target)) escaped_data_[m].push_back(p.target);
-      }
-      for (const elf::Symbol& s : c.module.elf().dynamic_symbols()) {
-        if (!s.is_undefined() && c.memory.is_data(s.value)) exported_data_[m].emplace_back(s.value, s.value + std::max<uint64_t>(s.size, 1));
-      }
-      std::sort(escaped_data_[m].begin(), escaped_data_[m].end());
-    }
-  }
-
-  /// Why the `width`-byte global at `address` of module `m` may change in ways its stores
-  /// do not show, or nullopt.
-  std::optional<std::string> global_untracked(uint32_t m, uint64_t address, uint8_t width) const {
-    if (!contexts_[m]->data_references_complete) return "not every access to the module's data is visible";
-    for (const auto& [start, end] : exported_data_[m]) {
-      if (address < end && start < address + width) return "it is exported";
-    }
-    const auto& escaped = escaped_data_[m];
-    const auto& named = contexts_[m]->data_named;
-    for (auto it = std::lower_bound(escaped.begin(), escaped.end(), address >= kObjectReach ? address - kObjectReach + 1 : 0);
-         it != escaped.end() && *it < address + width; ++it) {
-      bool another_object = false;  // something the code names starts between the two
-      for (uint64_t at = *it + 1; at <= address && !another_object; ++at) another_object = named.count(at) != 0;
-      if (!another_object) return fmt::format("the address {:#x} escapes", *it);
-    }
-    const auto& writes = global_writes_[m];
-    for (auto w = writes.lower_bound(address >= 7 ? address - 7 : 0); w != writes.end() && w->first < address + width; ++w) {
-      for (const GlobalWrite& write : w->second) {
-        if (w->first != address || write.width != width) return fmt::format("a store at {:#x} overlaps it", w->first);
-      }
-    }
-    return std::nullopt;
-  }
-
   /// A syscall whose number is read from a global (or through the pointer a global
   /// holds): every value a reachable store puts there, and the initial one. A value that
   /// is an input of the storing function moves the effect there, to be instantiated at
@@ -880,17 +819,14 @@ class Analysis {
                                 contexts_[m]->file_name, context(),
                                 why));
     };
-    if (auto why = global_untracked(m, global.global_address(), width)) return fail(*why);
-    std::vector<GlobalWrite> writes = {{kNoFunction, width, contexts_[m]->memory.initial_value(global.global_address(), width)}};
-    if (auto it = global_writes_[m].find(global.global_address()); it != global_writes_[m].end()) {
-      writes.insert(writes.end(), it->second.begin(), it->second.end());
-    }
+    if (auto why = globals_->untracked(m, *contexts_[m], global.global_address(), width)) return fail(*why);
     Value constants;
-    for (const GlobalWrite& write : writes) {
+    for (const GlobalWrites::Write& write :
+         globals_->writes_to(m, *contexts_[m], global.global_address(), width)) {
       const Value& v = write.value;
       if (global.global_through()) {
         if (v.single() == std::optional<uint64_t>{0}) continue;  // a null pointer is never read through
-        if (!v.is_plain_parameter() || write.function == kNoFunction) {
+        if (!v.is_plain_parameter() || write.function == GlobalWrites::kInitialValue) {
           return fail(fmt::format("it may point to {}", v.to_string()));
         }
         Value field = Value::field({v.parameter_index(), v.addend() + global.global_offset(), global.global_width()});
@@ -901,7 +837,7 @@ class Analysis {
       } else if (v.is_constants()) {
         constants = constants.is_unknown() ? v : constants.join(v);
         if (constants.is_unknown()) return fail("it holds too many values");
-      } else if (v.depends_on_inputs() && write.function != kNoFunction) {
+      } else if (v.depends_on_inputs() && write.function != GlobalWrites::kInitialValue) {
         move_effect(e, write.function, v);
       } else {
         return fail(fmt::format("a store puts {} there", v.to_string()));
@@ -952,7 +888,10 @@ class Analysis {
   }
 
   void summarise() {
-    index_globals();
+    globals_.emplace(contexts_.size());
+    for (uint32_t id = 0; id < functions_.size(); ++id)
+      globals_->add_function(functions_[id].module, id, functions_[id].facts);
+    for (uint32_t m = 0; m < contexts_.size(); ++m) globals_->add_module(m, *contexts_[m]);
     for (uint32_t f = 0; f < functions_.size(); ++f) {
       for (uint32_t callee_index = 0; callee_index < functions_[f].calls.size(); ++callee_index) {
         functions_[functions_[f].calls[callee_index].callee].callers.push_back(f);
@@ -1152,9 +1091,7 @@ class Analysis {
   std::set<std::pair<uint32_t, uint64_t>> reported_;
   std::set<std::tuple<uint32_t, uint64_t, std::string, uint32_t>> exec_seen_;  ///< module, site, path, outermost
   std::unordered_map<uint64_t, const std::vector<uint8_t>*> scalar_indices_;  ///< by syscall number
-  std::vector<std::map<uint64_t, std::vector<GlobalWrite>>> global_writes_;  ///< per module, by address
-  std::vector<std::vector<uint64_t>> escaped_data_;                          ///< per module, sorted
-  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> exported_data_;    ///< per module
+  std::optional<GlobalWrites> globals_;                                       ///< from summarise() on
   LibraryGating gating_;
   AnalysisResult result_;
 };
