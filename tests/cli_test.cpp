@@ -21,6 +21,7 @@
 #include "support/elf_builder.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
+#include "util/file_text.h"
 
 namespace sysfence {
 namespace {
@@ -441,20 +442,28 @@ TEST(Cli, CheckReplaysATraceAgainstAPolicy) {
                      "not JSON");
 }
 
-TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
+/// Makes `root` a root with the host's glibc (libc and its loader, in Debian's amd64
+/// layout) and an empty /bin, for analyze-root; returns its library directory.
+std::filesystem::path make_glibc_root(const std::filesystem::path& root) {
   namespace fs = std::filesystem;
-  testing::TempDir dir;
-  const fs::path root = dir.path() / "root";
   const fs::path lib = root / "lib/x86_64-linux-gnu";
   fs::create_directories(lib);
   fs::create_directories(root / "lib64");
   fs::create_directories(root / "bin");
-  fs::create_directories(root / "proc/1");
-  fs::create_directories(root / "etc");
   for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) {
     fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
   }
   fs::create_symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
+  return lib;
+}
+
+TEST(Cli, AnalyzeRootAnalysesEveryProgramOfARoot) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  const fs::path root = dir.path() / "root";
+  const fs::path lib = make_glibc_root(root);
+  fs::create_directories(root / "proc/1");
+  fs::create_directories(root / "etc");
   fs::copy_file("/bin/true", root / "bin/true");
   fs::copy_file("/bin/true", root / "proc/1/exe");           // the kernel's tree: not entered
   fs::create_symlink("true", root / "bin/link");             // a link: its target counts once
@@ -511,14 +520,7 @@ TEST(Cli, AnalyzeRootStopsOnSigterm) {
   namespace fs = std::filesystem;
   testing::TempDir dir;
   const fs::path root = dir.path() / "root";
-  const fs::path lib = root / "lib/x86_64-linux-gnu";
-  fs::create_directories(lib);
-  fs::create_directories(root / "lib64");
-  fs::create_directories(root / "bin");
-  for (const char* name : {"libc.so.6", "ld-linux-x86-64.so.2"}) {
-    fs::copy_file(fs::path("/lib/x86_64-linux-gnu") / name, lib / name);
-  }
-  fs::create_symlink("../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", root / "lib64/ld-linux-x86-64.so.2");
+  make_glibc_root(root);
   constexpr int kPrograms = 40;  // at -j 1 and half a second each, far more than the test waits
   for (int i = 0; i < kPrograms; ++i) fs::copy_file("/bin/true", root / "bin" / ("true" + std::to_string(i)));
   const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
@@ -531,8 +533,8 @@ TEST(Cli, AnalyzeRootStopsOnSigterm) {
     _exit(127);
   }
   auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    auto text = read_whole_file(path);
+    return text ? *text : std::string();  // not (yet) there: nothing written
   };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (read(err).find("[1/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {

@@ -130,7 +130,7 @@ class StopSignals {
 
  private:
   static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-  std::array<struct sigaction, 3> previous_{};
+  std::array<struct sigaction, kSignals.size()> previous_{};
 };
 
 /// How one program's analysis process ended.
