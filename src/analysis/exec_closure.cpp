@@ -79,7 +79,8 @@ void merge(AnalysisResult& into, AnalysisResult member, const std::string& progr
   into.functions_analysed += member.functions_analysed;
   into.functions_from_cache += member.functions_from_cache;
   into.address_taken += member.address_taken;
-  into.unknown_indirect_calls = into.unknown_indirect_calls || member.unknown_indirect_calls;
+  into.fallback_pointer_calls += member.fallback_pointer_calls;
+  into.fallback_ifunc_calls += member.fallback_ifunc_calls;
 }
 
 class Closure {

@@ -135,7 +135,8 @@ class Analysis {
     add_implied();
     result_.functions_analysed = functions_.size();
     result_.address_taken = taken_.size();
-    result_.unknown_indirect_calls = any_unknown_call_;
+    result_.fallback_pointer_calls = fallback_pointer_calls_;
+    result_.fallback_ifunc_calls = fallback_ifunc_calls_;
     return std::move(result_);
   }
 
@@ -233,7 +234,7 @@ class Analysis {
     auto stub = contexts_[m]->stubs.find(address);
     if (stub == contexts_[m]->stubs.end()) return;
     if (stub->second.resolver) {
-      note_unknown_call();  // an ifunc's entry: whatever its resolver picks
+      note_unknown_call(Fallback::Ifunc);  // an ifunc's entry: whatever its resolver picks
     } else {
       through_symbol(m, stub->second.symbol, true);
     }
@@ -266,7 +267,7 @@ class Analysis {
       // The loader runs the resolver; the call reaches what it returns, an address
       // taken inside the resolver: any address-taken function.
       make_root(dm, sym->value);
-      note_unknown_call();
+      note_unknown_call(Fallback::Ifunc);
       return std::nullopt;
     }
     if (taken) {
@@ -276,7 +277,12 @@ class Analysis {
     return function_at(dm, sym->value, std::nullopt);
   }
 
-  void note_unknown_call() {
+  /// Why a call may go to any address-taken function: its target is a pointer the
+  /// analysis cannot tell, or an ifunc, which goes where its resolver says.
+  enum class Fallback { Pointer, Ifunc };
+
+  void note_unknown_call(Fallback why) {
+    ++(why == Fallback::Pointer ? fallback_pointer_calls_ : fallback_ifunc_calls_);
     if (!any_unknown_call_) {
       any_unknown_call_ = true;
       flush_taken();
@@ -507,7 +513,9 @@ class Analysis {
     switch (call.kind) {
       case CallSite::Kind::Local: return function_at(m, call.target, call.target_thumb);
       case CallSite::Kind::Import: return through_symbol(m, call.symbol, false);
-      case CallSite::Kind::Unknown: note_unknown_call(); break;
+      case CallSite::Kind::Unknown:
+        note_unknown_call(Fallback::Pointer);
+        break;
     }
     return std::nullopt;
   }
@@ -1084,6 +1092,8 @@ class Analysis {
   };
   std::vector<DataReference> pending_data_;
   bool any_unknown_call_ = false;
+  size_t fallback_pointer_calls_ = 0;
+  size_t fallback_ifunc_calls_ = 0;
   uint32_t exploring_ = kNoFunction;  ///< the function whose calls are being followed
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> undecodable_;  ///< module -> (bytes, functions)
   std::unordered_map<uint32_t, std::vector<OpenEffect>> open_;

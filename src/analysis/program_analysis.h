@@ -98,7 +98,12 @@ struct AnalysisResult {
   std::vector<ExecutedProgram> executed;
   size_t functions_analysed = 0;
   size_t address_taken = 0;
-  bool unknown_indirect_calls = false;
+  /// Reached calls whose target the analysis cannot tell, each of which therefore may go
+  /// to every address-taken function (README: how the analysis works): calls through a
+  /// pointer, and calls of an ifunc (and its address taken), which reach whatever its
+  /// resolver returns.
+  size_t fallback_pointer_calls = 0;
+  size_t fallback_ifunc_calls = 0;
   size_t functions_from_cache = 0;
   /// Library features no reachable code uses (library models, LibraryModels): the calls
   /// their gates hold back were not followed. One line each, naming library, feature and wrappers.

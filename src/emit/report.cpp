@@ -113,8 +113,10 @@ std::string text_report(const program::Program& program, const analysis::Analysi
   out += fmt::format("unresolved syscall sites (most likely to run first): {}\n", result.unresolved.size());
   for (const auto& line : ranked_unresolved(result)) out += "  " + line + "\n";
   out += exec_section(result);
-  out += fmt::format("functions analysed: {}, address-taken: {}, unresolved indirect calls: {}\n",
-                     result.functions_analysed, result.address_taken, result.unknown_indirect_calls ? "yes" : "no");
+  out += fmt::format("functions analysed: {}, address-taken: {}\n", result.functions_analysed,
+                     result.address_taken);
+  out += fmt::format("calls that may go to any address-taken function: {} through pointers, {} of ifuncs\n",
+                     result.fallback_pointer_calls, result.fallback_ifunc_calls);
   out += fmt::format("time: {:.2f} s\n", seconds);
   return out;
 }

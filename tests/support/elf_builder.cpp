@@ -317,7 +317,7 @@ std::vector<uint8_t> ElfBuilder::build() {
   field(type_, 2);
   field(machine_, 2);
   field(EV_CURRENT, 4);
-  field(kBase + 0x100, word_width);  // e_entry
+  field(kBase + (text_.empty() ? 0x100 : text.offset), word_width);  // e_entry: the code, if any
   field(ehsize, word_width);         // e_phoff
   field(layout_.section_headers, word_width);
   field(0, 4);  // e_flags

@@ -44,7 +44,8 @@ class ElfBuilder {
   uint32_t symbol(BuiltSymbol symbol);
   ElfBuilder& relocation(BuiltRelocation relocation);
   ElfBuilder& build_id(std::vector<uint8_t> id);
-  /// Machine code for a `.text` section (executable), at layout().text after build().
+  /// Machine code for a `.text` section (executable), at layout().text after build();
+  /// the entry point is its first byte.
   ElfBuilder& text(std::vector<uint8_t> code);
 
   /// Where things landed in the last build (file offsets), for mutation tests.
