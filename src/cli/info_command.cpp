@@ -9,10 +9,18 @@
 
 #include "cli/commands.h"
 #include "cli/program_loading.h"
+#include "elf/go_build_info.h"
 #include "util/json_text.h"
 
 namespace sysfence::cli {
 namespace {
+
+/// What the Go linker wrote into a Go program (null for any other program).
+nlohmann::json go_json(const elf::ElfFile& elf) {
+  const auto go = elf::read_go_build_info(elf);
+  if (!go) return nullptr;
+  return {{"version", go->version}, {"path", go->path}, {"cgo", go->cgo}, {"settings", go->settings}};
+}
 
 nlohmann::json module_json(const program::Program& program, const program::Module& module) {
   const elf::ElfFile& elf = module.elf();
@@ -64,6 +72,7 @@ int run_info(const ProgramOptions& options) {
       {"class", header.bits},
       {"endian", header.order == ByteOrder::Little ? "little" : "big"},
       {"interpreter", interpreter ? nlohmann::json(*interpreter) : nlohmann::json(nullptr)},
+      {"go", go_json(program.modules()[0].elf())},
       {"modules", modules},
       {"missing", missing},
   };

@@ -1,0 +1,151 @@
+// Go programs (fixtures/go, built by scripts/build-fixtures with Debian's Go for the four
+// ISAs' ports): the build info Go's linker writes is read with and without symbols and
+// section headers, and in the pointer layout of Go before 1.18; a Go program's profile is
+// reported incomplete, never passed off as whole.
+#include "elf/go_build_info.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace sysfence {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kGoArches[] = {"amd64", "arm64", "arm", "mipsle"};
+constexpr const char* kFixturePath = "sysfence.test/fixtures/hello";
+
+fs::path go_fixture(const std::string& goarch, const std::string& name = "hello") {
+  return fs::path(SYSFENCE_CACHE_DIR) / "fixtures" / "go" / goarch / name;
+}
+
+std::vector<uint8_t> read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path << " is not built: run scripts/build-fixtures";
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::optional<elf::GoBuildInfo> build_info_of(const std::vector<uint8_t>& bytes, const std::string& name) {
+  auto file = elf::ElfFile::parse(bytes, name);
+  EXPECT_TRUE(file) << file.error().message;
+  return file ? elf::read_go_build_info(*file) : std::nullopt;
+}
+
+TEST(GoPrograms, TheBuildInfoOfEveryPortIsRead) {
+  for (const char* goarch : kGoArches) {
+    for (const char* name : {"hello", "hello-stripped"}) {
+      const auto info = build_info_of(read_bytes(go_fixture(goarch, name)), name);
+      ASSERT_TRUE(info) << goarch << " " << name;
+      EXPECT_TRUE(info->version.starts_with("go1.")) << info->version;
+      EXPECT_EQ(info->path, kFixturePath) << goarch;
+      EXPECT_EQ(info->settings.at("GOARCH"), goarch);
+      EXPECT_EQ(info->settings.at("CGO_ENABLED"), "0");
+      EXPECT_FALSE(info->cgo) << goarch;
+    }
+  }
+}
+
+TEST(GoPrograms, ProgramsOtherThanGoAreNot) {
+  const auto bytes =
+      read_bytes(fs::path(SYSFENCE_CACHE_DIR) / "fixtures" / "x86_64-glibc" / "wrappers-static");
+  EXPECT_FALSE(build_info_of(bytes, "wrappers-static"));
+}
+
+// Offsets of the ELF64 header fields that locate the section headers.
+constexpr size_t kShoff = 0x28, kShnum = 0x3c, kShstrndx = 0x3e;
+
+TEST(GoPrograms, WithoutSectionHeadersTheBuildInfoIsFoundInTheData) {
+  std::vector<uint8_t> bytes = read_bytes(go_fixture("amd64"));
+  ASSERT_GT(bytes.size(), 0x40u);
+  std::memset(&bytes[kShoff], 0, 8);
+  std::memset(&bytes[kShnum], 0, 2);
+  std::memset(&bytes[kShstrndx], 0, 2);
+  const auto info = build_info_of(bytes, "hello without section headers");
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->version.starts_with("go1."));
+  EXPECT_EQ(info->path, kFixturePath);
+}
+
+void put_word(std::vector<uint8_t>& bytes, size_t at, uint64_t value) {
+  for (int i = 0; i < 8; ++i) bytes[at + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+// Go 1.13 to 1.17 wrote two pointers after the header, each to a string header (data,
+// length); the build info of the amd64 fixture is rewritten that way in its own section.
+TEST(GoPrograms, ThePointerLayoutOfGoBefore118IsRead) {
+  std::vector<uint8_t> bytes = read_bytes(go_fixture("amd64"));
+  auto file = elf::ElfFile::parse(bytes, "hello");
+  ASSERT_TRUE(file) << file.error().message;
+  const elf::Section* section = file->find_section(".go.buildinfo");
+  ASSERT_NE(section, nullptr);
+  const std::string version = "go1.17.13", modules = "path\tsysfence.test/old\nbuild\tGOARCH=amd64\n";
+  ASSERT_GE(section->size, 96 + version.size() + modules.size());
+  const uint64_t address = section->address;
+  const size_t offset = section->offset;
+  bytes[offset + 15] = 0;  // flags: little endian, strings behind pointers
+  put_word(bytes, offset + 16, address + 64);
+  put_word(bytes, offset + 24, address + 80);
+  put_word(bytes, offset + 64, address + 96);
+  put_word(bytes, offset + 72, version.size());
+  put_word(bytes, offset + 80, address + 96 + version.size());
+  put_word(bytes, offset + 88, modules.size());
+  std::memcpy(&bytes[offset + 96], version.data(), version.size());
+  std::memcpy(&bytes[offset + 96 + version.size()], modules.data(), modules.size());
+  const auto info = build_info_of(bytes, "hello as Go 1.17");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->version, version);
+  EXPECT_EQ(info->path, "sysfence.test/old");
+  EXPECT_EQ(info->settings.at("GOARCH"), "amd64");
+
+  // A string pointer that leads out of the file leaves that string empty, nothing else.
+  put_word(bytes, offset + 64, 0x7fff00000000);
+  const auto damaged = build_info_of(bytes, "hello, damaged");
+  ASSERT_TRUE(damaged);
+  EXPECT_EQ(damaged->version, "");
+  EXPECT_EQ(damaged->path, "sysfence.test/old");
+}
+
+// The profile of a Go program lacks what its Go code makes: analyze says so and exits 1
+// (the profile is incomplete) unless --accept-unresolved; info shows the build info.
+TEST(GoPrograms, AnalyzeReportsAGoProgramIncomplete) {
+  testing::TempDir dir;
+  for (const char* goarch : kGoArches) {
+    const std::string profile = (dir.path() / (std::string(goarch) + ".json")).string();
+    const auto strict =
+        testing::run_command({SYSFENCE_BINARY, "analyze", go_fixture(goarch).string(), "-o", profile});
+    EXPECT_EQ(strict.status, 1) << goarch << "\n" << strict.err;
+    EXPECT_NE(strict.err.find("was linked by Go (go1."), std::string::npos) << strict.err;
+    std::ifstream in(profile);
+    ASSERT_TRUE(in) << goarch << ": no profile written";
+    const auto json = nlohmann::json::parse(in);
+    EXPECT_TRUE(std::any_of(json["unresolved"].begin(), json["unresolved"].end(),
+                            [](const nlohmann::json& site) {
+                              return site["reason"].get<std::string>().find("Go's runtime") !=
+                                     std::string::npos;
+                            }))
+        << json["unresolved"].dump();
+
+    const auto accepted = testing::run_command(
+        {SYSFENCE_BINARY, "analyze", go_fixture(goarch).string(), "--accept-unresolved", "-o", profile});
+    EXPECT_EQ(accepted.status, 0) << goarch << "\n" << accepted.err;
+  }
+  const auto info = testing::run_command({SYSFENCE_BINARY, "info", go_fixture("arm").string()});
+  ASSERT_EQ(info.status, 0) << info.err;
+  const auto go = nlohmann::json::parse(info.out)["go"];
+  EXPECT_EQ(go["path"], kFixturePath);
+  EXPECT_EQ(go["settings"]["GOARCH"], "arm");
+  EXPECT_EQ(go["cgo"], false);
+}
+
+}  // namespace
+}  // namespace sysfence
