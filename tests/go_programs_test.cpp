@@ -1,8 +1,11 @@
 // Go programs (fixtures/go, built by scripts/build-fixtures with Debian's Go for the four
 // ISAs' ports): the build info Go's linker writes is read with and without symbols and
-// section headers, and in the pointer layout of Go before 1.18; a Go program's profile is
+// section headers, and in the pointer layout of Go before 1.18; the function table
+// (.gopclntab) gives every function with and without symbols; a Go program's profile is
 // reported incomplete, never passed off as whole.
 #include "elf/go_build_info.h"
+
+#include <elf.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,8 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <vector>
 
+#include "cfg/go_function_table.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -59,6 +65,77 @@ TEST(GoPrograms, ProgramsOtherThanGoAreNot) {
   const auto bytes =
       read_bytes(fs::path(SYSFENCE_CACHE_DIR) / "fixtures" / "x86_64-glibc" / "wrappers-static");
   EXPECT_FALSE(build_info_of(bytes, "wrappers-static"));
+}
+
+TEST(GoPrograms, TheFunctionTableListsEveryGoFunctionWithAndWithoutSymbols) {
+  for (const char* goarch : kGoArches) {
+    const std::vector<uint8_t> bytes = read_bytes(go_fixture(goarch)),
+                               stripped_bytes = read_bytes(go_fixture(goarch, "hello-stripped"));
+    auto file = elf::ElfFile::parse(bytes, "hello");
+    auto stripped = elf::ElfFile::parse(stripped_bytes, "hello-stripped");
+    ASSERT_TRUE(file && stripped) << goarch;
+    ASSERT_TRUE(stripped->symbols().empty()) << goarch << ": -s -w kept the symbols";
+    Diagnostics diagnostics;
+    const auto functions = cfg::read_go_functions(*file, diagnostics);
+    EXPECT_TRUE(diagnostics.warnings().empty()) << diagnostics.warnings().front();
+    ASSERT_GT(functions.size(), 1000u) << goarch;
+
+    // Every function starts where a function symbol does, which is no larger than the
+    // table's extent (that runs to the next entry, padding included). The names differ in
+    // places: assembly functions' symbols add ".abi0", and the table shortens array types
+    // in generated names to "[...]".
+    std::map<uint64_t, const elf::Symbol*> symbols;
+    for (const elf::Symbol& symbol : file->symbols()) {
+      if (symbol.type == STT_FUNC) symbols[symbol.value] = &symbol;
+    }
+    std::set<std::string> names;
+    size_t same_names = 0;
+    for (const cfg::GoFunction& f : functions) {
+      names.insert(f.name);
+      auto symbol = symbols.find(f.entry);
+      ASSERT_NE(symbol, symbols.end()) << goarch << ": " << f.name;
+      EXPECT_LE(symbol->second->size, f.size) << goarch << ": " << f.name;
+      same_names += symbol->second->name == f.name || symbol->second->name == f.name + ".abi0";
+    }
+    EXPECT_GT(same_names, functions.size() * 95 / 100) << goarch;
+    EXPECT_TRUE(names.count("main.main") && names.count("runtime.rt0_go") && names.count("syscall.Syscall"));
+
+    // Stripped of its symbols, the program keeps the table: the same functions.
+    const auto kept = cfg::read_go_functions(*stripped, diagnostics);
+    ASSERT_EQ(kept.size(), functions.size()) << goarch;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      EXPECT_EQ(kept[i].name, functions[i].name);
+      EXPECT_EQ(kept[i].entry, functions[i].entry);
+    }
+  }
+}
+
+TEST(GoPrograms, ADamagedFunctionTableGivesWhatPrecedesTheDamageAndAWarning) {
+  std::vector<uint8_t> bytes = read_bytes(go_fixture("amd64", "hello-stripped"));
+  auto file = elf::ElfFile::parse(bytes, "hello");
+  ASSERT_TRUE(file);
+  const elf::Section* table = file->find_section(".gopclntab");
+  ASSERT_NE(table, nullptr);
+  const size_t offset = table->offset;
+  Diagnostics diagnostics;
+  const size_t whole = cfg::read_go_functions(*file, diagnostics).size();
+
+  // The third entry (32-bit offsets from the text's start, at pclnOffset) before the second.
+  uint64_t functab = 0;
+  std::memcpy(&functab, &bytes[offset + 8 + 7 * 8], 8);
+  std::memset(&bytes[offset + functab + 2 * 8], 0, 4);
+  auto reordered = elf::ElfFile::parse(bytes, "hello, reordered");
+  ASSERT_TRUE(reordered);
+  EXPECT_EQ(cfg::read_go_functions(*reordered, diagnostics).size(), 1u) << "of " << whole;
+  ASSERT_EQ(diagnostics.warnings().size(), 1u);
+  EXPECT_NE(diagnostics.warnings()[0].find("function 1 of"), std::string::npos) << diagnostics.warnings()[0];
+
+  bytes[offset] ^= 0xff;  // a magic no Go release writes
+  auto unknown = elf::ElfFile::parse(bytes, "hello, unknown layout");
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(cfg::read_go_functions(*unknown, diagnostics).empty());
+  ASSERT_EQ(diagnostics.warnings().size(), 2u);
+  EXPECT_NE(diagnostics.warnings()[1].find("does not know"), std::string::npos) << diagnostics.warnings()[1];
 }
 
 // Offsets of the ELF64 header fields that locate the section headers.

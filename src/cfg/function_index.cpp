@@ -6,6 +6,7 @@
 
 #include "arch/relocations.h"
 #include "cfg/code_ranges.h"
+#include "cfg/go_function_table.h"
 #include "cfg/unwind_tables.h"
 
 namespace sysfence::cfg {
@@ -33,6 +34,8 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
   };
   add_symbols(elf.dynamic_symbols());
   add_symbols(elf.symbols());
+  // Go's ARM port is ARM-mode only: its functions are never Thumb.
+  for (GoFunction& f : read_go_functions(elf, diagnostics)) add(f.entry, f.size, false, std::move(f.name));
   if (thumb_votes + arm_votes == 0) {
     // Stripped: the entry point and the code addresses stored in data (function
     // pointers, which carry the Thumb bit) say which instruction set the code uses.

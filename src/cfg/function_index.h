@@ -1,8 +1,9 @@
 #pragma once
 /// Where a module's functions start and end, and (ARM) in which instruction set, from
 /// every source that survives in shipped binaries: symbols (dynamic and static), ARM
-/// mapping symbols, unwind tables (.eh_frame FDEs, .ARM.exidx), the entry point and
-/// the start of every call target the analysis discovers.
+/// mapping symbols, unwind tables (.eh_frame FDEs, .ARM.exidx), Go's function table
+/// (.gopclntab), the entry point and the start of every call target the analysis
+/// discovers.
 
 #include <cstdint>
 #include <map>
