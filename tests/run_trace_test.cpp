@@ -118,6 +118,13 @@ TEST_F(RunAndTrace, TraceFollowsChildrenAndReplaysThroughCheck) {
 
   const std::string true_trace = path("true.trace");
   ASSERT_EQ(run_command({SYSFENCE_BINARY, "trace", "-o", true_trace, "--", "/bin/true"}).status, 0);
+  {
+    // The trace is the command's: it starts with the exec, not with what the tracer's
+    // forked child does before it (glibc's set_robust_list, closing pipes).
+    std::ifstream first(true_trace);
+    ASSERT_TRUE(std::getline(first, line));
+    EXPECT_EQ(nlohmann::json::parse(line)["name"], "execve") << line;
+  }
   r = run_command({SYSFENCE_BINARY, "check", "--policy", policy_, "--trace", true_trace});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(" 0 denied"), std::string::npos) << r.out;

@@ -89,6 +89,10 @@ Result<int> trace_command(const std::vector<std::string>& command, std::ostream&
   }
   close(go[1]);  // the child execs the command now
   std::set<pid_t> tracees = {child};
+  // What the forked child runs before it execs the command (glibc's set_robust_list after
+  // fork, closing the pipes, the read that waits for the seize) is the tracer's code, not
+  // the command's: the trace starts with the child's exec (each execve execvp tries).
+  bool launched = false;
   int exit_status = 0;
   while (!tracees.empty()) {
     const pid_t pid = waitpid(-1, &status, __WALL);
@@ -115,12 +119,16 @@ Result<int> trace_command(const std::vector<std::string>& command, std::ostream&
       // A new process or thread's first stop (SIGTRAP), or the end of a group-stop.
     } else if (stop == (SIGTRAP | 0x80)) {
       __ptrace_syscall_info info{};
-      if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      const bool entry = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 &&
+                         info.op == PTRACE_SYSCALL_INFO_ENTRY;
+      const std::string name = entry ? syscall_name(info.arch, info.entry.nr) : std::string();
+      launched = launched || (pid == child && (name == "execve" || name == "execveat"));
+      if (entry && (launched || pid != child)) {
         nlohmann::json args = nlohmann::json::array();
         for (uint64_t a : info.entry.args) args.push_back(a);
         out << nlohmann::json{{"pid", pid},
                               {"arch", arch_name(info.arch, info.entry.nr)},
-                              {"name", syscall_name(info.arch, info.entry.nr)},
+                              {"name", name},
                               {"nr", info.entry.nr},
                               {"args", std::move(args)}}
                    .dump()
