@@ -11,8 +11,12 @@
 
 #include <csignal>
 
+#include <nlohmann/json.hpp>
+
+#include "analysis/program_analysis.h"
 #include "enforce/bpf_simulator.h"
 #include "enforce/call_search.h"
+#include "policy/profile.h"
 #include "policy/seccomp_filter.h"
 
 namespace sysfence {
@@ -255,6 +259,43 @@ TEST(BpfSimulator, ReadsSeccompDataInTheArchitecturesByteOrder) {
   data.args[0] = 0x1122334455667788;
   EXPECT_EQ(enforce::run_filter(low_word_le, data, false)->action, 0x55667788u);
   EXPECT_EQ(enforce::run_filter(low_word_be, data, true)->action, 0x55667788u);
+}
+
+}  // namespace
+}  // namespace sysfence
+
+namespace sysfence {
+namespace {
+
+// A number libseccomp has no name for is written "syscall_N" (ARM's old getrlimit, 76,
+// which Go's syscall package names): the native profile reads back, and the filter lists
+// it as one it cannot allow, as it did when analyze wrote the profile.
+TEST(NativePolicy, ANumberWithoutANameReadsBackAsWritten) {
+  analysis::AnalysisResult result;
+  result.arch = "arm";
+  result.syscalls[76] = {};
+  result.syscalls[3] = {};  // read
+  const policy::Profile written = policy::profile_of(result, true);
+  nlohmann::json json = {
+      {"schema", "sysfence-policy/1"}, {"arch", "arm"}, {"syscalls", nlohmann::json::array()}};
+  for (const policy::SyscallPolicy& s : written.syscalls)
+    json["syscalls"].push_back({{"name", s.name}, {"nr", s.nr}});
+  EXPECT_EQ(json["syscalls"][1]["name"], "syscall_76");
+  auto read = policy::read_native_policy(json, "go.json");
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->syscalls.size(), 2u);
+  EXPECT_EQ(read->syscalls[1].nr, 76u);
+  auto filter = policy::compile_filter(*read, policy::DenyAction::Kill);
+  ASSERT_TRUE(filter) << filter.error().message;
+  EXPECT_EQ(filter->unnamed, std::vector<std::string>{"syscall_76"});
+
+  for (const char* bad : {"syscall_", "syscall_7x", "syscall_-1", "no_such_call"}) {
+    json["syscalls"][1]["name"] = bad;
+    auto refused = policy::read_native_policy(json, "go.json");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().message.find("is no arm syscall"), std::string::npos)
+        << refused.error().message;
+  }
 }
 
 }  // namespace

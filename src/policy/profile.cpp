@@ -57,6 +57,21 @@ Result<analysis::ArgumentTuple> read_rule(const nlohmann::json& rule, const std:
   return tuple;
 }
 
+/// N of "syscall_N", the name profile_of gives a number libseccomp has no name for (an
+/// old ABI's call, such as ARM's getrlimit 76 that Go's syscall package still names).
+std::optional<uint64_t> unnamed_number(std::string_view name) {
+  constexpr std::string_view kPrefix = "syscall_";
+  if (!name.starts_with(kPrefix) || name.size() == kPrefix.size() || name.size() > kPrefix.size() + 9) {
+    return std::nullopt;
+  }
+  uint64_t nr = 0;
+  for (char c : name.substr(kPrefix.size())) {
+    if (c < '0' || c > '9') return std::nullopt;
+    nr = nr * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return nr;
+}
+
 }  // namespace
 
 Result<Profile> read_native_policy(const nlohmann::json& json, const std::string& file) {
@@ -79,6 +94,7 @@ Result<Profile> read_native_policy(const nlohmann::json& json, const std::string
     SyscallPolicy entry;
     entry.name = s["name"].get<std::string>();
     auto nr = names.number(entry.name);
+    if (!nr) nr = unnamed_number(entry.name);
     if (!nr) return Error{fmt::format("{}: \"{}\" is no {} syscall", where, entry.name, profile.arch)};
     entry.nr = *nr;
     entry.enosys = s.value("enosys", false);
