@@ -699,9 +699,11 @@ TEST_F(ArmLift, ArmControlFlow) {
       0x00, 0xf1, 0x9f, 0xe7,  // ldr pc, [pc, r0, lsl #2]
       0x00, 0xf1, 0x8f, 0xe0,  // add pc, pc, r0, lsl #2
       0x1f, 0xff, 0x2f, 0xe1,  // bx pc
+      0x00, 0xf0, 0x84, 0xe2,  // add pc, r4, #0 (Go's `B (R4)`)
+      0x04, 0xf0, 0x84, 0xe2,  // add pc, r4, #4
   };
   const auto x = lift_all(code, 0x10000, false);
-  ASSERT_EQ(x.size(), 16u);
+  ASSERT_EQ(x.size(), 18u);
   EXPECT_EQ(flow(x[0]), "call 0x10064 A");
   EXPECT_EQ(flow(x[1]), "call 0x10068 T");  // blx switches to Thumb
   EXPECT_EQ(flow(x[2]), "icall r3");
@@ -718,6 +720,8 @@ TEST_F(ArmLift, ArmControlFlow) {
   EXPECT_EQ(flow(x[13]), "ijump ?");  // jump tables
   EXPECT_EQ(flow(x[14]), "ijump ?");
   EXPECT_EQ(flow(x[15]), "jump 0x10044 A");
+  EXPECT_EQ(flow(x[16]), "ijump r4");
+  EXPECT_EQ(flow(x[17]), "ijump ?");
   for (const LiftedInsn& insn : x) EXPECT_TRUE(insn.transfers.empty()) << flow(insn);
 }
 

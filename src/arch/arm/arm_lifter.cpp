@@ -491,13 +491,18 @@ class Lowering {
     }
 
     if (dst == kPc) {
-      // Writes to pc are control flow: `mov pc, lr` returns, `mov pc, rN` jumps through rN,
-      // anything computed (`add pc, pc, r0, lsl #2` jump tables) jumps somewhere unknown.
-      if (id == ARM_INS_MOV && plain(op(b)) && is_reg(b) && reg(b) != kPc) {
-        if (reg(b) == kLr) {
+      // Writes to pc are control flow: `mov pc, lr` returns, `mov pc, rN` jumps through rN
+      // (as does `add pc, rN, #0`, Go's assembler's `B (Rn)`: Go's _rt0_arm_linux enters
+      // the runtime that way), anything computed (`add pc, pc, r0, lsl #2` jump tables)
+      // jumps somewhere unknown.
+      const bool moves = id == ARM_INS_MOV && plain(op(b)) && is_reg(b);
+      const bool adds_zero = id == ARM_INS_ADD && operands == 3 && is_reg(a) && is_imm(b) && imm(b) == 0;
+      const unsigned source = moves ? b : a;
+      if ((moves || adds_zero) && reg(source) != kPc) {
+        if (reg(source) == kLr) {
           flow(Flow::Return);
         } else {
-          indirect_reg(Flow::IndirectJump, reg(b));
+          indirect_reg(Flow::IndirectJump, reg(source));
         }
       } else {
         flow(Flow::IndirectJump);
