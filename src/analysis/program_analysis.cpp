@@ -761,10 +761,10 @@ class Analysis {
     }
   }
 
-  /// Go code makes its syscalls through Go's own runtime (wrappers that take the number
-  /// from their Go caller on the stack, functions that only .gopclntab lists), which the
-  /// analysis does not follow yet (README: Go programs): each module Go linked is a gap
-  /// the profile reports as unresolved, so that it is never taken for whole.
+  /// Go code makes its syscalls through Go's own runtime, whose wrappers take the number
+  /// from their Go caller in Go's own calling conventions, which the analysis does not
+  /// model yet (README: Go programs): each module Go linked is a gap the profile reports
+  /// as unresolved, so that it is never taken for whole.
   void report_go_modules() {
     for (const auto& context : contexts_) {
       const program::Module& module = context->module;
@@ -778,8 +778,8 @@ class Analysis {
       result_.unresolved.push_back(
           {std::move(origin),
            fmt::format(
-               "{} was linked by Go ({}{}): its Go code makes syscalls through Go's runtime, which sysfence "
-               "does not follow yet, so the profile lacks them",
+               "{} was linked by Go ({}{}): its Go code makes syscalls through Go's runtime in Go's own "
+               "calling conventions, which sysfence does not model yet, so the profile may lack some",
                module.path, go->version.empty() ? "version unknown" : go->version, go->cgo ? ", cgo" : "")});
     }
   }
