@@ -13,6 +13,8 @@ constexpr uint32_t kGo118 = 0xfffffff0;  // also Go 1.19
 constexpr uint32_t kGo120 = 0xfffffff1;  // the same layout as 1.18's
 // More functions than any program has: a damaged count, not a table to walk.
 constexpr uint64_t kMaxFunctions = 1 << 24;
+// Longer than any function name Go writes: a damaged offset, not a name.
+constexpr uint64_t kMaxName = 4096;
 
 class TableReader {
  public:
@@ -29,15 +31,11 @@ class TableReader {
   }
   std::optional<uint64_t> pointer(uint64_t offset) const { return word(offset, pointer_size_); }
 
-  /// The NUL-terminated name at `offset`, or "" when it runs out of the table.
+  /// The NUL-terminated name at `offset` (at most kMaxName bytes before the NUL), or ""
+  /// when it runs out of the table or past that.
   std::string name(uint64_t offset) const {
-    std::string out;
-    for (uint64_t at = offset; at < bytes_.size() && out.size() < 4096; ++at) {
-      const char c = static_cast<char>(bytes_.bytes()[at]);
-      if (c == '\0') return out;
-      out.push_back(c);
-    }
-    return {};
+    auto name = bytes_.c_string(offset, offset + kMaxName);
+    return name ? std::string(*name) : std::string();
   }
 
  private:
