@@ -1,12 +1,14 @@
 // A function's code and what a caller needs to know of it, on hand-assembled x86-64
 // instructions: the blocks FunctionCode cuts, and the arguments, stack parameters,
-// return and clobbered registers describe_callee and leaf_clobbers find.
+// return and clobbered registers describe_callee and leaf_clobbers find, and the code
+// DecodedCodeStore keeps from a caller's question for the function's own analysis.
 #include "analysis/callee_shape.h"
 
 #include <elf.h>
 
 #include <gtest/gtest.h>
 
+#include "analysis/decoded_code_store.h"
 #include "analysis/function_code.h"
 #include "analysis/memory_view.h"
 #include "cfg/function_index.h"
@@ -55,13 +57,28 @@ class CalleeShapeTest : public ::testing::Test {
     functions_ = std::make_unique<cfg::FunctionIndex>(module, program_->backend(), diagnostics_);
   }
 
-  /// The code of function `k`, its extent exact.
-  FunctionCode code(size_t k) {
+  /// What decoding reads, and the exact extent of function `k`.
+  CodeSource source() const {
+    return CodeSource{program_->backend().conventions(), *lifter_, *memory_, *functions_, no_stubs_};
+  }
+  cfg::FunctionExtent extent(size_t k) const {
     const uint64_t start = text_ + k * kSlot;
-    const CodeSource source{program_->backend().conventions(), *lifter_, *memory_, *functions_, no_stubs_};
-    return FunctionCode(source, cfg::FunctionExtent{start, start + kFunctions[k].size(), false, true});
+    return cfg::FunctionExtent{start, start + kFunctions[k].size(), false, true};
+  }
+  /// The code of function `k`, not yet decoded.
+  FunctionCode code(size_t k) { return FunctionCode(source(), extent(k)); }
+  /// The code of function `k` loaded whole, to share.
+  std::shared_ptr<const FunctionCode> loaded(size_t k) {
+    auto f = std::make_shared<FunctionCode>(source(), extent(k));
+    f->load(FunctionCode::Reach::Whole);
+    return f;
   }
   const arch::Conventions& conventions() const { return program_->backend().conventions(); }
+  CalleeShape shape(size_t k) {
+    FunctionCode f = code(k);
+    f.load(FunctionCode::Reach::Whole);
+    return describe_callee(f, conventions());
+  }
 
   testing::TempDir dir_;
   Diagnostics diagnostics_;
@@ -91,18 +108,15 @@ TEST_F(CalleeShapeTest, ABranchCutsTheCodeIntoBlocksInReversePostOrder) {
 }
 
 TEST_F(CalleeShapeTest, ArgumentsAreTheRegistersReadBeforeWritten) {
-  FunctionCode f = code(0);
-  const CalleeShape shape = describe_callee(f, conventions());
-  EXPECT_TRUE(shape.returns);
-  EXPECT_EQ(shape.arguments, (std::vector<Reg>{kRdi}));
-  EXPECT_EQ(shape.stack_arguments, 0u);
-  FunctionCode g = code(5);
-  EXPECT_EQ(describe_callee(g, conventions()).arguments, (std::vector<Reg>{kRsi}));
+  const CalleeShape first = shape(0);
+  EXPECT_TRUE(first.returns);
+  EXPECT_EQ(first.arguments, (std::vector<Reg>{kRdi}));
+  EXPECT_EQ(first.stack_arguments, 0u);
+  EXPECT_EQ(shape(5).arguments, (std::vector<Reg>{kRsi}));
 }
 
 TEST_F(CalleeShapeTest, AFunctionNoPathLeavesDoesNotReturn) {
-  FunctionCode f = code(1);
-  EXPECT_FALSE(describe_callee(f, conventions()).returns);
+  EXPECT_FALSE(shape(1).returns);
 }
 
 // A memory operand counts as wide as the widest access (a zmm register's 64 bytes): on
@@ -110,12 +124,9 @@ TEST_F(CalleeShapeTest, AFunctionNoPathLeavesDoesNotReturn) {
 // read of the stack above it reaches all eight.
 TEST_F(CalleeShapeTest, StackParametersAreThoseAStackReadMayReach) {
   const size_t all = conventions().stack_params.size();
-  FunctionCode none = code(0);
-  EXPECT_EQ(describe_callee(none, conventions()).stack_arguments, 0u);
-  FunctionCode reads = code(4);
-  EXPECT_EQ(describe_callee(reads, conventions()).stack_arguments, all);
-  FunctionCode address = code(6);  // takes the address of what its caller passed: may read them all
-  EXPECT_EQ(describe_callee(address, conventions()).stack_arguments, all);
+  EXPECT_EQ(shape(0).stack_arguments, 0u);
+  EXPECT_EQ(shape(4).stack_arguments, all);
+  EXPECT_EQ(shape(6).stack_arguments, all);  // takes the address of what its caller passed: may read them all
 }
 
 TEST_F(CalleeShapeTest, ALeafClobbersWhatItWritesAndACallerEverything) {
@@ -125,6 +136,36 @@ TEST_F(CalleeShapeTest, ALeafClobbersWhatItWritesAndACallerEverything) {
   EXPECT_EQ(leaf_clobbers(reads, conventions()), (std::vector<Reg>{kRax}));
   FunctionCode caller = code(3);
   EXPECT_EQ(leaf_clobbers(caller, conventions()), conventions().call_clobbered);
+}
+
+TEST_F(CalleeShapeTest, KeptCodeServesOnlyItsOwnExtentUntilForgotten) {
+  const std::shared_ptr<const FunctionCode> kept = loaded(0);
+  DecodedCodeStore store;
+  store.keep(1, kept);
+  cfg::FunctionExtent extent = kept->extent();
+  EXPECT_EQ(store.find(1, extent), kept);
+  EXPECT_EQ(store.find(2, extent), nullptr);
+  extent.end += kSlot;  // the same start with a guessed extent: other code
+  EXPECT_EQ(store.find(1, extent), nullptr);
+  store.forget(1);
+  EXPECT_EQ(store.find(1, kept->extent()), nullptr);
+}
+
+TEST_F(CalleeShapeTest, TheCodeKeptLongestGoesPastTheBound) {
+  const std::shared_ptr<const FunctionCode> kept = loaded(0);
+  const size_t size = kept->insns().size();
+  ASSERT_EQ(size, 2u);
+  DecodedCodeStore store;
+  const uint64_t fit = DecodedCodeStore::kMaxInstructions / size;
+  for (uint64_t key = 0; key < fit; ++key) store.keep(key, kept);
+  EXPECT_EQ(store.find(0, kept->extent()), kept) << "exactly at the bound";
+  store.keep(fit, kept);
+  EXPECT_EQ(store.find(0, kept->extent()), nullptr);
+  EXPECT_EQ(store.find(1, kept->extent()), kept);
+  EXPECT_EQ(store.find(fit, kept->extent()), kept);
+  store.forget(1);  // a forgotten key frees its room: the next one fits without a drop
+  store.keep(fit + 1, kept);
+  EXPECT_EQ(store.find(2, kept->extent()), kept);
 }
 
 }  // namespace

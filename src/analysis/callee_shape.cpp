@@ -102,14 +102,11 @@ size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& 
 
 }  // namespace
 
-CalleeShape describe_callee(FunctionCode& code, const arch::Conventions& c) {
-  code.decode(FunctionCode::Reach::Whole);
-  const bool decoded_whole = code.seen_whole();
-  code.cut_into_blocks(FunctionCode::Reach::Whole);  // which may decode again
+CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& c) {
   const std::optional<size_t> whole_entry =
       code.undecodable() != 0 ? std::nullopt : code.block_at(code.extent().start);
   CalleeShape shape;
-  shape.returns = !decoded_whole || may_return(code);
+  shape.returns = !code.first_decoding_whole() || may_return(code);
   shape.stack_arguments = stack_parameters_read(code, c, whole_entry);
   shape.arguments = arguments_read(code, c, whole_entry);
   return shape;

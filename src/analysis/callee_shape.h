@@ -29,8 +29,8 @@ struct CalleeShape {
   size_t stack_arguments = 0;
 };
 
-/// The shape of the function `code` is for (decoded here, whole).
-CalleeShape describe_callee(FunctionCode& code, const arch::Conventions& conventions);
+/// The shape of the function `code` is for, loaded whole (FunctionCode::Reach::Whole).
+CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& conventions);
 
 /// The call-clobbered registers a call of the function `code` is for may change: those a
 /// small leaf function (no call, no jump out, decoded whole from its entry) writes; all

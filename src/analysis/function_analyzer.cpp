@@ -36,13 +36,14 @@ class FunctionAnalyzer::Run {
  public:
   /// `private_below`: slots of the frame below this offset are the function's own, out
   /// of reach of other code (see join_into).
-  Run(const FunctionAnalyzer& owner, const cfg::FunctionExtent& extent, int64_t private_below = 0)
+  /// `code`: the function, loaded whole.
+  Run(const FunctionAnalyzer& owner, const FunctionCode& code, int64_t private_below = 0)
       : o_(owner),
         c_(owner.backend_.conventions()),
-        extent_(extent),
+        extent_(code.extent()),
         bits_(c_.pointer_size * 8),
         registers_(owner.backend_.register_count()),
-        code_(owner.code_source(), extent),
+        code_(code),
         private_below_(private_below),
         frame_(c_, owner.memory_.big_endian()) {}
 
@@ -50,7 +51,6 @@ class FunctionAnalyzer::Run {
     facts_.start = extent_.start;
     facts_.end = extent_.end;
     facts_.thumb = extent_.thumb;
-    code_.load(FunctionCode::Reach::Whole);
     facts_.undecodable = code_.undecodable();
     states_.resize(code_.blocks().size());
     find_live_registers();
@@ -1164,7 +1164,7 @@ class FunctionAnalyzer::Run {
   cfg::FunctionExtent extent_;
   int bits_;
   Reg registers_;
-  FunctionCode code_;
+  const FunctionCode& code_;
   std::vector<BlockState> states_;  ///< by block of code_
   State scratch_;                   ///< the state execute() runs a block in
   std::vector<RegisterSet> live_;   ///< registers live at each block's entry
@@ -1232,10 +1232,19 @@ CodeSource FunctionAnalyzer::code_source() const {
   return CodeSource{backend_.conventions(), lifter_, memory_, functions_, stubs_};
 }
 
+std::shared_ptr<const FunctionCode> FunctionAnalyzer::load_whole(const cfg::FunctionExtent& extent) const {
+  if (auto kept = callees_.decoded.find(facts_key(extent.start, extent.thumb), extent)) return kept;
+  auto code = std::make_shared<FunctionCode>(code_source(), extent);
+  code->load(FunctionCode::Reach::Whole);
+  return code;
+}
+
 const CalleeShape& FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
-  return callees_.shapes.get(facts_key(target, thumb), [&] {
-    FunctionCode code(code_source(), functions_.extent(target, thumb));
-    return describe_callee(code, backend_.conventions());
+  const uint64_t key = facts_key(target, thumb);
+  return callees_.shapes.get(key, [&] {
+    std::shared_ptr<const FunctionCode> code = load_whole(functions_.extent(target, thumb));
+    callees_.decoded.keep(key, code);
+    return describe_callee(*code, backend_.conventions());
   });
 }
 
@@ -1251,9 +1260,11 @@ FunctionFacts FunctionAnalyzer::analyze(const cfg::FunctionExtent& extent) {
   // slot a join took as private, the function is analysed again with a lower bound (at
   // most a few times, then with nothing private).
   constexpr int kMaxRuns = 3;
+  const std::shared_ptr<const FunctionCode> code = load_whole(extent);
+  callees_.decoded.forget(facts_key(extent.start, extent.thumb));
   int64_t private_below = 0;
   for (int runs = 1;; ++runs) {
-    Run run(*this, extent, private_below);
+    Run run(*this, *code, private_below);
     FunctionFacts facts = run.run();
     const auto lower = run.private_bound_too_high();
     if (!lower) return facts;

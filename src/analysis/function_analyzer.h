@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "analysis/callee_shape.h"
+#include "analysis/decoded_code_store.h"
 #include "analysis/function_facts.h"
 #include "analysis/library_values.h"
 #include "analysis/memory_view.h"
@@ -66,6 +67,7 @@ class CalleeProperty {
 struct CalleeMemo {
   CalleeProperty<CalleeShape> shapes;
   CalleeProperty<std::vector<arch::Reg>> clobbers;  ///< the registers a call of it may change
+  DecodedCodeStore decoded;  ///< callees decoded for their shape, kept for their analysis
 };
 
 /// What the analysis of a function reads of its module, shared by all its functions.
@@ -100,6 +102,9 @@ class FunctionAnalyzer {
   class Run;
   /// What decoding one of the module's functions reads.
   CodeSource code_source() const;
+  /// The function at `extent` loaded whole (FunctionCode::Reach::Whole): kept from a
+  /// caller's question about it, else decoded here.
+  std::shared_ptr<const FunctionCode> load_whole(const cfg::FunctionExtent& extent) const;
   /// What a caller needs to know of the local function at `target`.
   const CalleeShape& shape_of(uint64_t target, bool thumb) const;
   /// The call-clobbered registers a call of the local function at `target` may change:

@@ -131,6 +131,12 @@ bool FunctionCode::is_foreign(uint64_t target) const {
   return source_.functions.is_start(target) || source_.stubs.count(target) || !source_.memory.is_code(target);
 }
 
+void FunctionCode::load(Reach reach) {
+  decode(reach);
+  first_decoding_whole_ = seen_whole();
+  cut_into_blocks(reach);
+}
+
 void FunctionCode::decode(Reach reach) {
   if (reach == Reach::FromEntry) {
     decode_from(extent_.start, extent_.exact ? extent_.end : 0);  // forward only: in address order
@@ -153,19 +159,25 @@ void FunctionCode::decode_whole() {
   bool swept = extent_.exact;
   const arch::Conventions& c = source_.conventions;
   for (size_t i = 0; i < insns_.size() && insns_.size() < kMaxInstructions; ++i) {
-    const LiftedInsn insn = insns_[i];
-    if ((insn.flow == Flow::Jump || insn.flow == Flow::Branch) && insn.target &&
-        !index_.count(*insn.target) && !is_foreign(*insn.target)) {
-      decode_from(*insn.target, 0);
-    }
-    if (falls_through(insn) && !index_.count(insn.next) && !source_.functions.is_start(insn.next)) {
-      decode_from(insn.next, 0);
-    }
-    for (uint64_t target : insn.cases) {
-      if (!index_.count(target) && !is_foreign(target)) decode_from(target, 0);
-    }
+    // What decoding from here needs of the instruction, read before decoding moves it.
+    const LiftedInsn& insn = insns_[i];
+    const Flow flow = insn.flow;
+    const std::optional<uint64_t> target = insn.target;
+    const uint64_t next = insn.next;
+    const bool goes_on = falls_through(insn);
     const bool may_be_table = !(c.register_jumps_are_calls && insn.indirect.reg != arch::kNoReg);
-    if (!extent_.exact && insn.flow == Flow::IndirectJump && may_be_table && !swept) {
+    const std::vector<uint64_t> cases = insn.cases;
+    if ((flow == Flow::Jump || flow == Flow::Branch) && target && !index_.count(*target) &&
+        !is_foreign(*target)) {
+      decode_from(*target, 0);
+    }
+    if (goes_on && !index_.count(next) && !source_.functions.is_start(next)) {
+      decode_from(next, 0);
+    }
+    for (uint64_t case_target : cases) {
+      if (!index_.count(case_target) && !is_foreign(case_target)) decode_from(case_target, 0);
+    }
+    if (!extent_.exact && flow == Flow::IndirectJump && may_be_table && !swept) {
       swept = true;
       decode_from(extent_.start, extent_.end);
     }
