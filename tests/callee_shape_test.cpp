@@ -77,7 +77,7 @@ class CalleeShapeTest : public ::testing::Test {
   CalleeShape shape(size_t k) {
     FunctionCode f = code(k);
     f.load(FunctionCode::Reach::Whole);
-    return describe_callee(f, conventions());
+    return describe_callee(f, conventions(), [](uint64_t, bool) { return true; });
   }
 
   testing::TempDir dir_;

@@ -507,6 +507,24 @@ TEST_F(ArmLift, ConditionalCopiesReadTheirSourcesOpaquely) {
   }
 }
 
+// A register anded or ored with itself keeps its value under any condition: Go's word 0
+// after a call that never returns (`andeq r0, r0, r0`) is a no-op, which the analysis
+// takes as padding; with flags set, or into another register, it is not.
+TEST_F(ArmLift, ARegisterAndedWithItselfIsANoOp) {
+  const Bytes arm = {
+      0x00, 0x00, 0x00, 0x00,  // andeq r0, r0, r0
+      0x03, 0x30, 0x83, 0xe1,  // orr r3, r3, r3
+      0x00, 0x00, 0x10, 0xe0,  // ands r0, r0, r0
+      0x00, 0x10, 0x00, 0xe0,  // and r1, r0, r0
+  };
+  const auto x = lift_all(arm, 0x10000, false);
+  ASSERT_EQ(x.size(), 4u);
+  EXPECT_EQ(transfers(x[0]), (Strings{"r0 = r0 + 0"}));
+  EXPECT_EQ(transfers(x[1]), (Strings{"r3 = r3 + 0"}));
+  EXPECT_EQ(transfers(x[2]), (Strings{"r0 = r0 & r0"}));
+  EXPECT_EQ(transfers(x[3]), (Strings{"r1 = r0 & r0"}));
+}
+
 // DESIGN.md hard case: an ARM PLT entry, as in Debian's armhf binaries (the first `add`
 // has a non-canonical rotated immediate, which Capstone splits into two operands).
 TEST_F(ArmLift, ArmPltEntryJumpsThroughItsGotSlot) {

@@ -11,13 +11,23 @@ using arch::LiftedInsn;
 using arch::Reg;
 using arch::Transfer;
 
+/// Whether a tail call may come back to the caller: false only for a jump or branch to
+/// the start of a function of the module that never returns (Go's runtime.panicIndex
+/// jumps to goPanicIndex, which panics).
+bool tail_call_may_return(const FunctionCode& code, const LiftedInsn& end, const TailCalleeReturns& returns) {
+  if (end.flow != Flow::Jump && end.flow != Flow::Branch) return true;
+  if (!end.target || !end.cases.empty() || !code.is_local_function(*end.target)) return true;
+  return returns(*end.target, end.target_thumb.value_or(code.extent().thumb));
+}
+
 /// Whether some path of the decoded function leaves it back to a caller: true too
 /// where it did not decode whole.
-bool may_return(const FunctionCode& code) {
+bool may_return(const FunctionCode& code, const TailCalleeReturns& returns) {
   if (!code.seen_whole()) return true;
   for (const CodeBlock& b : code.blocks()) {
     const LiftedInsn& end = code.insns()[b.last];
-    if (end.flow == Flow::Return || code.tail_calls(end) || code.falls_into_function(b)) return true;
+    if (end.flow == Flow::Return || code.falls_into_function(b)) return true;
+    if (code.tail_calls(end) && tail_call_may_return(code, end, returns)) return true;
   }
   return false;
 }
@@ -102,11 +112,12 @@ size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& 
 
 }  // namespace
 
-CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& c) {
+CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& c,
+                            const TailCalleeReturns& tail_callee_returns) {
   const std::optional<size_t> whole_entry =
       code.undecodable() != 0 ? std::nullopt : code.block_at(code.extent().start);
   CalleeShape shape;
-  shape.returns = !code.first_decoding_whole() || may_return(code);
+  shape.returns = !code.first_decoding_whole() || may_return(code, tail_callee_returns);
   shape.stack_arguments = stack_parameters_read(code, c, whole_entry);
   shape.arguments = arguments_read(code, c, whole_entry);
   return shape;

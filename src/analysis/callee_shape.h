@@ -5,6 +5,8 @@
 /// FunctionAnalyzer asks this of every local callee, once per function.
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "analysis/function_code.h"
@@ -29,8 +31,15 @@ struct CalleeShape {
   size_t stack_arguments = 0;
 };
 
+/// Whether a call of the module's function at `target` (in Thumb code: `thumb`) may
+/// return (its CalleeShape::returns).
+using TailCalleeReturns = std::function<bool(uint64_t target, bool thumb)>;
+
 /// The shape of the function `code` is for, loaded whole (FunctionCode::Reach::Whole).
-CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& conventions);
+/// A tail call to a function of the module that never returns (`tail_callee_returns`)
+/// is no way back to the caller.
+CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& conventions,
+                            const TailCalleeReturns& tail_callee_returns);
 
 /// The call-clobbered registers a call of the function `code` is for may change: those a
 /// small leaf function (no call, no jump out, decoded whole from its entry) writes; all

@@ -1239,13 +1239,42 @@ std::shared_ptr<const FunctionCode> FunctionAnalyzer::load_whole(const cfg::Func
   return code;
 }
 
+namespace {
+/// The callees whose shapes this thread is finding, innermost last: finding one asks
+/// about the functions it tail-calls (FunctionAnalyzer::shape_of).
+thread_local std::vector<uint64_t> shapes_being_found;
+
+/// Marks a callee's shape as being found on this thread while it lives.
+class FindingShape {
+ public:
+  explicit FindingShape(uint64_t key) { shapes_being_found.push_back(key); }
+  ~FindingShape() { shapes_being_found.pop_back(); }
+  FindingShape(const FindingShape&) = delete;
+  FindingShape& operator=(const FindingShape&) = delete;
+};
+}  // namespace
+
 const CalleeShape& FunctionAnalyzer::shape_of(uint64_t target, bool thumb) const {
   const uint64_t key = facts_key(target, thumb);
   return callees_.shapes.get(key, [&] {
     std::shared_ptr<const FunctionCode> code = load_whole(functions_.extent(target, thumb));
     callees_.decoded.keep(key, code);
-    return describe_callee(*code, backend_.conventions());
+    const FindingShape finding(key);
+    return describe_callee(*code, backend_.conventions(), [&](uint64_t callee, bool callee_thumb) {
+      return tail_callee_returns(callee, callee_thumb);
+    });
   });
+}
+
+bool FunctionAnalyzer::tail_callee_returns(uint64_t target, bool thumb) const {
+  // A cycle of tail calls, or a chain too long to follow, is taken to return.
+  constexpr size_t kMaxChain = 32;
+  const uint64_t key = facts_key(target, thumb);
+  if (shapes_being_found.size() >= kMaxChain ||
+      std::find(shapes_being_found.begin(), shapes_being_found.end(), key) != shapes_being_found.end()) {
+    return true;
+  }
+  return shape_of(target, thumb).returns;
 }
 
 const std::vector<Reg>& FunctionAnalyzer::clobbered_by(uint64_t target, bool thumb) const {

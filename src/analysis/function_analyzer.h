@@ -107,6 +107,10 @@ class FunctionAnalyzer {
   std::shared_ptr<const FunctionCode> load_whole(const cfg::FunctionExtent& extent) const;
   /// What a caller needs to know of the local function at `target`.
   const CalleeShape& shape_of(uint64_t target, bool thumb) const;
+  /// Whether the local function at `target`, which a callee whose shape is being found
+  /// tail-calls, may return: its shape's answer, but true for one whose shape is being
+  /// found on this thread already (a cycle of tail calls) or past a bound on the chain.
+  bool tail_callee_returns(uint64_t target, bool thumb) const;
   /// The call-clobbered registers a call of the local function at `target` may change:
   /// those a small leaf function (no call, no jump out, decoded whole) writes; all of
   /// them for any other function (glibc's ARM __libc_do_syscall keeps ip, which its

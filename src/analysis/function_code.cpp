@@ -131,6 +131,10 @@ bool FunctionCode::is_foreign(uint64_t target) const {
   return source_.functions.is_start(target) || source_.stubs.count(target) || !source_.memory.is_code(target);
 }
 
+bool FunctionCode::is_local_function(uint64_t target) const {
+  return target != extent_.start && source_.functions.is_start(target) && source_.stubs.count(target) == 0;
+}
+
 void FunctionCode::load(Reach reach) {
   decode(reach);
   first_decoding_whole_ = seen_whole();
@@ -325,6 +329,13 @@ std::optional<uint64_t> FunctionCode::falls_into_function(const CodeBlock& b) co
     if (insn.flow == Flow::Call || insn.flow == Flow::IndirectCall) return std::nullopt;
     const bool padding = is_padding_insn(insn);
     if (!padding && !source_.conventions.literal_pools_in_code) break;
+  }
+  // Padding no branch goes to, right after an instruction control never passes (Go's
+  // word 0 after runtime.panicIndex's jump to goPanicIndex, inside the extent Go's
+  // function table gives it), is never run.
+  if (is_padding(b) && b.first > 0 && !is_branch_target(insns_[b.first].address)) {
+    const LiftedInsn& before = insns_[b.first - 1];
+    if (before.next == insns_[b.first].address && !falls_through(before)) return std::nullopt;
   }
   return last.next;
 }

@@ -95,6 +95,8 @@ class FunctionCode {
 
   /// A jump target that belongs to another function (or a PLT stub): a tail call.
   bool is_foreign(uint64_t target) const;
+  /// Whether `target` starts another function of the module (not a PLT stub).
+  bool is_local_function(uint64_t target) const;
   /// Whether control may go from `insn` into other code for good: a jump out of the
   /// function or through a pointer, a conditional branch to another function's start
   /// (x86 `jb __chk_fail`), a switch case in another function.

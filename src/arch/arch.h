@@ -54,7 +54,7 @@ struct Conventions {
   std::vector<Reg> call_args;
   /// Function arguments after those registers, as offsets from the stack pointer at the
   /// callee's first instruction (x86-64: 8, 16, … past the return address; ARM: 0, 4, …;
-  /// MIPS o32: 16, 20, … past the home area of a0–a3).
+  /// MIPS: 4, 8, …, o32's from 16 on past the home area of a0–a3, Go's ABI0's from 4).
   std::vector<int64_t> stack_params;
   /// The ABI saves the global pointer right above the outgoing stack arguments (MIPS
   /// o32's `.cprestore N`: `sw gp, N(sp)`, N = 16 + the most stack argument bytes any call

@@ -163,7 +163,7 @@ std::vector<uint8_t> ElfBuilder::build() {
     BuiltSymbol s = i == 0 ? BuiltSymbol{"", false, 0, 0} : symbols_[i - 1];
     uint16_t shndx = (i > 0 && s.defined) ? 1 : 0;
     uint8_t info = static_cast<uint8_t>((s.binding << 4) | s.type);
-    uint64_t value = s.value ? s.value : (s.defined ? kBase + 0x100 : 0);
+    uint64_t value = s.text_offset ? kBase + text.offset + *s.text_offset : s.value ? s.value : (s.defined ? kBase + 0x100 : 0);
     if (wide) { w.u32(dynstr.add(s.name)); w.u8(info); w.u8(0); w.u16(shndx); w.u64(value); w.u64(8); }
     else { w.u32(dynstr.add(s.name)); w.u32(value); w.u32(8); w.u8(info); w.u8(0); w.u16(shndx); }
   }

@@ -22,6 +22,9 @@ struct BuiltSymbol {
   std::string version_file;
   bool hidden = false;
   uint64_t value = 0;
+  /// Defined at this offset of the `.text` code: build() sets the value (an 8-byte
+  /// function there, as every defined symbol is).
+  std::optional<uint64_t> text_offset;
 };
 
 struct BuiltRelocation {

@@ -589,6 +589,15 @@ class Lowering {
           return false;
       }
     }
+    if ((id == ARM_INS_AND || id == ARM_INS_ORR) && !arm_.update_flags && is_reg(b) && plain(op(b)) &&
+        src != kPc && reg(b) == src && dst == src) {
+      // A register anded or ored with itself into itself keeps its value, whatever the
+      // condition: a no-op (setting no flags). Go's word 0 after a call that never
+      // returns decodes as `andeq r0, r0, r0`; as padding, the call's end is seen
+      // (calls_no_return).
+      push(Transfer::add_imm(dst, dst, 0));
+      return true;
+    }
     if (id == ARM_INS_ORR && is_reg(b) && plain(op(b)) && src != kPc && reg(b) != kPc) {
       write(Transfer::or_reg(dst, src, reg(b)));  // glibc: flags | exit_signal
       return true;

@@ -583,7 +583,11 @@ const Conventions& MipsBackend::conventions() const {
     c.syscall_args = {kA0, kA1, kA2, kA3};
     c.syscall_stack_args = {16, 20};
     c.call_args = {kA0, kA1, kA2, kA3};
-    for (int64_t offset = 16; offset < 16 + 8 * 4; offset += 4) c.stack_params.push_back(offset);
+    // o32 passes arguments 5 on at sp+16 on, past the home area of a0-a3, which callers
+    // leave alone; Go's stack-based ABI0 passes them all from sp+4 on (sp+0 holds the
+    // caller's return address). Both are read as parameters: a C caller never writes a
+    // home slot, so what a C callee reads there is no value it was given.
+    for (int64_t offset = 4; offset < 16 + 8 * 4; offset += 4) c.stack_params.push_back(offset);
     c.call_stack_adjust = 0;  // the return address goes in ra
     c.stack_arguments_below_global_pointer_save = true;
     c.return_value = kV0;
