@@ -6,9 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "analysis/program_analysis.h"
-#include "program/program.h"
+#include "support/analyse_elf.h"
 #include "support/elf_builder.h"
-#include "support/temp_dir.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -17,16 +16,7 @@ constexpr uint64_t kExit = 60, kGetpid = 39;
 
 /// Analyses `code`, entered at its first byte, as a static program.
 AnalysisResult analyse(const std::vector<uint8_t>& code) {
-  testing::TempDir dir;
-  testing::write_file(dir.path().string(), "program",
-                      testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).text(code).build());
-  program::Sysroot root(dir.path());
-  Diagnostics diagnostics;
-  auto program = program::Program::load(root, "/program", diagnostics);
-  EXPECT_TRUE(program) << program.error().message;
-  auto result = analyse_program(*program, diagnostics);
-  EXPECT_TRUE(result) << result.error().message;
-  return *result;
+  return testing::analyse_elf(testing::ElfBuilder(64, ByteOrder::Little, EM_X86_64).text(code).build());
 }
 
 TEST(IndirectCalls, DirectCodeFallsBackNowhere) {

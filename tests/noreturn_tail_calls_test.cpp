@@ -16,9 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "analysis/program_analysis.h"
-#include "program/program.h"
+#include "support/analyse_elf.h"
 #include "support/elf_builder.h"
-#include "support/temp_dir.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -42,15 +41,7 @@ AnalysisResult analyse_with(const std::vector<uint8_t>& g) {
   testing::ElfBuilder builder(64, ByteOrder::Little, EM_X86_64);
   builder.symbol({.name = "F", .text_offset = 32});
   builder.symbol({.name = "G", .text_offset = 48});
-  testing::TempDir dir;
-  testing::write_file(dir.path().string(), "program", builder.text(code).build());
-  program::Sysroot root(dir.path());
-  Diagnostics diagnostics;
-  auto program = program::Program::load(root, "/program", diagnostics);
-  EXPECT_TRUE(program) << program.error().message;
-  auto result = analyse_program(*program, diagnostics);
-  EXPECT_TRUE(result) << result.error().message;
-  return *result;
+  return testing::analyse_elf(builder.text(code).build());
 }
 
 TEST(NoReturnTailCalls, ATailCallToAFunctionThatNeverReturnsDoesNotReturn) {
