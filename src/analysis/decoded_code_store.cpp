@@ -11,12 +11,7 @@ std::shared_ptr<const FunctionCode> DecodedCodeStore::find(uint64_t key,
   if (it == kept_.end()) return nullptr;
   // The same start may be asked about with another extent (a caller's guess against the
   // function list's): only code of the very extent serves.
-  const cfg::FunctionExtent& kept = it->second->extent();
-  if (kept.start != extent.start || kept.end != extent.end || kept.thumb != extent.thumb ||
-      kept.exact != extent.exact) {
-    return nullptr;
-  }
-  return it->second;
+  return it->second->extent() == extent ? it->second : nullptr;
 }
 
 void DecodedCodeStore::keep(uint64_t key, std::shared_ptr<const FunctionCode> code) {

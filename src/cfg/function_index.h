@@ -22,6 +22,8 @@ struct FunctionExtent {
   uint64_t end = 0;  ///< one past the last byte the function is known (or assumed) to own
   bool thumb = false;
   bool exact = false;  ///< the size comes from a symbol or unwind table, not a guess
+
+  bool operator==(const FunctionExtent&) const = default;
 };
 
 class FunctionIndex {
