@@ -110,6 +110,27 @@ TEST(GoPrograms, TheFunctionTableListsEveryGoFunctionWithAndWithoutSymbols) {
   }
 }
 
+// Go's stack ABI lays out a function's arguments and results above its entry's stack
+// pointer, and the table gives their size: syscall.Syscall6 takes seven words and returns
+// three, on amd64 and arm64 in registers (the table then counts the seven words its
+// arguments may be spilled to); runtime.morestack, assembly, declares none.
+TEST(GoPrograms, TheFunctionTableGivesTheSizeOfArgumentsAndResults) {
+  for (const char* goarch : kGoArches) {
+    const std::vector<uint8_t> bytes = read_bytes(go_fixture(goarch, "hello-stripped"));
+    auto file = elf::ElfFile::parse(bytes, "hello-stripped");
+    ASSERT_TRUE(file) << goarch;
+    Diagnostics diagnostics;
+    std::map<std::string, std::optional<uint32_t>> sizes;
+    for (const cfg::GoFunction& f : cfg::read_go_functions(*file, diagnostics))
+      sizes[f.name] = f.argument_bytes;
+    const uint32_t word = file->header().bits / 8;
+    const bool results_in_registers = std::string(goarch) == "amd64" || std::string(goarch) == "arm64";
+    EXPECT_EQ(sizes.at("syscall.Syscall6"), std::optional<uint32_t>((results_in_registers ? 7 : 10) * word))
+        << goarch;
+    EXPECT_EQ(sizes.at("runtime.morestack"), std::optional<uint32_t>(0)) << goarch;
+  }
+}
+
 TEST(GoPrograms, ADamagedFunctionTableGivesWhatPrecedesTheDamageAndAWarning) {
   std::vector<uint8_t> bytes = read_bytes(go_fixture("amd64", "hello-stripped"));
   auto file = elf::ElfFile::parse(bytes, "hello");

@@ -21,7 +21,10 @@ bool tail_call_may_return(const FunctionCode& code, const LiftedInsn& end, const
 }
 
 /// Whether some path of the decoded function leaves it back to a caller: true too
-/// where it did not decode whole.
+/// where it did not decode whole. Literal pools (FunctionCode) are data, not code that
+/// failed to decode: Go's ARM goPanicIndex, which panics, ends in one whose words are no
+/// instructions. This rests on the pools the function's own loads name, as its own
+/// analysis does (a word loaded pc-relative is data, never a return path).
 bool may_return(const FunctionCode& code, const TailCalleeReturns& returns) {
   if (!code.seen_whole()) return true;
   for (const CodeBlock& b : code.blocks()) {
@@ -46,25 +49,36 @@ std::vector<Reg> arguments_read(const FunctionCode& code, const arch::Convention
   return read;
 }
 
-/// How many of the stack parameters (Conventions::stack_params) this function may
-/// read: up to the highest a constant
-/// offset from the stack pointer reaches, or a syscall's stack arguments; all of them
-/// where it does not decode whole, computes an address at or above the one it was
-/// entered with (varargs), moves the stack pointer in a way other than by a constant,
-/// or passes them on (a jump out of it: a tail call).
-size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& c,
-                             std::optional<size_t> entry) {
-  const size_t all = c.stack_params.size();
+/// What a function does with its caller's part of the stack, from its entry's stack
+/// pointer up.
+struct StackUse {
+  size_t parameters_read = 0;  ///< how many of Conventions::stack_params it may read
+  int64_t bytes_written = 0;   ///< how many bytes from the entry's stack pointer up it may write
+};
+
+/// How many of the stack parameters (Conventions::stack_params) this function may read,
+/// up to the highest a constant offset from the stack pointer reaches, or a syscall's
+/// stack arguments; and how far up its stores there reach (an access the lifted form does
+/// not model as wide as the widest). All of them, and any byte, where it does not decode
+/// whole, computes an address at or above the one it was entered with (varargs), moves the
+/// stack pointer in a way other than by a constant, or passes them on (a jump out of it:
+/// a tail call).
+StackUse stack_use(const FunctionCode& code, const arch::Conventions& c, std::optional<size_t> entry) {
+  const size_t all_parameters = c.stack_params.size();
+  const StackUse all{all_parameters, CalleeShape::kAnyStackWrite};
   const std::vector<LiftedInsn>& insns = code.insns();
   const std::vector<CodeBlock>& blocks = code.blocks();
   if (!entry || insns.size() >= FunctionCode::kMaxInstructions) return all;
   const Reg sp_reg = c.stack_pointer;
-  size_t read = 0;
-  auto note = [&](int64_t offset, int64_t width) {
-    for (size_t k = 0; k < all; ++k) {
+  StackUse use;
+  auto read = [&](int64_t offset, int64_t width) {
+    for (size_t k = 0; k < all_parameters; ++k) {
       if (c.stack_params[k] < offset + width && offset < c.stack_params[k] + c.pointer_size)
-        read = std::max(read, k + 1);
+        use.parameters_read = std::max(use.parameters_read, k + 1);
     }
+  };
+  auto write = [&](int64_t offset, int64_t width) {
+    use.bytes_written = std::max(use.bytes_written, offset + width);
   };
   // The stack pointer's offset from its value at entry, at each block's entry.
   std::vector<std::optional<int64_t>> sp_at(blocks.size());
@@ -79,15 +93,22 @@ size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& 
       const LiftedInsn& insn = insns[i];
       if (std::find(insn.opaque_reads.begin(), insn.opaque_reads.end(), sp_reg) != insn.opaque_reads.end())
         return all;
-      if (insn.memory && insn.memory->base == sp_reg) note(sp + insn.memory->disp, arch::kMaxAccessWidth);
-      if (insn.indirect.memory && insn.indirect.base == sp_reg) note(sp + insn.indirect.disp, c.pointer_size);
+      if (insn.memory && insn.memory->base == sp_reg) {
+        read(sp + insn.memory->disp, arch::kMaxAccessWidth);
+        const bool modelled =
+            std::any_of(insn.transfers.begin(), insn.transfers.end(),
+                        [&](const Transfer& t) { return t.accesses_memory() && t.src == sp_reg; });
+        if (!modelled) write(sp + insn.memory->disp, arch::kMaxAccessWidth);
+      }
+      if (insn.indirect.memory && insn.indirect.base == sp_reg) read(sp + insn.indirect.disp, c.pointer_size);
       for (const Transfer& t : insn.transfers) {
         const bool base = t.src == sp_reg && t.accesses_memory() && t.src2 != sp_reg;
         if (t.dst == sp_reg) {
           if (t.op != Transfer::Op::AddImm || t.src != sp_reg || t.keeps_old) return all;
           sp += t.imm;
         } else if (base) {
-          note(sp + t.imm, t.width);
+          read(sp + t.imm, t.width);
+          if (t.op != Transfer::Op::Load) write(sp + t.imm, t.width);
         } else if (t.op == Transfer::Op::AddImm && t.src == sp_reg) {
           if (sp + t.imm >= 0) return all;  // the address of what the caller passed
         } else if (t.src == sp_reg || t.src2 == sp_reg) {
@@ -95,7 +116,7 @@ size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& 
         }
       }
       if (insn.flow == Flow::Syscall) {
-        for (int64_t at : c.syscall_stack_args) note(sp + at, c.pointer_size);
+        for (int64_t at : c.syscall_stack_args) read(sp + at, c.pointer_size);
       }
     }
     for (size_t succ : b.successors) {
@@ -107,7 +128,7 @@ size_t stack_parameters_read(const FunctionCode& code, const arch::Conventions& 
       }
     }
   }
-  return read;
+  return use;
 }
 
 }  // namespace
@@ -117,8 +138,10 @@ CalleeShape describe_callee(const FunctionCode& code, const arch::Conventions& c
   const std::optional<size_t> whole_entry =
       code.undecodable() != 0 ? std::nullopt : code.block_at(code.extent().start);
   CalleeShape shape;
-  shape.returns = !code.first_decoding_whole() || may_return(code, tail_callee_returns);
-  shape.stack_arguments = stack_parameters_read(code, c, whole_entry);
+  shape.returns = may_return(code, tail_callee_returns);
+  const StackUse stack = stack_use(code, c, whole_entry);
+  shape.stack_arguments = stack.parameters_read;
+  shape.stack_written = stack.bytes_written;
   shape.arguments = arguments_read(code, c, whole_entry);
   return shape;
 }

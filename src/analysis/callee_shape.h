@@ -1,12 +1,14 @@
 #pragma once
 /// What a caller needs to know of a local function it calls, found from its code alone
 /// (one decoding, no value analysis): whether it may return, which argument registers and
-/// stack parameters it may read, and, for a small leaf, which registers it changes.
+/// stack parameters it may read, how much of its caller's stack it may write, and, for a
+/// small leaf, which registers it changes.
 /// FunctionAnalyzer asks this of every local callee, once per function.
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "analysis/function_code.h"
@@ -29,6 +31,11 @@ struct CalleeShape {
   /// them where its use of the stack is not plain (varargs, a frame pointer, a tail call,
   /// code that does not decode whole).
   size_t stack_arguments = 0;
+  /// How many bytes from its entry's stack pointer up it may write (kAnyStackWrite where
+  /// its use of the stack is not plain): its stack parameters, and in Go's stack ABI
+  /// (ABI0) its results, which Go returns in its caller's frame.
+  int64_t stack_written = kAnyStackWrite;
+  static constexpr int64_t kAnyStackWrite = std::numeric_limits<int64_t>::max();
 };
 
 /// Whether a call of the module's function at `target` (in Thumb code: `thumb`) may

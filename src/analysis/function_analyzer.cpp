@@ -413,6 +413,38 @@ class FunctionAnalyzer::Run {
                  Value::library_object(result.object));
   }
 
+  /// What a call in code Go linked may write in this function's frame: from the stack
+  /// pointer at the call up, the bytes its local callee's code may write there
+  /// (CalleeShape::stack_written: its stack parameters and results) or, if fewer, the
+  /// word there and the arguments and results Go's function table gives it (a Go
+  /// function writes no other part of its caller's frame); all of the frame where the
+  /// callee is not known (a closure, a method of an interface). Slots from where the
+  /// function saved its global pointer up are its own (cgo's MIPS C code), as for the
+  /// stack parameters a call passes. What the slots held may still be there, as after a
+  /// join: given up, lost where code reads them (a closure's address kept in the frame
+  /// across the call).
+  void forget_go_results(State& s, const std::optional<arch::CodePointer>& callee) {
+    const Value& sp = s.regs[c_.stack_pointer];
+    if (sp.kind() != Value::Kind::Stack || s.frame_lost) return;
+    const int64_t from = sp.stack_offset() + c_.call_stack_adjust;
+    int64_t written = CalleeShape::kAnyStackWrite;
+    if (callee) {
+      written = o_.shape_of(callee->address, callee->thumb).stack_written;
+      if (const auto arguments = o_.functions_.go_argument_bytes(callee->address)) {
+        written = std::min<int64_t>(written, c_.pointer_size + *arguments);
+      }
+    }
+    const int64_t to =
+        std::min({written >= -from ? int64_t{0} : from + written, global_pointer_saved_at_, int64_t{0}});
+    for (const Slot& slot : s.slots) {
+      if (slot.offset + slot.width > from && slot.offset < to) lose_in_slot(slot, frame_.value_of(slot));
+    }
+    for (int64_t at = from; at < to; at += arch::kMaxAccessWidth) {
+      frame_.write(s, at, static_cast<uint8_t>(std::min<int64_t>(arch::kMaxAccessWidth, to - at)),
+                   Value::unknown());
+    }
+  }
+
   void clobber(State& s, const std::vector<Reg>& regs) {
     for (Reg r : regs) {
       s.regs[r] = Value::unknown();
@@ -473,6 +505,7 @@ class FunctionAnalyzer::Run {
           const std::optional<arch::CodePointer> callee = certain_callee(s, insn);
           if (recording_) record_call(s, insn, false);
           apply_models(s, insn);
+          if (o_.linked_by_go_) forget_go_results(s, callee);
           clobber(s, call_clobbers(insn));
           if (calls_no_return(insn, callee, i)) {
             if (!recording_) {
@@ -1209,7 +1242,8 @@ const FillFunction* FillFunction::named(std::string_view name) {
   return nullptr;
 }
 
-FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter, const ModuleCode& module)
+FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& lifter,
+                                   const ModuleCode& module)
     : backend_(backend),
       lifter_(lifter),
       memory_(module.memory),
@@ -1221,7 +1255,8 @@ FunctionAnalyzer::FunctionAnalyzer(const arch::Backend& backend, arch::Lifter& l
       results_by_symbol_(module.results_by_symbol),
       callees_(module.callees),
       global_pointer_(module.global_pointer),
-      got_base_(module.got_base) {
+      got_base_(module.got_base),
+      linked_by_go_(module.linked_by_go) {
   const SyscallNames names{std::string(backend.name())};
   for (const char* name : {"exit", "exit_group"}) {
     if (auto nr = names.number(name)) exit_numbers_.push_back(*nr);

@@ -8,8 +8,10 @@
 /// Assumptions, stated because they bound soundness: a store through a pointer that is
 /// not a constant offset from the entry stack pointer does not change this function's
 /// tracked stack slots; a callee does not change its caller's frame (fill functions
-/// aside, FillFunction); memory an input points to changes only through stores the
-/// function makes through its inputs (README: assumptions).
+/// aside, FillFunction), except in code Go linked, where it may write its results there
+/// (above the stack pointer at the call, as far as its code reaches, or the whole frame
+/// where the callee is not known); memory an input points to changes only through
+/// stores the function makes through its inputs (README: assumptions).
 
 #include <mutex>
 #include <optional>
@@ -90,6 +92,9 @@ struct ModuleCode {
   /// The address GOT-relative offsets start from (Conventions::got_relative_data): the
   /// module's DT_PLTGOT, `_GLOBAL_OFFSET_TABLE_`.
   std::optional<uint64_t> got_base;
+  /// Go linked the module: in Go's stack ABI (ABI0) a callee returns its results in its
+  /// caller's frame, above its stack parameters, where the caller reads them.
+  bool linked_by_go = false;
 };
 
 class FunctionAnalyzer {
@@ -129,6 +134,7 @@ class FunctionAnalyzer {
   CalleeMemo& callees_;
   std::optional<uint64_t> global_pointer_;  ///< ModuleCode::global_pointer
   std::optional<uint64_t> got_base_;  ///< ModuleCode::got_base
+  bool linked_by_go_;                 ///< ModuleCode::linked_by_go
   /// The numbers of exit and exit_group on the architecture: a syscall instruction that
   /// makes one of them does not return.
   std::vector<uint64_t> exit_numbers_;

@@ -137,7 +137,6 @@ bool FunctionCode::is_local_function(uint64_t target) const {
 
 void FunctionCode::load(Reach reach) {
   decode(reach);
-  first_decoding_whole_ = seen_whole();
   cut_into_blocks(reach);
 }
 

@@ -89,9 +89,6 @@ class FunctionCode {
   size_t undecodable() const { return undecodable_; }
   /// Whether the whole function decoded, within the bound.
   bool seen_whole() const { return insns_.size() < kMaxInstructions && undecodable_ == 0; }
-  /// After load(): whether its first decoding, before literal pools were barriers, saw
-  /// the whole function (a caller takes one that did not as one that may return).
-  bool first_decoding_whole() const { return first_decoding_whole_; }
 
   /// A jump target that belongs to another function (or a PLT stub): a tail call.
   bool is_foreign(uint64_t target) const;
@@ -140,7 +137,6 @@ class FunctionCode {
   std::pmr::unordered_set<uint64_t> branch_targets_{&arena_};
   std::map<uint64_t, uint64_t> pools_;  ///< literal pools found: start -> end
   size_t undecodable_ = 0;
-  bool first_decoding_whole_ = false;
 };
 
 }  // namespace sysfence::analysis

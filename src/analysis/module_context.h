@@ -38,6 +38,7 @@ struct ModuleContext {
   /// The analysis sees every address of its data the code uses (Conventions), and
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
+  bool linked_by_go;  ///< ModuleCode::linked_by_go
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::vector<std::pair<uint64_t, uint64_t>> plt_ranges;  ///< sections of PLT stubs
 

@@ -455,9 +455,10 @@ class Analysis {
       parallel_for(to_compute.size(), static_cast<unsigned>(lifters_.size()), [&](unsigned worker, size_t k) {
         const Function& f = functions_[wave[to_compute[k]]];
         const ModuleContext& c = *contexts_[f.module];
-        FunctionAnalyzer analyzer(program_.backend(), *lifters_[worker],
-                                  {c.memory, c.index, c.stubs, c.fills, c.results, c.fills_by_symbol, c.results_by_symbol,
-                                   c.callees, c.global_pointer, c.got_base});
+        FunctionAnalyzer analyzer(
+            program_.backend(), *lifters_[worker],
+            {c.memory, c.index, c.stubs, c.fills, c.results, c.fills_by_symbol, c.results_by_symbol,
+             c.callees, c.global_pointer, c.got_base, c.linked_by_go});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;

@@ -35,7 +35,10 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
   add_symbols(elf.dynamic_symbols());
   add_symbols(elf.symbols());
   // Go's ARM port is ARM-mode only: its functions are never Thumb.
-  for (GoFunction& f : read_go_functions(elf, diagnostics)) add(f.entry, f.size, false, std::move(f.name));
+  for (GoFunction& f : read_go_functions(elf, diagnostics)) {
+    add(f.entry, f.size, false, std::move(f.name));
+    if (f.argument_bytes) go_argument_bytes_[f.entry] = *f.argument_bytes;
+  }
   if (thumb_votes + arm_votes == 0) {
     // Stripped: the entry point and the code addresses stored in data (function
     // pointers, which carry the Thumb bit) say which instruction set the code uses.

@@ -111,14 +111,20 @@ std::vector<GoFunction> read_go_functions(const elf::ElfFile& file, Diagnostics&
       fail(fmt::format("function {} of {} does not check out", i, *count));
       return out;
     }
-    // The function's record begins with its entry, then the offset of its name.
+    // The function's record (runtime._func) begins with its entry, then the offset of its
+    // name and the size of its arguments (int32; negative: not known).
     const auto record = table.word(*functions + i * 2 * entry_width + entry_width, entry_width);
     std::string name;
+    std::optional<uint32_t> argument_bytes;
     if (record) {
-      const auto name_offset = table.word(*functions + *record + entry_width, 4);
+      const uint64_t fields = *functions + *record + entry_width;
+      const auto name_offset = table.word(fields, 4);
       if (name_offset) name = table.name(*names + static_cast<uint32_t>(*name_offset));
+      const auto arguments = table.word(fields + 4, 4);
+      if (arguments && static_cast<int32_t>(*arguments) >= 0)
+        argument_bytes = static_cast<uint32_t>(*arguments);
     }
-    out.push_back({*entry, *next - *entry, std::move(name)});
+    out.push_back({*entry, *next - *entry, std::move(name), argument_bytes});
     entry = next;
   }
   return out;

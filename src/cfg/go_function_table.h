@@ -6,6 +6,7 @@
 /// only record of where functions start and end.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct GoFunction {
   uint64_t entry = 0;
   uint64_t size = 0;  ///< up to the next function's entry (the alignment padding included)
   std::string name;   ///< "runtime.morestack", "main.main", …
+  /// How many bytes its arguments and results take in Go's stack ABI (`args`: above the
+  /// entry's stack pointer and the word there, the return address or the saved link
+  /// register's slot); nullopt where the table does not know (assembly that declares none).
+  std::optional<uint32_t> argument_bytes;
 };
 
 /// The functions `.gopclntab` lists, in the layouts of Go 1.16 and later (the header's

@@ -97,6 +97,7 @@ ElfBuilder& ElfBuilder::runpath(std::string list) { runpath_ = std::move(list); 
 ElfBuilder& ElfBuilder::relocation(BuiltRelocation r) { relocations_.push_back(r); return *this; }
 ElfBuilder& ElfBuilder::build_id(std::vector<uint8_t> id) { build_id_ = std::move(id); return *this; }
 ElfBuilder& ElfBuilder::text(std::vector<uint8_t> code) { text_ = std::move(code); return *this; }
+ElfBuilder& ElfBuilder::marker_section(std::string name) { marker_sections_.push_back(std::move(name)); return *this; }
 uint32_t ElfBuilder::symbol(BuiltSymbol s) {
   symbols_.push_back(std::move(s));
   return static_cast<uint32_t>(symbols_.size());
@@ -164,8 +165,8 @@ std::vector<uint8_t> ElfBuilder::build() {
     uint16_t shndx = (i > 0 && s.defined) ? 1 : 0;
     uint8_t info = static_cast<uint8_t>((s.binding << 4) | s.type);
     uint64_t value = s.text_offset ? kBase + text.offset + *s.text_offset : s.value ? s.value : (s.defined ? kBase + 0x100 : 0);
-    if (wide) { w.u32(dynstr.add(s.name)); w.u8(info); w.u8(0); w.u16(shndx); w.u64(value); w.u64(8); }
-    else { w.u32(dynstr.add(s.name)); w.u32(value); w.u32(8); w.u8(info); w.u8(0); w.u16(shndx); }
+    if (wide) { w.u32(dynstr.add(s.name)); w.u8(info); w.u8(0); w.u16(shndx); w.u64(value); w.u64(s.size); }
+    else { w.u32(dynstr.add(s.name)); w.u32(value); w.u32(s.size); w.u8(info); w.u8(0); w.u16(shndx); }
   }
   end(symtab);
 
@@ -274,6 +275,7 @@ std::vector<uint8_t> ElfBuilder::build() {
   add_section(wide ? ".rela.dyn" : ".rel.dyn", wide ? SHT_RELA : SHT_REL, rel, wide ? 24 : 8);
   add_section(wide ? ".rela.plt" : ".rel.plt", wide ? SHT_RELA : SHT_REL, jmprel, wide ? 24 : 8);
   add_section(".dynamic", SHT_DYNAMIC, dynamic, dynsize, dynstr_index, 0, SHF_ALLOC | SHF_WRITE);
+  for (const std::string& name : marker_sections_) sections.push_back({name, SHT_PROGBITS, 0, 0, 0, 0});
   Span shstrtab;
   for (auto& s : sections) shstr.add(s.name);
   shstr.add(".shstrtab");
@@ -328,6 +330,14 @@ std::vector<uint8_t> ElfBuilder::build() {
   field(sections.size(), 2);
   field(sections.size() - 1, 2);  // e_shstrndx
   return w.take();
+}
+
+std::vector<uint8_t> little_endian_code(const std::vector<uint32_t>& words) {
+  std::vector<uint8_t> code;
+  for (uint32_t w : words) {
+    for (int shift = 0; shift < 32; shift += 8) code.push_back(static_cast<uint8_t>(w >> shift));
+  }
+  return code;
 }
 
 std::string write_file(const std::string& dir, const std::string& name, const std::vector<uint8_t>& bytes) {

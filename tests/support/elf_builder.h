@@ -22,9 +22,9 @@ struct BuiltSymbol {
   std::string version_file;
   bool hidden = false;
   uint64_t value = 0;
-  /// Defined at this offset of the `.text` code: build() sets the value (an 8-byte
-  /// function there, as every defined symbol is).
+  /// Defined at this offset of the `.text` code: build() sets the value.
   std::optional<uint64_t> text_offset;
+  uint64_t size = 8;  ///< st_size (a function's extent)
 };
 
 struct BuiltRelocation {
@@ -50,6 +50,9 @@ class ElfBuilder {
   /// Machine code for a `.text` section (executable), at layout().text after build();
   /// the entry point is its first byte.
   ElfBuilder& text(std::vector<uint8_t> code);
+  /// An empty section of this name beside the usual ones: a marker readers look for
+  /// (`.note.go.buildid`: Go linked the file).
+  ElfBuilder& marker_section(std::string name);
 
   /// Where things landed in the last build (file offsets), for mutation tests.
   struct Layout {
@@ -76,8 +79,12 @@ class ElfBuilder {
   std::vector<BuiltRelocation> relocations_;
   std::vector<uint8_t> build_id_;
   std::vector<uint8_t> text_;
+  std::vector<std::string> marker_sections_;
   Layout layout_;
 };
+
+/// 32-bit instruction words (ARM, MIPS) as the bytes of little-endian code.
+std::vector<uint8_t> little_endian_code(const std::vector<uint32_t>& words);
 
 /// Writes `bytes` to a new file under `dir` and returns its path.
 std::string write_file(const std::string& dir, const std::string& name, const std::vector<uint8_t>& bytes);
