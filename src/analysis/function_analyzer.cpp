@@ -436,13 +436,21 @@ class FunctionAnalyzer::Run {
     }
     const int64_t to =
         std::min({written >= -from ? int64_t{0} : from + written, global_pointer_saved_at_, int64_t{0}});
+    // Only the slots this path wrote there become unknown, not every byte of the span: a
+    // state holds the slots written on the way to it, and Go frames of kilobytes would
+    // hold hundreds more. A slot never written on this path reads as unknown already;
+    // joined with a path that kept a code address there in a private slot, it keeps that
+    // address (the join's rule for private slots), as it would without the call.
+    std::vector<std::pair<int64_t, uint8_t>> known;  // the parts in [from, to) of known slots
     for (const Slot& slot : s.slots) {
-      if (slot.offset + slot.width > from && slot.offset < to) lose_in_slot(slot, frame_.value_of(slot));
+      if (slot.value == ValuePool::kUnknown || slot.offset + slot.width <= from || slot.offset >= to)
+        continue;
+      lose_in_slot(slot, frame_.value_of(slot));
+      const int64_t start = std::max(slot.offset, from),
+                    end = std::min<int64_t>(slot.offset + slot.width, to);
+      known.emplace_back(start, static_cast<uint8_t>(end - start));
     }
-    for (int64_t at = from; at < to; at += arch::kMaxAccessWidth) {
-      frame_.write(s, at, static_cast<uint8_t>(std::min<int64_t>(arch::kMaxAccessWidth, to - at)),
-                   Value::unknown());
-    }
+    for (const auto& [at, width] : known) frame_.write(s, at, width, Value::unknown());
   }
 
   void clobber(State& s, const std::vector<Reg>& regs) {
