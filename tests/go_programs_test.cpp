@@ -269,5 +269,58 @@ TEST(GoPrograms, SyscallNumbersPassedOnTheStackAreFollowedOnEveryPort) {
   }
 }
 
+// A traced run of the fixture (strace on amd64, qemu-user -strace elsewhere) makes no
+// call its profile denies, and on the ports where Go passes arguments on the stack the
+// profile knows their values: os.ReadFile's openat passes O_RDONLY|O_LARGEFILE|O_CLOEXEC;
+// the os package's start-up asks each standard descriptor for its flags (F_GETFL) with
+// the number internal/syscall/unix.FcntlSyscall holds, SYS_FCNTL until an init function
+// stores SYS_FCNTL64 (so the program's data pointers count: a fixed-address Go program
+// keeps them as plain words).
+TEST(GoPrograms, ATracedRunMakesNoCallTheProfileDeniesOnEveryPort) {
+  struct Port {
+    const char* goarch;
+    std::vector<std::string> tracer;  ///< the command that runs the program and prints its calls on stderr
+    uint64_t openat_flags = 0;        ///< the flags the profile knows, where Go passes them on the stack
+  };
+  const std::vector<Port> ports = {
+      {"amd64", {"/usr/bin/strace", "-f", "-qq"}},
+      {"arm64", {"/usr/bin/qemu-aarch64-static", "-strace"}},
+      {"arm", {"/usr/bin/qemu-arm-static", "-strace"}, 0x20000 | 0x80000},  // O_LARGEFILE|O_CLOEXEC
+      {"mipsle", {"/usr/bin/qemu-mipsel-static", "-strace"}, 0x2000 | 0x80000},
+  };
+  testing::TempDir dir;
+  for (const Port& port : ports) {
+    SCOPED_TRACE(port.goarch);
+    const std::string program = go_fixture(port.goarch, "hello-stripped").string();
+    const std::string profile = (dir.path() / (std::string(port.goarch) + ".json")).string();
+    const std::string trace = (dir.path() / (std::string(port.goarch) + ".trace")).string();
+    const auto analysed =
+        testing::run_command({SYSFENCE_BINARY, "analyze", program, "--accept-unresolved", "-o", profile});
+    ASSERT_EQ(analysed.status, 0) << port.goarch << "\n" << analysed.err;
+    std::vector<std::string> traced = port.tracer;
+    traced.push_back(program);
+    const auto run = testing::run_command(traced);
+    ASSERT_EQ(run.status, 0) << port.goarch << "\n" << run.err;
+    std::ofstream(trace) << run.err;
+    const auto check =
+        testing::run_command({SYSFENCE_BINARY, "check", "--policy", profile, "--trace", trace});
+    EXPECT_EQ(check.status, 0) << port.goarch << "\n" << check.out << check.err;
+
+    std::ifstream in(profile);
+    const auto json = nlohmann::json::parse(in);
+    std::map<std::string, nlohmann::json> syscalls;
+    for (const auto& syscall : json["syscalls"]) syscalls[syscall["name"].get<std::string>()] = syscall;
+    if (port.openat_flags == 0) continue;
+    const nlohmann::json openat_rule = {{"args", {{"2", {port.openat_flags}}}}};
+    const auto& openat_rules = syscalls.at("openat")["rules"];
+    EXPECT_NE(std::find(openat_rules.begin(), openat_rules.end(), openat_rule), openat_rules.end())
+        << port.goarch << ": " << openat_rules.dump();
+    const nlohmann::json get_flags = {{"args", {{"1", {3}}}}};  // F_GETFL
+    const auto& fcntl64_rules = syscalls.at("fcntl64")["rules"];
+    EXPECT_NE(std::find(fcntl64_rules.begin(), fcntl64_rules.end(), get_flags), fcntl64_rules.end())
+        << port.goarch << ": " << fcntl64_rules.dump();
+  }
+}
+
 }  // namespace
 }  // namespace sysfence

@@ -994,9 +994,11 @@ class FunctionAnalyzer::Run {
   }
 
   /// A memory access through `base`: through the global pointer while it is unknown,
-  /// the data the access reaches is out of sight.
+  /// the data the access reaches is out of sight. Not in Go's functions: Go's MIPS port
+  /// keeps no global pointer and allocates $gp as any other register.
   void note_base(const State& s, Reg base) {
-    if (base != arch::kNoReg && base == c_.global_pointer && !s.regs[base].is_constants()) {
+    if (base != arch::kNoReg && base == c_.global_pointer && !s.regs[base].is_constants() &&
+        !o_.functions_.is_go_function(extent_.start)) {
       facts_.data_reference_lost = true;
     }
   }

@@ -19,6 +19,12 @@ void GlobalWrites::add_module(uint32_t m, const ModuleContext& c) {
   for (const MemoryView::DataPointer& p : c.memory.data_pointers()) {
     if (p.symbol == 0 && c.memory.is_data(p.target)) escaped_[m].push_back(p.target);
   }
+  if (c.globals_tracked && !c.data_references_complete) {
+    // A fixed-address executable (ModuleContext::globals_tracked): its data pointers are
+    // plain words; every word that is an address in its data counts as one.
+    const std::vector<uint64_t> words = c.memory.data_words_in_data();
+    escaped_[m].insert(escaped_[m].end(), words.begin(), words.end());
+  }
   for (const elf::Symbol& s : c.module.elf().dynamic_symbols()) {
     if (!s.is_undefined() && c.memory.is_data(s.value)) {
       exported_[m].emplace_back(s.value, s.value + std::max<uint64_t>(s.size, 1));
@@ -29,7 +35,7 @@ void GlobalWrites::add_module(uint32_t m, const ModuleContext& c) {
 
 std::optional<std::string> GlobalWrites::untracked(uint32_t m, const ModuleContext& c, uint64_t address,
                                                    uint8_t width) const {
-  if (!c.data_references_complete) return "not every access to the module's data is visible";
+  if (!c.globals_tracked) return "not every access to the module's data is visible";
   for (const auto& [start, end] : exported_[m]) {
     if (address < end && start < address + width) return "it is exported";
   }

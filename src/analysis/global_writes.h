@@ -4,7 +4,7 @@
 /// global may change in ways its stores do not show.
 ///
 /// Assumptions, stated because they bound soundness: only the module's own code writes
-/// its data, and only through addresses the analysis sees (data_references_complete); an
+/// its data, and only through addresses the analysis sees (ModuleContext::globals_tracked); an
 /// object whose address escapes (from the code, an exported symbol, a pointer stored in
 /// data) may be written through it up to kObjectReach bytes on, unless the code names an
 /// address in between (where another object starts).

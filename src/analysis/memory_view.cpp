@@ -152,6 +152,15 @@ std::optional<std::string> MemoryView::constant_string(uint64_t address) const {
 }
 
 std::vector<uint64_t> MemoryView::code_words_in_data() const {
+  // (ARM: bit 0 is the Thumb bit.)
+  return words_in_data([&](uint64_t word) { return is_code(word & ~uint64_t{1}); });
+}
+
+std::vector<uint64_t> MemoryView::data_words_in_data() const {
+  return words_in_data([&](uint64_t word) { return is_data(word); });
+}
+
+std::vector<uint64_t> MemoryView::words_in_data(const std::function<bool(uint64_t)>& wanted) const {
   std::vector<uint64_t> out;
   if (module_.elf().header().type != elf::FileType::Executable) return out;
   const elf::ElfFile& elf = module_.elf();
@@ -160,7 +169,7 @@ std::vector<uint64_t> MemoryView::code_words_in_data() const {
     for (uint64_t at = s.address; at + pointer_size_ <= s.address + s.file_size; at += pointer_size_) {
       auto word = elf.read_address(at);
       if (!word) break;
-      if (is_code(*word & ~uint64_t{1})) out.push_back(*word);  // ARM: bit 0 is the Thumb bit
+      if (wanted(*word)) out.push_back(*word);
     }
   }
   return out;

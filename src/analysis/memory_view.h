@@ -4,9 +4,10 @@
 /// fills from relocations). Loads from anywhere else are unknown.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -67,6 +68,9 @@ class MemoryView {
   /// caller's question (FunctionIndex::may_be_function): in a stripped static program
   /// the functions such tables name (busybox's applets) are known by nothing else.
   std::vector<uint64_t> code_words_in_data() const;
+  /// The same for data: the words of an executable at a fixed address whose value is an
+  /// address in its data (what relocations name in a position-independent module).
+  std::vector<uint64_t> data_words_in_data() const;
 
   /// The code addresses the GOT of a static executable holds (slots without a
   /// relocation). A GOT slot holds a symbol's address, never a label's, and nothing
@@ -76,6 +80,9 @@ class MemoryView {
 
 
  private:
+  /// The pointer-sized words of a fixed-address executable's data that `wanted` keeps.
+  std::vector<uint64_t> words_in_data(const std::function<bool(uint64_t)>& wanted) const;
+
   struct Slot {
     uint32_t symbol = 0;
     uint64_t value = 0;  ///< relative: the module-relative address

@@ -39,6 +39,13 @@ struct ModuleContext {
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
   bool linked_by_go;  ///< ModuleCode::linked_by_go
+  /// GlobalWrites can tell every way the module's globals change: it sees every address
+  /// of its data the code uses, and every pointer into its data. A data_references_complete
+  /// module, or a fixed-address executable Go linked: Go's compiler names each global
+  /// it reaches (`sym(SB)`, an absolute or pc-relative address), and its data's pointers
+  /// are plain words (MemoryView::data_words_in_data). Either, until some function's code
+  /// reaches data in a way the analysis cannot name (FunctionFacts::data_reference_lost).
+  bool globals_tracked;
   std::unordered_map<uint64_t, arch::PltStub> stubs;
   std::vector<std::pair<uint64_t, uint64_t>> plt_ranges;  ///< sections of PLT stubs
 

@@ -495,18 +495,22 @@ class Analysis {
     }
     for (uint64_t pointer : facts.taken_code) make_taken(m, pointer);
     for (uint32_t symbol : facts.taken_imports) through_symbol(m, symbol, true);
-    if (facts.data_reference_lost && contexts_[m]->data_references_complete) {
+    ModuleContext& c = *contexts_[m];
+    if (facts.data_reference_lost) c.globals_tracked = false;
+    if (facts.data_reference_lost && c.data_references_complete) {
       // Code of the module reads data the analysis cannot name: all of it counts as
       // reached, as in a module without a known global pointer.
-      contexts_[m]->data_references_complete = false;
+      c.data_references_complete = false;
       reach_all_data(m);
     }
-    if (contexts_[m]->data_references_complete) {
+    if (c.data_references_complete) {
       for (uint64_t address : facts.data_refs) {
-        if (!contexts_[m]->data_named.insert(address).second) continue;  // many functions name the same data
-        contexts_[m]->data.add_boundary(address);
+        if (!c.data_named.insert(address).second) continue;  // many functions name the same data
+        c.data.add_boundary(address);
         pending_data_.push_back({m, address, 0});
       }
+    } else if (c.globals_tracked) {
+      c.data_named.insert(facts.data_refs.begin(), facts.data_refs.end());  // for GlobalWrites only
     }
     functions_[id].facts = std::move(facts);
   }

@@ -37,7 +37,7 @@ FunctionIndex::FunctionIndex(const program::Module& module, const arch::Backend&
   // Go's ARM port is ARM-mode only: its functions are never Thumb.
   for (GoFunction& f : read_go_functions(elf, diagnostics)) {
     add(f.entry, f.size, false, std::move(f.name));
-    if (f.argument_bytes) go_argument_bytes_[f.entry] = *f.argument_bytes;
+    go_functions_[f.entry] = f.argument_bytes;
   }
   if (thumb_votes + arm_votes == 0) {
     // Stripped: the entry point and the code addresses stored in data (function

@@ -73,11 +73,13 @@ class FunctionIndex {
   const std::vector<uint64_t>& personalities() const { return personalities_; }
   /// The name of the symbol at `address`, or "" (for call paths in reports).
   std::string name_at(uint64_t address) const;
+  /// Whether Go's function table lists a function at `start` (Go code, or Go's assembly).
+  bool is_go_function(uint64_t start) const { return go_functions_.count(start) != 0; }
   /// How many bytes the arguments and results of the Go function at `start` take in Go's
   /// stack ABI (GoFunction::argument_bytes), where Go's function table says.
   std::optional<uint32_t> go_argument_bytes(uint64_t start) const {
-    auto it = go_argument_bytes_.find(start);
-    return it == go_argument_bytes_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+    auto it = go_functions_.find(start);
+    return it == go_functions_.end() ? std::nullopt : it->second;
   }
 
   static constexpr uint64_t kMaxGuessedSize = 1 << 16;
@@ -93,7 +95,8 @@ class FunctionIndex {
   std::map<uint64_t, bool> thumb_;              ///< start -> instruction set, where known
   std::map<uint64_t, bool> mapping_symbols_;    ///< ARM $t/$a: address -> thumb
   std::map<uint64_t, std::string> names_;
-  std::unordered_map<uint64_t, uint32_t> go_argument_bytes_;  ///< GoFunction::argument_bytes by entry
+  /// Go's functions by entry, with GoFunction::argument_bytes.
+  std::unordered_map<uint64_t, std::optional<uint32_t>> go_functions_;
   std::vector<std::pair<uint64_t, uint64_t>> code_segments_;  ///< code ranges [start, end)
   bool default_thumb_ = false;
   /// ARM exidx entries by start: whether the entry describes a function (not
