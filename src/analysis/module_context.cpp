@@ -3,7 +3,6 @@
 #include <elf.h>
 
 #include "cfg/code_ranges.h"
-#include "elf/go_build_info.h"
 
 namespace sysfence::analysis {
 namespace {
@@ -45,9 +44,9 @@ ModuleContext::ModuleContext(const program::Module& m, const arch::Backend& back
       global_pointer(backend.global_pointer(m.elf(), cfg::code_ranges(m.elf()))),
       data_references_complete((backend.conventions().data_references_complete || global_pointer) &&
                                m.elf().header().type != elf::FileType::Executable),
-      linked_by_go(elf::read_go_build_info(m.elf()).has_value()),
+      go(elf::read_go_build_info(m.elf())),
       globals_tracked(data_references_complete ||
-                      (linked_by_go && m.elf().header().type == elf::FileType::Executable)) {
+                      (go && m.elf().header().type == elf::FileType::Executable)) {
   for (const arch::PltStub& stub : m.plt_stubs) stubs.emplace(stub.address, stub);
   for (const elf::Section& s : m.elf().sections()) {
     if (s.name == ".plt" || s.name == ".plt.sec" || s.name == ".plt.got" || s.name == ".iplt" ||

@@ -17,6 +17,7 @@
 #include "analysis/memory_view.h"
 #include "arch/arch.h"
 #include "cfg/function_index.h"
+#include "elf/go_build_info.h"
 #include "program/program.h"
 #include "util/diagnostics.h"
 
@@ -38,7 +39,8 @@ struct ModuleContext {
   /// The analysis sees every address of its data the code uses (Conventions), and
   /// its pointers are relocated (a fixed-address executable stores plain words).
   bool data_references_complete;
-  bool linked_by_go;  ///< ModuleCode::linked_by_go
+  /// What Go's linker wrote, where Go linked the module (ModuleCode::linked_by_go).
+  std::optional<elf::GoBuildInfo> go;
   /// GlobalWrites can tell every way the module's globals change: it sees every address
   /// of its data the code uses, and every pointer into its data. A data_references_complete
   /// module, or a fixed-address executable Go linked: Go's compiler names each global

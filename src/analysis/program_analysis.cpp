@@ -458,7 +458,7 @@ class Analysis {
         FunctionAnalyzer analyzer(
             program_.backend(), *lifters_[worker],
             {c.memory, c.index, c.stubs, c.fills, c.results, c.fills_by_symbol, c.results_by_symbol,
-             c.callees, c.global_pointer, c.got_base, c.linked_by_go});
+             c.callees, c.global_pointer, c.got_base, c.go.has_value()});
         facts[to_compute[k]] = analyzer.analyze(f.extent);
       });
       for (size_t k : to_compute) contexts_[functions_[wave[k]].module]->cache_dirty = cache_ != nullptr;
@@ -773,7 +773,7 @@ class Analysis {
   void report_go_modules() {
     for (const auto& context : contexts_) {
       const program::Module& module = context->module;
-      const auto go = elf::read_go_build_info(module.elf());
+      const std::optional<elf::GoBuildInfo>& go = context->go;
       if (!go) continue;
       SyscallOrigin origin;
       origin.module_path = module.path;
